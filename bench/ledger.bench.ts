@@ -1,0 +1,129 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import type { EventData, EventStore } from '../src/event-store/event-store';
+import { openSqliteEventStore } from '../src/event-store/sqlite-event-store';
+import type { Emit } from './run';
+import { perSecond, progress, round, tempDir } from './util';
+
+/** A realistic ledger event: what a raw export records. */
+function sampleEvent(i: number): EventData {
+  return {
+    type: 'KeyRawExported',
+    data: {
+      opId: randomUUID(),
+      hsmId: 'hsm-a',
+      blobSha256: 'f1c3a5e0b2d4c6e8f0a2c4e6081a3c5e7092b4d6f8a0c2e4061a3c5e7092b4d6',
+      kekDomainId: 'kd-1',
+      copyId: 'c0',
+      seq: i,
+    },
+    metadata: { operatorId: 'bench', at: '2026-11-27T00:00:00.000Z', correlationId: randomUUID() },
+  };
+}
+
+/** Plain better-sqlite3 inserts of the same payloads, 100 rows per transaction, same durability settings. */
+function sqliteBaseline(dir: string, rows: number): number {
+  const db = new Database(path.join(dir, 'baseline.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, revision INTEGER NOT NULL,
+    id TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL,
+    UNIQUE (stream, revision))`);
+  const insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const batch = db.transaction((from: number) => {
+    for (let i = from; i < from + 100; i++) {
+      const e = sampleEvent(i);
+      insert.run(`key-${i % 64}`, Math.floor(i / 64), randomUUID(), e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), new Date().toISOString());
+    }
+  });
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < rows; i += 100) batch(i);
+  const rate = perSecond(rows, start);
+  db.close();
+  return rate;
+}
+
+async function singleWriter(store: EventStore, events: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < events; i++) await store.append('single-1', [sampleEvent(i)]);
+  return perSecond(events, start);
+}
+
+async function concurrentWriters(store: EventStore, writers: number, perWriter: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      for (let i = 0; i < perWriter; i++) {
+        await store.append(`conc-${w}`, [sampleEvent(i)], { expectedRevision: i === 0 ? 'no_stream' : i - 1 });
+      }
+    }),
+  );
+  return perSecond(writers * perWriter, start);
+}
+
+async function readAll(store: EventStore): Promise<{ rate: number; count: number }> {
+  const start = process.hrtime.bigint();
+  let count = 0;
+  let from = 0;
+  for (;;) {
+    const page = await store.readAll({ fromPosition: from, maxCount: 4096 });
+    if (page.length === 0) break;
+    count += page.length;
+    from = page[page.length - 1].position;
+  }
+  return { rate: perSecond(count, start), count };
+}
+
+export async function ledgerBenchmarks(emit: Emit): Promise<void> {
+  const tmp = tempDir('ledger');
+  try {
+    progress('sqlite baseline: 50,000 rows in transactions of 100');
+    const baseline = sqliteBaseline(tmp.dir, 50_000);
+    emit({ metric: 'sqlite.baseline.batched_insert', value: baseline, unit: 'rows/s', rows: 50_000, batch: 100 });
+
+    const store = await openSqliteEventStore(path.join(tmp.dir, 'ledger'));
+    try {
+      progress('single writer: 3,000 awaited appends');
+      const single = await singleWriter(store, 3_000);
+      emit({ metric: 'ledger.append.single_writer', value: single, unit: 'events/s', ratio: round(single / baseline), events: 3_000 });
+
+      progress('64 concurrent writers x 1,000 appends');
+      const conc = await concurrentWriters(store, 64, 1_000);
+      emit({ metric: 'ledger.append.concurrent_64', value: conc, unit: 'events/s', ratio: round(conc / baseline), events: 64_000 });
+
+      progress('filling the ledger to 200,000 events');
+      await fill(store, 200_000 - (await store.headPosition()));
+
+      progress('read all');
+      const all = await readAll(store);
+      emit({ metric: 'ledger.read_all', value: all.rate, unit: 'events/s', ratio: round(all.rate / baseline), events: all.count });
+
+      progress('projection replay over 200,000 events');
+      const replay = await projectionReplay(store, path.join(tmp.dir, 'ledger'));
+      emit({ metric: 'ledger.projection_replay', value: replay.rate, unit: 'events/s', ratio: round(replay.rate / baseline), events: replay.count });
+    } finally {
+      await store.close();
+    }
+  } finally {
+    tmp.remove();
+  }
+}
+
+async function fill(store: EventStore, events: number): Promise<void> {
+  const perAppend = 100;
+  for (let done = 0; done < events; ) {
+    const n = Math.min(perAppend * 64, events - done);
+    const appends: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i += perAppend) {
+      const size = Math.min(perAppend, n - i);
+      appends.push(store.append(`fill-${(done + i) % 997}`, Array.from({ length: size }, (_, k) => sampleEvent(done + i + k))));
+    }
+    await Promise.all(appends);
+    done += n;
+  }
+}
+
+async function projectionReplay(_store: EventStore, _dir: string): Promise<{ rate: number; count: number }> {
+  throw new Error('projection replay benchmark: projection runner not wired yet');
+}

@@ -1,0 +1,43 @@
+/**
+ * `npm run bench -- [group ...]`: runs benchmark groups and prints one JSON object per line:
+ * `{"metric": ..., "value": ..., "unit": ..., "ratio"?: ...}`. Groups: see `groups` below.
+ * Progress goes to stderr so stdout stays machine-readable.
+ */
+import { ledgerBenchmarks } from './ledger.bench';
+
+export interface BenchResult {
+  metric: string;
+  value: number;
+  unit: string;
+  ratio?: number;
+  [extra: string]: unknown;
+}
+
+export type Emit = (result: BenchResult) => void;
+
+const groups: Record<string, (emit: Emit) => Promise<void>> = {
+  ledger: ledgerBenchmarks,
+};
+
+function emit(result: BenchResult): void {
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+async function main(): Promise<void> {
+  const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+  const names = requested.length > 0 ? requested : Object.keys(groups);
+  const unknown = names.filter((name) => !(name in groups));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark group(s): ${unknown.join(', ')}; known: ${Object.keys(groups).join(', ')}`);
+    process.exit(2);
+  }
+  for (const name of names) {
+    console.error(`# ${name}`);
+    await groups[name](emit);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,14 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import type { EventStore } from '../event-store/event-store';
+import { EVENT_STORE } from '../app/tokens';
+
+@Controller()
+export class HealthController {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  /** Liveness and ledger head: which store backs the ledger and its current global position. */
+  @Get('health')
+  async health(): Promise<{ status: 'ok'; store: string; position: number }> {
+    return { status: 'ok', store: this.store.kind, position: await this.store.headPosition() };
+  }
+}

@@ -1,0 +1,43 @@
+import * as path from 'node:path';
+
+/**
+ * The service's configuration, read once from the environment and validated at that boundary:
+ * a bad value stops start-up with a message naming the variable and what it expects.
+ */
+export interface KeyledgerConfig {
+  /** Directory for the embedded ledger, read models and the local secret store. */
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  /** `sqlite` (embedded, default) or an `esdb://` / `esdb+discover://` connection string. */
+  readonly eventStore: { kind: 'sqlite' } | { kind: 'esdb'; url: string };
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfig {
+  const dataDir = path.resolve(env.KEYLEDGER_DATA_DIR?.trim() || './data');
+  const host = env.KEYLEDGER_HOST?.trim() || '127.0.0.1';
+  const port = parsePort(env.KEYLEDGER_PORT);
+  const raw = (env.KEYLEDGER_EVENTSTORE ?? '').trim();
+  let eventStore: KeyledgerConfig['eventStore'];
+  if (raw === '' || raw === 'sqlite') {
+    eventStore = { kind: 'sqlite' };
+  } else if (/^esdb(\+discover)?:\/\//.test(raw)) {
+    eventStore = { kind: 'esdb', url: raw };
+  } else {
+    throw new ConfigError(
+      `KEYLEDGER_EVENTSTORE must be "sqlite" or an esdb:// connection string, got "${raw.slice(0, 40)}"`,
+    );
+  }
+  return { dataDir, host, port, eventStore };
+}
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 8080;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`KEYLEDGER_PORT must be an integer from 0 to 65535, got "${raw}"`);
+  }
+  return port;
+}

@@ -1,0 +1,74 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadConfig } from '../../src/app/config';
+import { startServer, type RunningServer } from '../../src/app/server';
+import { EVENT_STORE } from '../../src/app/tokens';
+import type { EventStore } from '../../src/event-store/event-store';
+import { runCli } from '../support/cli';
+
+describe('GET /health', () => {
+  let dataDir: string;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyledger-health-'));
+    server = await startServer(loadConfig({ KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0' }));
+  });
+
+  afterAll(async () => {
+    await server.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers 200 with the store kind and position 0 on a new ledger', async () => {
+    const response = await fetch(`${server.url}/health`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await response.json()).toEqual({ status: 'ok', store: 'sqlite', position: 0 });
+  });
+
+  it('reports the ledger position after appends', async () => {
+    const store = server.app.get<EventStore>(EVENT_STORE);
+    await store.append('health-probe', [{ type: 'Probed', data: { n: 1 } }, { type: 'Probed', data: { n: 2 } }]);
+    const body = (await (await fetch(`${server.url}/health`)).json()) as { position: number };
+    expect(body.position).toBe(2);
+  });
+
+  it('keeps the ledger in one file under KEYLEDGER_DATA_DIR', () => {
+    expect(fs.existsSync(path.join(dataDir, 'ledger.sqlite'))).toBe(true);
+  });
+});
+
+describe('keyledger serve with a bad ledger or configuration', () => {
+  let dataDir: string;
+
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyledger-badstart-'));
+  });
+
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('refuses a corrupted ledger file with one line naming the file, and leaves the file untouched', async () => {
+    const file = path.join(dataDir, 'ledger.sqlite');
+    const garbage = Buffer.alloc(64 * 1024, 0x5a);
+    fs.writeFileSync(file, garbage);
+    const result = await runCli(['serve'], { KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(file);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    expect(fs.readFileSync(file).equals(garbage)).toBe(true);
+  });
+
+  it('refuses an invalid KEYLEDGER_PORT naming the variable', async () => {
+    const result = await runCli(['serve'], { KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '99999' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('KEYLEDGER_PORT must be an integer from 0 to 65535, got "99999"');
+  });
+
+  it('refuses an unknown KEYLEDGER_EVENTSTORE', async () => {
+    const result = await runCli(['serve'], { KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_EVENTSTORE: 'postgres://x' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('KEYLEDGER_EVENTSTORE must be "sqlite" or an esdb:// connection string');
+  });
+});

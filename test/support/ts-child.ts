@@ -1,0 +1,38 @@
+import {
+  spawn,
+  type ChildProcessWithoutNullStreams,
+  type SpawnOptionsWithoutStdio,
+} from 'node:child_process';
+import { resolve } from 'node:path';
+
+const REPO_ROOT = resolve(__dirname, '../..');
+
+/** Runs a TypeScript file in a real child Node process, compiled on the fly by @swc-node/register. */
+export function spawnTs(
+  script: string,
+  args: string[],
+  options: SpawnOptionsWithoutStdio = {},
+): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['-r', '@swc-node/register', script, ...args], {
+    cwd: REPO_ROOT,
+    ...options,
+    stdio: 'pipe',
+  });
+}
+
+/** Runs a TypeScript file to completion and returns its exit code and output. */
+export function runTs(
+  script: string,
+  args: string[],
+  options: SpawnOptionsWithoutStdio = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnTs(script, args, options);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((done, fail) => {
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
