@@ -1,0 +1,73 @@
+/**
+ * Hashsig's closed error taxonomy. Each class names one refusal; `halStatus` is the libhal
+ * `hal_error_t` the soft HSM should answer with (libhal-rpc.md §4.1).
+ */
+export abstract class HashsigError extends Error {
+  abstract readonly type: string;
+  abstract readonly halStatus: number;
+}
+
+/** Every leaf in the key's range is used: the top tree has q ≥ q_end and no lower tree has a leaf left. */
+export class HashsigKeyExhausted extends HashsigError {
+  readonly type = 'hashsig-key-exhausted';
+  readonly halStatus = 48; // HAL_ERROR_HASHSIG_KEY_EXHAUSTED
+  constructor(
+    readonly q: number,
+    readonly qEnd: number,
+  ) {
+    super(
+      `hashsig key exhausted: top tree is at leaf ${q} of range end ${qEnd} and no lower tree has a leaf left`,
+    );
+  }
+}
+
+/**
+ * hssSign was given a key it already signed with. Each HssKey value signs once: continue with the
+ * `next` key it returned (or reload the persisted state), or a leaf would be used twice.
+ */
+export class HashsigStaleKey extends HashsigError {
+  readonly type = 'hashsig-stale-key';
+  readonly halStatus = 47; // HAL_ERROR_ASSERTION_FAILED
+  constructor() {
+    super(
+      'this hashsig key value has already signed: sign with the `next` key hssSign returned, or reload the persisted state',
+    );
+  }
+}
+
+/** An LMS or LM-OTS type code outside the RFC 8554 §4.1 / §5.1 registry (or not supported for the operation). */
+export class HashsigUnsupportedType extends HashsigError {
+  readonly type = 'hashsig-unsupported-type';
+  readonly halStatus = 1; // HAL_ERROR_BAD_ARGUMENTS
+  constructor(
+    readonly family: 'lms' | 'lmots',
+    readonly code: number,
+    detail: string,
+  ) {
+    super(`unsupported ${family === 'lms' ? 'LMS' : 'LM-OTS'} type ${code}: ${detail}`);
+  }
+}
+
+/** Signature or public key bytes that do not parse: wrong length, unknown type, index out of range. */
+export class HashsigMalformed extends HashsigError {
+  readonly type = 'hashsig-malformed';
+  readonly halStatus = 17; // HAL_ERROR_INVALID_SIGNATURE
+  constructor(
+    readonly what: string,
+    detail: string,
+  ) {
+    super(`malformed ${what}: ${detail}`);
+  }
+}
+
+/** A caller passed a value of the wrong size or range (`"I" expected 16 bytes, got 15`). */
+export class HashsigInvalidArgument extends HashsigError {
+  readonly type = 'invalid-argument';
+  readonly halStatus = 1; // HAL_ERROR_BAD_ARGUMENTS
+}
+
+/** A persisted private state does not reproduce itself (wrong root, a lower tree's signature fails). */
+export class HashsigStateInconsistent extends HashsigError {
+  readonly type = 'hashsig-state-inconsistent';
+  readonly halStatus = 38; // HAL_ERROR_KEYSTORE_LOST_DATA
+}
