@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { EventData, EventStore } from '../src/event-store/event-store';
 import { openSqliteEventStore } from '../src/event-store/sqlite-event-store';
+import { ProjectionRunner, openReadModelStore, type Projection } from '../src/projections';
 import type { Emit } from './run';
 import { perSecond, progress, round, tempDir } from './util';
 
@@ -30,11 +31,21 @@ function sqliteBaseline(dir: string, rows: number): number {
   db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, revision INTEGER NOT NULL,
     id TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL,
     UNIQUE (stream, revision))`);
-  const insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   const batch = db.transaction((from: number) => {
     for (let i = from; i < from + 100; i++) {
       const e = sampleEvent(i);
-      insert.run(`key-${i % 64}`, Math.floor(i / 64), randomUUID(), e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), new Date().toISOString());
+      insert.run(
+        `key-${i % 64}`,
+        Math.floor(i / 64),
+        randomUUID(),
+        e.type,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
+        new Date().toISOString(),
+      );
     }
   });
   const start = process.hrtime.bigint();
@@ -55,7 +66,9 @@ async function concurrentWriters(store: EventStore, writers: number, perWriter: 
   await Promise.all(
     Array.from({ length: writers }, async (_, w) => {
       for (let i = 0; i < perWriter; i++) {
-        await store.append(`conc-${w}`, [sampleEvent(i)], { expectedRevision: i === 0 ? 'no_stream' : i - 1 });
+        await store.append(`conc-${w}`, [sampleEvent(i)], {
+          expectedRevision: i === 0 ? 'no_stream' : i - 1,
+        });
       }
     }),
   );
@@ -80,28 +93,58 @@ export async function ledgerBenchmarks(emit: Emit): Promise<void> {
   try {
     progress('sqlite baseline: 50,000 rows in transactions of 100');
     const baseline = sqliteBaseline(tmp.dir, 50_000);
-    emit({ metric: 'sqlite.baseline.batched_insert', value: baseline, unit: 'rows/s', rows: 50_000, batch: 100 });
+    emit({
+      metric: 'sqlite.baseline.batched_insert',
+      value: baseline,
+      unit: 'rows/s',
+      rows: 50_000,
+      batch: 100,
+    });
 
     const store = await openSqliteEventStore(path.join(tmp.dir, 'ledger'));
     try {
       progress('single writer: 3,000 awaited appends');
       const single = await singleWriter(store, 3_000);
-      emit({ metric: 'ledger.append.single_writer', value: single, unit: 'events/s', ratio: round(single / baseline), events: 3_000 });
+      emit({
+        metric: 'ledger.append.single_writer',
+        value: single,
+        unit: 'events/s',
+        ratio: round(single / baseline),
+        events: 3_000,
+      });
 
       progress('64 concurrent writers x 1,000 appends');
       const conc = await concurrentWriters(store, 64, 1_000);
-      emit({ metric: 'ledger.append.concurrent_64', value: conc, unit: 'events/s', ratio: round(conc / baseline), events: 64_000 });
+      emit({
+        metric: 'ledger.append.concurrent_64',
+        value: conc,
+        unit: 'events/s',
+        ratio: round(conc / baseline),
+        events: 64_000,
+      });
 
       progress('filling the ledger to 200,000 events');
       await fill(store, 200_000 - (await store.headPosition()));
 
       progress('read all');
       const all = await readAll(store);
-      emit({ metric: 'ledger.read_all', value: all.rate, unit: 'events/s', ratio: round(all.rate / baseline), events: all.count });
+      emit({
+        metric: 'ledger.read_all',
+        value: all.rate,
+        unit: 'events/s',
+        ratio: round(all.rate / baseline),
+        events: all.count,
+      });
 
       progress('projection replay over 200,000 events');
       const replay = await projectionReplay(store, path.join(tmp.dir, 'ledger'));
-      emit({ metric: 'ledger.projection_replay', value: replay.rate, unit: 'events/s', ratio: round(replay.rate / baseline), events: replay.count });
+      emit({
+        metric: 'ledger.projection_replay',
+        value: replay.rate,
+        unit: 'events/s',
+        ratio: round(replay.rate / baseline),
+        events: replay.count,
+      });
     } finally {
       await store.close();
     }
@@ -112,18 +155,51 @@ export async function ledgerBenchmarks(emit: Emit): Promise<void> {
 
 async function fill(store: EventStore, events: number): Promise<void> {
   const perAppend = 100;
-  for (let done = 0; done < events; ) {
+  for (let done = 0; done < events;) {
     const n = Math.min(perAppend * 64, events - done);
     const appends: Promise<unknown>[] = [];
     for (let i = 0; i < n; i += perAppend) {
       const size = Math.min(perAppend, n - i);
-      appends.push(store.append(`fill-${(done + i) % 997}`, Array.from({ length: size }, (_, k) => sampleEvent(done + i + k))));
+      appends.push(
+        store.append(
+          `fill-${(done + i) % 997}`,
+          Array.from({ length: size }, (_, k) => sampleEvent(done + i + k)),
+        ),
+      );
     }
     await Promise.all(appends);
     done += n;
   }
 }
 
-async function projectionReplay(_store: EventStore, _dir: string): Promise<{ rate: number; count: number }> {
-  throw new Error('projection replay benchmark: projection runner not wired yet');
+/** Events per stream and last event type: one small document per stream, as a catalog projection keeps. */
+const streamSummary: Projection = {
+  name: 'bench-stream-summary',
+  version: 1,
+  handles: (event) => [event.streamName],
+  evolve: (doc, event) => ({
+    events: ((doc?.events as number | undefined) ?? 0) + 1,
+    lastType: event.type,
+    position: event.position,
+  }),
+};
+
+/** Rebuilds the projection from position 0 over the whole ledger, read models written to SQLite. */
+async function projectionReplay(store: EventStore, dir: string): Promise<{ rate: number; count: number }> {
+  const readModels = openReadModelStore(dir);
+  const runner = new ProjectionRunner(store, readModels, [streamSummary]);
+  try {
+    const head = await store.headPosition();
+    const start = process.hrtime.bigint();
+    runner.start();
+    await runner.waitFor(head);
+    const rate = perSecond(head, start);
+    const docs = readModels.all(streamSummary.name);
+    const counted = docs.reduce((sum, { doc }) => sum + (doc.events as number), 0);
+    if (counted !== head) throw new Error(`projection counted ${counted} events, the ledger holds ${head}`);
+    return { rate, count: head };
+  } finally {
+    await runner.stop();
+    readModels.close();
+  }
 }

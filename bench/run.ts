@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   const names = requested.length > 0 ? requested : Object.keys(groups);
   const unknown = names.filter((name) => !(name in groups));
   if (unknown.length > 0) {
-    console.error(`unknown benchmark group(s): ${unknown.join(', ')}; known: ${Object.keys(groups).join(', ')}`);
+    console.error(
+      `unknown benchmark group(s): ${unknown.join(', ')}; known: ${Object.keys(groups).join(', ')}`,
+    );
     process.exit(2);
   }
   for (const name of names) {

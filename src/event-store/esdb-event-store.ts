@@ -67,7 +67,7 @@ import {
   checkReadAllOptions,
   checkReadStreamOptions,
   encodeEvents,
-} from './sqlite-arguments';
+} from './arguments';
 
 export interface EsdbEventStoreOptions {
   /**
@@ -376,7 +376,10 @@ class EsdbAllSubscription implements AllSubscription {
   readonly caughtUp: Promise<void>;
   private readonly inner: AllStreamSubscription;
   private readonly after: bigint;
+  /** Log head when the subscription started; undefined until read. */
   private head: bigint | undefined;
+  /** Commit position of the last record handed over (or skipped as a system record). */
+  private seen: bigint;
   private markCaughtUp!: () => void;
   private failCaughtUp!: (error: Error) => void;
   private isCaughtUp = false;
@@ -390,6 +393,7 @@ class EsdbAllSubscription implements AllSubscription {
     private readonly onClose: (s: EsdbAllSubscription) => void,
   ) {
     this.after = BigInt(fromPosition);
+    this.seen = this.after;
     this.caughtUp = new Promise<void>((resolve, reject) => {
       this.markCaughtUp = resolve;
       this.failCaughtUp = reject;
@@ -404,7 +408,8 @@ class EsdbAllSubscription implements AllSubscription {
     rawHead().then(
       (head) => {
         this.head = head;
-        if (head <= this.after) this.reachCaughtUp();
+        // The head may be read after the iteration has already passed it.
+        if (head <= this.seen) this.reachCaughtUp();
       },
       (error: unknown) => {
         const ours = translateEsdbError(error, {});
@@ -422,12 +427,16 @@ class EsdbAllSubscription implements AllSubscription {
         const commit = resolved.event?.position.commit ?? resolved.commitPosition;
         if (commit === undefined || commit <= this.after) continue;
         const event = this.toRecorded(resolved);
+        this.seen = commit;
         if (this.head !== undefined && commit >= this.head) this.reachCaughtUp();
         if (event) yield event;
       }
     } catch (error) {
       if (this.closed) return;
       throw translateEsdbError(error, {});
+    } finally {
+      // A consumer that stops iterating is done with it: release the gRPC call now, not at dispose.
+      await this.close();
     }
   }
 

@@ -21,7 +21,7 @@ import {
   checkReadAllOptions,
   checkReadStreamOptions,
   encodeEvents,
-} from './sqlite-arguments';
+} from './arguments';
 import { toLedgerError } from './sqlite-errors';
 import { GroupCommitWriter } from './sqlite-group-commit';
 import { openLedgerDatabase } from './sqlite-schema';

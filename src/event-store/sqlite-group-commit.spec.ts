@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LedgerUnavailable, StreamDeleted, WrongExpectedRevision } from './errors';
 import type { AppendResult, ExpectedRevision } from './event-store';
-import { encodeEvents } from './sqlite-arguments';
+import { encodeEvents } from './arguments';
 import { GroupCommitWriter } from './sqlite-group-commit';
 import { openLedgerDatabase } from './sqlite-schema';
 

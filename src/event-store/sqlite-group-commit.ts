@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { StreamDeleted, WrongExpectedRevision, type EventStoreError } from './errors';
 import type { AppendResult, ExpectedRevision } from './event-store';
-import type { EncodedEvent } from './sqlite-arguments';
+import type { EncodedEvent } from './arguments';
 import { toLedgerError } from './sqlite-errors';
 
 /** One queued write. `events` is absent for a tombstone. */

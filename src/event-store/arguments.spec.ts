@@ -6,7 +6,7 @@ import {
   checkReadStreamOptions,
   encodeEvents,
   assertStreamName,
-} from './sqlite-arguments';
+} from './arguments';
 
 function refusal(call: () => unknown): string {
   try {

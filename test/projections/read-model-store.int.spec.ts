@@ -1,0 +1,101 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  READ_MODEL_FILE_NAME,
+  ReadModelStore,
+  ReadModelUnavailable,
+  openReadModelStore,
+} from '../../src/projections/read-model-store';
+import { makeTempDir, removeTempDir } from '../support/temp-dir';
+
+describe('ReadModelStore on a real file', () => {
+  let dir: string;
+  let models: ReadModelStore;
+
+  beforeEach(async () => {
+    dir = await makeTempDir('keyledger-read-models-');
+    models = openReadModelStore(dir);
+  });
+
+  afterEach(async () => {
+    models.close();
+    await removeTempDir(dir);
+  });
+
+  describe('given docs committed for two projections', () => {
+    beforeEach(() => {
+      models.commit([
+        { projection: 'inventory', version: 3, position: 40, docs: new Map([['key-b', { state: 'resident' }], ['key-a', { state: 'exported' }]]) },
+        { projection: 'holders', version: 1, position: 40, docs: new Map([['hsm-a', { keys: ['key-b'] }]]) },
+      ]);
+    });
+
+    it('reads them back per projection, by id, all in id order, and by predicate', () => {
+      expect(models.get('inventory', 'key-a')).toEqual({ state: 'exported' });
+      expect(models.get('inventory', 'hsm-a')).toBeUndefined();
+      expect(models.all('inventory')).toEqual([
+        { id: 'key-a', doc: { state: 'exported' } },
+        { id: 'key-b', doc: { state: 'resident' } },
+      ]);
+      expect(models.find('inventory', (doc) => doc.state === 'resident')).toEqual([{ id: 'key-b', doc: { state: 'resident' } }]);
+      expect(models.checkpoint('inventory')).toEqual({ version: 3, position: 40 });
+      expect(models.checkpoint('unknown')).toBeUndefined();
+    });
+
+    it('deletes a doc committed as undefined and moves the checkpoint with it', () => {
+      models.commit([{ projection: 'inventory', version: 3, position: 41, docs: new Map([['key-a', undefined]]) }]);
+      expect(models.all('inventory').map((d) => d.id)).toEqual(['key-b']);
+      expect(models.checkpoint('inventory')).toEqual({ version: 3, position: 41 });
+    });
+
+    it('writes nothing of a commit that fails part-way, for any projection', () => {
+      const unserialisable = { count: 1n } as unknown as Record<string, unknown>;
+      expect(() =>
+        models.commit([
+          { projection: 'holders', version: 1, position: 41, docs: new Map([['hsm-b', { keys: [] }]]) },
+          { projection: 'inventory', version: 3, position: 41, docs: new Map([['key-c', unserialisable]]) },
+        ]),
+      ).toThrow(/BigInt/);
+      expect(models.get('holders', 'hsm-b')).toBeUndefined();
+      expect(models.checkpoint('holders')).toEqual({ version: 1, position: 40 });
+      expect(models.checkpoint('inventory')).toEqual({ version: 3, position: 40 });
+    });
+
+    it('reset removes one projection\'s docs and restarts its checkpoint at 0 with the new version', () => {
+      models.reset('inventory', 4);
+      expect(models.all('inventory')).toEqual([]);
+      expect(models.checkpoint('inventory')).toEqual({ version: 4, position: 0 });
+      expect(models.all('holders')).toHaveLength(1);
+    });
+
+    it('keeps them across reopening, in a WAL-mode file', () => {
+      models.close();
+      models = openReadModelStore(dir);
+      expect(models.all('holders')).toEqual([{ id: 'hsm-a', doc: { keys: ['key-b'] } }]);
+      const raw = new Database(join(dir, READ_MODEL_FILE_NAME), { readonly: true });
+      try {
+        expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      } finally {
+        raw.close();
+      }
+    });
+  });
+
+  describe('given a file that is not a read-model file', () => {
+    it('refuses another SQLite database', () => {
+      const path = join(dir, 'other.sqlite');
+      const other = new Database(path);
+      other.pragma('application_id = 1234');
+      other.close();
+      expect(() => ReadModelStore.open(path)).toThrow(ReadModelUnavailable);
+      expect(() => ReadModelStore.open(path)).toThrow(/not a keyledger read-model file/);
+    });
+
+    it('refuses a file that is not SQLite at all', () => {
+      const path = join(dir, 'notes.txt');
+      writeFileSync(path, 'x'.repeat(4096));
+      expect(() => ReadModelStore.open(path)).toThrow(ReadModelUnavailable);
+    });
+  });
+});
