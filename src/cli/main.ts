@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { registerServeCommand } from './serve.command';
+import { registerSoftHsmCommand } from './soft-hsm.command';
 
 // package.json sits two levels up from both src/cli (tests) and dist/cli (installed).
 const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError();
   registerServeCommand(program);
+  registerSoftHsmCommand(program);
   return program;
 }
 
