@@ -1,0 +1,13 @@
+import { DomainError } from '../errors';
+import { abbr } from '../format';
+
+/** The stream already holds other bytes, or the bytes of another key, under this hash. */
+export class BlobMismatch extends DomainError {
+  readonly type = 'blob-mismatch';
+  constructor(
+    readonly sha256: string,
+    why: string,
+  ) {
+    super(`blob ${abbr(sha256)} is already stored ${why}; a SHA-256 names one content`);
+  }
+}

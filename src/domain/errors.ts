@@ -1,0 +1,35 @@
+/**
+ * The root of the domain's closed error taxonomy (STYLE 8): one class per refusal, each with a
+ * string `type` (callers and the API map on it, never on class identity across a wire) and a
+ * message that says what was refused and why.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly type: string;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A command field is missing or malformed (STYLE 9: name the field and the expectation). */
+export class InvalidCommand extends DomainError {
+  readonly type = 'invalid-command';
+}
+
+/**
+ * The ledger's own history breaks an invariant (DESIGN §3, e.g. two copies owning one hashsig
+ * index). Never a user error: a bug or a tampered ledger, so it is not a `DomainError`.
+ */
+export class InvariantViolated extends Error {
+  readonly type = 'invariant-violated';
+  constructor(message: string) {
+    super(`ledger invariant violated: ${message}`);
+    this.name = 'InvariantViolated';
+  }
+}
+
+/** A command or event type the decider does not know: the `never` branch of every dispatch. */
+export function unknownType(value: never, what: string): never {
+  const type = (value as { type?: unknown } | null)?.type;
+  throw new InvalidCommand(`unknown ${what} type ${JSON.stringify(type)}`);
+}

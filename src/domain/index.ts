@@ -1,0 +1,13 @@
+/**
+ * keyledger's pure domain (DESIGN §1): one namespace per decider, so `decide`, `evolve` and the
+ * state types of different streams never collide. Shared helpers are exported at the top level.
+ */
+export * as blob from './blob';
+export * as hashsig from './hashsig';
+export * as hsm from './hsm';
+export * as kekDomain from './kek-domain';
+export * as key from './key';
+export { DomainError, InvalidCommand, InvariantViolated } from './errors';
+export { abbr } from './format';
+export type { Command, Decider, Event } from './message';
+export { AUDIT_STREAM, parseStreamName, streamName, type StreamCategory } from './streams';

@@ -1,0 +1,163 @@
+/**
+ * Key custody commands (DESIGN §2 `key-<keyId>`, §4). Time (`at`) and every id (opId, copyId,
+ * the HSM's key names) come in on the command; facts other streams hold (the HSM's KEK domain,
+ * whether a blob's bytes are stored) are read by the handler and passed in.
+ */
+import type { IndexPath, Partition } from '../hashsig';
+import type { Command } from '../message';
+import type { Kekek, KeySpec } from './state';
+
+/** Generated on an HSM, or first recorded (an existing key taken into custody). */
+export type RecordGeneratedKey = Command<
+  'RecordGeneratedKey',
+  {
+    readonly keyId: string;
+    readonly hsmId: string;
+    /** The HSM's UUID for the key (PKEY_GENERATE_* result). */
+    readonly hsmName: string;
+    readonly flags: number;
+    readonly publicKey: string;
+    readonly attributes: Readonly<Record<string, string>>;
+    readonly copyId: string;
+    readonly at: string;
+  } & KeySpec
+>;
+
+/** `hsmKekDomainId`: the HSM's KEK domain (`kekDomainOf`), which will wrap the blob. */
+export type StartRawExport = Command<
+  'StartRawExport',
+  {
+    readonly keyId: string;
+    readonly opId: string;
+    readonly hsmId: string;
+    readonly hsmKekDomainId: string | null;
+    readonly at: string;
+  }
+>;
+
+/** What `blob-<sha>` holds (`storedBlobFact` of the blob module); null when the stream is empty. */
+export type StoredBlobFact = {
+  readonly sha256: string;
+  readonly keyId: string;
+  readonly kind: 'raw' | 'transit';
+};
+
+export type CompleteRawExport = Command<
+  'CompleteRawExport',
+  {
+    readonly keyId: string;
+    readonly opId: string;
+    readonly blobSha256: string;
+    readonly kekDomainId: string;
+    /** DESIGN §4: the blob stream is written before KeyRawExported, so bytes never live only in memory. */
+    readonly storedBlob: StoredBlobFact | null;
+    readonly at: string;
+  }
+>;
+
+/** PKEY_DELETE done (eviction, the raw-export obligation, zeroization, drift): a fact. */
+export type RecordDeletedFromHsm = Command<
+  'RecordDeletedFromHsm',
+  { readonly keyId: string; readonly hsmId: string; readonly reason: string; readonly at: string }
+>;
+
+export type StartRawImport = Command<
+  'StartRawImport',
+  {
+    readonly keyId: string;
+    readonly opId: string;
+    readonly hsmId: string;
+    readonly blobSha256: string;
+    readonly hsmKekDomainId: string | null;
+    readonly at: string;
+  }
+>;
+
+export type CompleteRawImport = Command<
+  'CompleteRawImport',
+  { readonly keyId: string; readonly opId: string; readonly hsmKeyName: string; readonly at: string }
+>;
+
+/** Process manager after a crash, when what the HSM shows says the step did not happen. */
+export type FailOperation = Command<
+  'FailOperation',
+  { readonly keyId: string; readonly opId: string; readonly reason: string; readonly at: string }
+>;
+
+/** The destination generated the KEKEK (`kekek.hsmId` = `toHsm`) before the source exports to it. */
+export type StartTransfer = Command<
+  'StartTransfer',
+  {
+    readonly keyId: string;
+    readonly opId: string;
+    readonly fromHsm: string;
+    readonly toHsm: string;
+    readonly kekek: Kekek;
+    readonly at: string;
+  }
+>;
+
+/**
+ * PKEY_EXPORT done and its output stored. Hashsig: `partition` as libhal split the source
+ * (reference §7.6; `transitPartition` computes it) and `newCopyId` for the exported range;
+ * both null for RSA/EC.
+ */
+export type CompleteTransitExport = Command<
+  'CompleteTransitExport',
+  {
+    readonly keyId: string;
+    readonly opId: string;
+    readonly transitBlobSha256: string;
+    readonly storedBlob: StoredBlobFact | null;
+    readonly partition: Partition | null;
+    readonly newCopyId: string | null;
+    readonly at: string;
+  }
+>;
+
+export type CompleteTransitImport = Command<
+  'CompleteTransitImport',
+  { readonly keyId: string; readonly opId: string; readonly hsmName: string; readonly at: string }
+>;
+
+/**
+ * Before a hashsig signature is released (DESIGN §3 "Index log"): its index path and SHA-256.
+ * The handler releases the signatures only if the decision is HashsigSignaturesReleased.
+ */
+export type RecordHashsigSignatures = Command<
+  'RecordHashsigSignatures',
+  {
+    readonly keyId: string;
+    readonly copyId: string;
+    readonly hsmId: string;
+    readonly indexPaths: readonly IndexPath[];
+    readonly signatureSha256s: readonly string[];
+    readonly at: string;
+  }
+>;
+
+/** The officer's act that ends a freeze (DESIGN §3; dual control is the app's, DESIGN §5). */
+export type UnfreezeKey = Command<
+  'UnfreezeKey',
+  { readonly keyId: string; readonly officerId: string; readonly reason: string; readonly at: string }
+>;
+
+export type DestroyKey = Command<
+  'DestroyKey',
+  { readonly keyId: string; readonly reason: string; readonly at: string }
+>;
+
+export type KeyCommand =
+  | RecordGeneratedKey
+  | StartRawExport
+  | CompleteRawExport
+  | RecordDeletedFromHsm
+  | StartRawImport
+  | CompleteRawImport
+  | FailOperation
+  | StartTransfer
+  | CompleteTransitExport
+  | CompleteTransitImport
+  | RecordHashsigSignatures
+  | UnfreezeKey
+  | DestroyKey;

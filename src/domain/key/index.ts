@@ -1,0 +1,17 @@
+import type { Decider } from '../message';
+import type { KeyCommand } from './commands';
+import { decide } from './decide';
+import type { KeyEvent } from './events';
+import { evolve } from './evolve';
+import { initialState, type KeyState } from './state';
+
+export * from './commands';
+export * from './errors';
+export * from './events';
+export * from './queries';
+export * from './state';
+export { MAX_SIGNATURE_BATCH } from './decide-signatures';
+export { decide } from './decide';
+export { evolve } from './evolve';
+
+export const keyDecider: Decider<KeyState, KeyCommand, KeyEvent> = { decide, evolve, initialState };

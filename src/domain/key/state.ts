@@ -1,0 +1,162 @@
+/**
+ * Custody state of one key: the fold of `key-<keyId>` (DESIGN §3). Records are keyed by id in
+ * plain objects (frozen in specs, JSON-friendly); `lookup`/`withEntry` read and copy them.
+ */
+import type { HashsigParams, IndexPath, Range, ReuseRule } from '../hashsig';
+
+export type RsaParams = { readonly bits: number };
+export type EcParams = { readonly curve: 'P-256' | 'P-384' | 'P-521' };
+
+/** What was generated: the discriminant of everything type-specific below. */
+export type KeySpec =
+  | { readonly keyType: 'rsa'; readonly params: RsaParams }
+  | { readonly keyType: 'ec'; readonly params: EcParams }
+  | { readonly keyType: 'hashsig'; readonly params: HashsigParams };
+export type KeyType = KeySpec['keyType'];
+
+/** libhal key flags (reference §4.3); EXPORTABLE gates EXPORT and EXPORT_RAW (§5.2, §9.2). */
+export const FLAG_EXPORTABLE = 0x20;
+
+/** Who holds a hashsig copy: exactly one of these at any time (DESIGN §3 "Holder"). */
+export type Holder =
+  | { readonly kind: 'hsm'; readonly hsmId: string; readonly hsmKeyName: string; readonly since: string }
+  | { readonly kind: 'blob'; readonly sha256: string; readonly since: string }
+  | { readonly kind: 'none'; readonly since: string; readonly reason: string };
+
+/** RSA/EC: one lineage; every resident instance and every blob is interchangeable. */
+export type PlainCopy = { readonly kind: 'plain'; readonly copyId: string; readonly createdAt: string };
+
+/** Hashsig: a lineage owning a disjoint range of top-level leaves, with its observed index log head. */
+export type HashsigCopy = {
+  readonly kind: 'hashsig';
+  readonly copyId: string;
+  readonly parentCopyId: string | null;
+  /** Top-level leaves this copy may still start a subtree from (`[q, q_end)` as the ledger knows it). */
+  readonly range: Range;
+  readonly holder: Holder;
+  /** Greatest index path used by this copy (released, withheld or flagged). */
+  readonly lastPath: IndexPath | null;
+  readonly released: number;
+  readonly withheld: number;
+  readonly createdAt: string;
+};
+
+export type Copy = PlainCopy | HashsigCopy;
+
+/**
+ * One HSM's instance of the key. `disabled`: a hashsig copy after raw export, which the HSM can no
+ * longer sign with and which must be deleted — an open obligation (DESIGN §3, reference §9.2).
+ */
+export type Residency = {
+  readonly hsmId: string;
+  readonly hsmKeyName: string;
+  readonly copyId: string;
+  readonly since: string;
+  readonly status: 'live' | 'disabled';
+  readonly disabledBy: { readonly blobSha256: string; readonly at: string } | null;
+};
+
+export type BlobStatus = 'current' | 'consumed' | 'superseded' | 'destroyed';
+
+export type BlobRecord = {
+  readonly sha256: string;
+  readonly copyId: string;
+  /** raw: wrapped under a KEK domain's master KEK; transit: under one destination's KEKEK. */
+  readonly kind: 'raw' | 'transit';
+  readonly status: BlobStatus;
+  readonly statusSince: string;
+  readonly kekDomainId: string | null;
+  readonly producedBy: string;
+  readonly opId: string;
+  readonly at: string;
+  readonly supersededBy: string | null;
+  readonly consumedBy: string | null;
+};
+
+export type Kekek = { readonly hsmId: string; readonly kekekName: string; readonly spkiSha256: string };
+
+export type RawExportOp = {
+  readonly kind: 'raw-export';
+  readonly opId: string;
+  readonly hsmId: string;
+  readonly copyId: string;
+  readonly kekDomainId: string;
+  readonly startedAt: string;
+};
+export type RawImportOp = {
+  readonly kind: 'raw-import';
+  readonly opId: string;
+  readonly hsmId: string;
+  readonly copyId: string;
+  readonly blobSha256: string;
+  readonly kekDomainId: string;
+  readonly startedAt: string;
+};
+export type TransferOp = {
+  readonly kind: 'transfer';
+  readonly opId: string;
+  readonly fromHsm: string;
+  readonly toHsm: string;
+  readonly copyId: string;
+  readonly kekek: Kekek;
+  readonly startedAt: string;
+  /** Set by KeyTransitExported: the copy now in transit and its blob. */
+  readonly exported: {
+    readonly copyId: string;
+    readonly transitBlobSha256: string;
+    readonly at: string;
+  } | null;
+};
+/** An intent without its completion (DESIGN §4). */
+export type OpenOp = RawExportOp | RawImportOp | TransferOp;
+
+/** What a finished operation produced, so a repeated completion can be recognised. */
+export type ClosedOp = {
+  readonly kind: OpenOp['kind'];
+  readonly outcome: 'completed' | 'failed';
+  readonly blobSha256: string | null;
+  readonly hsmName: string | null;
+  readonly at: string;
+};
+
+export type Frozen = {
+  readonly at: string;
+  readonly copyId: string;
+  readonly rule: ReuseRule;
+  readonly detail: string;
+};
+
+export type LiveKey = {
+  readonly status: 'live';
+  readonly keyId: string;
+  readonly flags: number;
+  /** base64 SPKI */
+  readonly publicKey: string;
+  /** libhal attribute type (decimal) → base64 value; re-applied after every import (DESIGN §2). */
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly originCopyId: string;
+  readonly generatedOn: string;
+  readonly generatedAt: string;
+  readonly copies: Readonly<Record<string, Copy>>;
+  readonly blobs: Readonly<Record<string, BlobRecord>>;
+  readonly residency: Readonly<Record<string, Residency>>;
+  readonly ops: Readonly<Record<string, OpenOp>>;
+  readonly closedOps: Readonly<Record<string, ClosedOp>>;
+  /** Set by HashsigReuseDetected: new intents and signing are refused until an officer acts. */
+  readonly frozen: Frozen | null;
+} & KeySpec;
+
+export type DestroyedKey = {
+  readonly status: 'destroyed';
+  readonly keyId: string;
+  readonly keyType: KeyType;
+  readonly destroyedAt: string;
+  readonly reason: string;
+  readonly blobSha256s: readonly string[];
+};
+
+export type KeyState = { readonly status: 'absent' } | LiveKey | DestroyedKey;
+
+export function initialState(): KeyState {
+  return { status: 'absent' };
+}
