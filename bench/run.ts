@@ -4,6 +4,7 @@
  * Progress goes to stderr so stdout stays machine-readable.
  */
 import { ledgerBenchmarks } from './ledger.bench';
+import { lmsBenchmarks } from './lms';
 
 export interface BenchResult {
   metric: string;
@@ -17,6 +18,7 @@ export type Emit = (result: BenchResult) => void;
 
 const groups: Record<string, (emit: Emit) => Promise<void>> = {
   ledger: ledgerBenchmarks,
+  lms: async (emit) => lmsBenchmarks(emit),
 };
 
 function emit(result: BenchResult): void {
