@@ -4,6 +4,7 @@
  * Progress goes to stderr so stdout stays machine-readable.
  */
 import { ledgerBenchmarks } from './ledger.bench';
+import { hsmBenchmarks } from './hsm.bench';
 import { lmsBenchmarks } from './lms';
 
 export interface BenchResult {
@@ -18,6 +19,7 @@ export type Emit = (result: BenchResult) => void;
 
 const groups: Record<string, (emit: Emit) => Promise<void>> = {
   ledger: ledgerBenchmarks,
+  hsm: hsmBenchmarks,
   lms: async (emit) => lmsBenchmarks(emit),
 };
 

@@ -2,11 +2,14 @@
  * AES Key Wrap with Padding, RFC 5649 — the wrapping libhal uses for the keystore (§6.2), raw
  * export (§9.2) and PKEY_EXPORT (§5.3 step 4).
  *
- * Wrap is noble's `aeskwp`, one instance per call. Unwrap is our own RFC 5649 §4.2 on noble's raw
- * AES block, because noble reports every failure as one generic error and libhal tells three
- * apart (`hal_aes_keyunwrap`): KEYWRAP_BAD_MAGIC, _BAD_LENGTH, _BAD_PADDING.
+ * Both directions run on OpenSSL's `id-aesN-wrap-pad` (node:crypto; every key use unwraps, so this
+ * is on the signing hot path). When OpenSSL refuses a blob, the unwrap is repeated with our own
+ * RFC 5649 §4.2 on noble's raw AES block only to tell libhal's three failures apart
+ * (`hal_aes_keyunwrap`: KEYWRAP_BAD_MAGIC, _BAD_LENGTH, _BAD_PADDING), which OpenSSL does not.
+ * Both implementations are cross-checked in the specs.
  */
-import { aeskwp, unsafe as aesBlock } from '@noble/ciphers/aes.js';
+import { unsafe as aesBlock } from '@noble/ciphers/aes.js';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { abytes, readU32be, wipe } from './bytes';
 import { CryptoArgumentError, KeywrapError } from './errors';
 
@@ -41,7 +44,26 @@ export function wrapKey(kek: Uint8Array, plaintext: Uint8Array): Uint8Array {
       `"plaintext" expected 1..${MAX_PLAINTEXT} bytes, got ${plaintext.length}`,
     );
   }
-  return aeskwp(kek).encrypt(plaintext);
+  const cipher = createCipheriv(OPENSSL_KWP[kek.length], kek, AIV);
+  return Buffer.concat([cipher.update(plaintext), cipher.final()]);
+}
+
+const OPENSSL_KWP: Record<number, string> = {
+  16: 'id-aes128-wrap-pad',
+  24: 'id-aes192-wrap-pad',
+  32: 'id-aes256-wrap-pad',
+};
+/** RFC 5649 §3 Alternative Initial Value (high half): node:crypto takes it as the IV. */
+const AIV = Buffer.from('a65959a6', 'hex');
+
+/** OpenSSL's unwrap: the plaintext, or undefined when the blob does not unwrap (any reason). */
+function opensslUnwrap(kek: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
+  try {
+    const decipher = createDecipheriv(OPENSSL_KWP[kek.length], kek, AIV);
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -57,6 +79,8 @@ export function unwrapKey(kek: Uint8Array, ciphertext: Uint8Array): Uint8Array {
       `wrapped key must be a multiple of 8 bytes and at least 16, got ${ciphertext.length}`,
     );
   }
+  const plain = opensslUnwrap(kek, ciphertext);
+  if (plain) return plain;
   const n = ciphertext.length / 8 - 1;
   // Scratch buffer: A || R[1..n] while unwrapping, then the plaintext; wiped on every failure.
   const buf = new Uint8Array(ciphertext);

@@ -5,7 +5,8 @@
  * RSA: the input *is* the DigestInfo (any string of at most k − 11 bytes), padded EMSA-PKCS1-v1_5
  * type 01 (RFC 8017 §9.2 steps 3–5) by node:crypto `privateEncrypt`; deterministic.
  * ECDSA: the input is the digest; the signature is raw r ‖ s, each padded to the order length.
- * Signed with noble (deterministic k, RFC 6979 §3.2) and verified before release (STYLE §10).
+ * Signed by ./ecdsa.ts (deterministic k, RFC 6979 §3.2; k·G by OpenSSL); the key pair is checked
+ * once per key before its first signature, verification of PKEY_VERIFY uses noble.
  * A digest longer than the order is truncated to its leftmost bits (FIPS 186-5 §6.4.1, as OpenSSL
  * does); libhal's `hal_ecdsa_sign` reads the whole digest as e instead, so the two differ only for
  * mismatched pairs such as SHA-384 on P-256.
@@ -21,6 +22,7 @@ import {
 } from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { der, encodeDer } from './asn1';
+import { ecPublicPoint, ecdsaSignDigest } from './ecdsa';
 import { abytes, equalBytes, randomFrom, viewOf, wipe, type Rng } from './bytes';
 import {
   EC_CURVES,
@@ -133,21 +135,28 @@ export function generateRsaKey(bits: number, publicExponent: Uint8Array): KeyPai
 const NOBLE = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;
 
 /** RFC 6979 deterministic k, high S allowed (as OpenSSL and libhal produce), no prehash: input is the digest. */
-const SIGN_OPTS = { prehash: false, lowS: false, extraEntropy: false } as const;
 const VERIFY_OPTS = { prehash: false, lowS: false } as const;
 
 /** PKEY_SIGN for ECDSA: raw r ‖ s over `digest`, each half the order length (64/96/132 bytes). */
+const checkedPairs = new WeakMap<Uint8Array, Uint8Array>();
+
+function checkEcKeyPair(key: EcPrivateKey): void {
+  if (checkedPairs.get(key.d) === key.point) return;
+  if (!equalBytes(ecPublicPoint(key.curve, key.d), key.point)) {
+    throw new CryptoSelfCheckError(`EC ${key.curve} private key does not match its stored public point`);
+  }
+  checkedPairs.set(key.d, key.point);
+}
+
 export function ecdsaSign(key: EcPrivateKey, digest: Uint8Array): Uint8Array {
   const curve = EC_CURVES[key.curve];
   abytes(key.d, 'ec.d', curve.scalarBytes);
   abytes(digest, 'digest');
   if (digest.length === 0) throw new CryptoArgumentError('digest', '"digest" must not be empty');
-  const signature = NOBLE[key.curve].sign(digest, key.d, SIGN_OPTS);
-  // A fault or a stored point that does not belong to d would otherwise leave here unnoticed.
-  if (!ecdsaVerify(key, digest, signature)) {
-    throw new CryptoSelfCheckError(`ECDSA ${key.curve} signature failed verification before release`);
-  }
-  return signature;
+  // A stored point that does not belong to d would otherwise leave here unnoticed: check the pair
+  // once per key (OpenSSL, cheap), instead of a full verification of every signature.
+  checkEcKeyPair(key);
+  return ecdsaSignDigest(key.curve, key.d, digest);
 }
 
 /** PKEY_VERIFY for ECDSA: false for any malformed or non-matching signature. */
