@@ -10,6 +10,8 @@ import { perSecond, progress, round, tempDir } from './util';
 
 const ROOT = path.resolve(__dirname, '..');
 const PIN = 'bench-pin-1234';
+/** Signing connections: one request in flight on each keeps the server busy while replies travel. */
+const CONNECTIONS = 8;
 
 function cli(args: string[]): ChildProcess {
   return spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src/cli/main.ts'), ...args], {
@@ -58,18 +60,18 @@ export async function hsmBenchmarks(emit: Emit): Promise<void> {
     endpoint: `unix:${soft.socket}`,
     user: User.NORMAL,
     pin: PIN,
-    poolSize: 4,
+    poolSize: CONNECTIONS,
   });
   try {
     progress('GET_VERSION round trips over a Unix socket, one connection');
     const version = await timed(20_000, 1, () => hsm.getVersion());
     emit({ metric: 'hsm.rpc.get_version', value: version, unit: 'round trips/s', connections: 1 });
 
-    progress('ECDSA P-256 signs through the socket, 4 connections');
+    progress(`ECDSA P-256 signs through the socket, ${CONNECTIONS} connections`);
     const key = await hsm.generateEc(Curve.P256, KeyFlag.USAGE_DIGITALSIGNATURE | KeyFlag.TOKEN);
     const digest = createHash('sha256').update('keyledger bench').digest();
-    await timed(500, 4, () => hsm.sign(key.handle, { data: digest })); // warm-up
-    const rpcSigns = await timed(10_000, 4, () => hsm.sign(key.handle, { data: digest }));
+    await timed(500, CONNECTIONS, () => hsm.sign(key.handle, { data: digest })); // warm-up
+    const rpcSigns = await timed(10_000, CONNECTIONS, () => hsm.sign(key.handle, { data: digest }));
 
     progress('ECDSA P-256 signs with node:crypto in this process');
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -83,7 +85,7 @@ export async function hsmBenchmarks(emit: Emit): Promise<void> {
       value: rpcSigns,
       unit: 'signs/s',
       ratio: round(rpcSigns / nodeSigns),
-      connections: 4,
+      connections: CONNECTIONS,
     });
     await hsm.delete(key.handle);
   } finally {

@@ -4,6 +4,8 @@
  * behind a fresh handle and UUID.
  */
 import { KeyFlag } from '../hsm-adapter/constants';
+import type { EcCurveName } from './crypto/der';
+import { EcdsaNoncePool, type EcdsaNonce } from './crypto/ecdsa';
 import type { HssKey } from './hashsig';
 import type { HashSlots } from './hash-slots';
 import type { Keystore, Located } from './keystore/keystore';
@@ -23,6 +25,19 @@ export interface EngineContext {
   readonly keystore: Keystore;
   /** Loaded hashsig keys (their trees are costly to recompute), by UUID hex. */
   readonly hssCache: Map<string, HssKey>;
+  /** Precomputed ECDSA nonces per curve, made on first use, refilled between requests. */
+  readonly noncePools: Map<EcCurveName, EcdsaNoncePool>;
+}
+
+/** The engine's ECDSA nonce source for `curve`: random k from the engine's RNG, precomputed. */
+export function ecdsaNonces(ctx: EngineContext, curve: EcCurveName): () => EcdsaNonce {
+  let pool = ctx.noncePools.get(curve);
+  if (!pool) {
+    pool = new EcdsaNoncePool(curve, ctx.options.rng);
+    ctx.noncePools.set(curve, pool);
+  }
+  const p = pool;
+  return () => p.take();
 }
 
 /** Exactly `n` bytes from the engine's RNG, as a Buffer. */

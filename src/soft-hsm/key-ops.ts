@@ -14,7 +14,9 @@ import {
   parseEcSpki,
   parseHashsigPrivateKeyInfo,
   parseRsaPrivateKeyInfo,
+  type EcPrivateKey,
 } from './crypto/der';
+import type { EcdsaNonce } from './crypto/ecdsa';
 import {
   ecdsaSign,
   ecdsaVerify,
@@ -55,9 +57,13 @@ export function signRsa(der: Uint8Array, digestInfo: Uint8Array): Uint8Array {
   return rsaSign(rsaPrivateKeyObject(der), digestInfo);
 }
 
-/** ECDSA PKEY_SIGN: raw r ‖ s over the digest. */
-export function signEc(der: Uint8Array, digest: Uint8Array): Uint8Array {
-  return ecdsaSign(parseEcPrivateKeyInfo(der), digest);
+/** ECDSA PKEY_SIGN: raw r ‖ s over the digest; k from `nonces` if given, else RFC 6979. */
+export function signEc(
+  key: Uint8Array | EcPrivateKey,
+  digest: Uint8Array,
+  nonces?: () => EcdsaNonce,
+): Uint8Array {
+  return ecdsaSign(key instanceof Uint8Array ? parseEcPrivateKeyInfo(key) : key, digest, nonces);
 }
 
 /** PKEY_VERIFY for RSA, EC and hashsig keys (private or public); false on any mismatch. */

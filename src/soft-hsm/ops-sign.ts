@@ -4,7 +4,8 @@
  */
 import { KeyFlag, KeyType } from '../hsm-adapter/constants';
 import { rsaDigestInfo } from './crypto/signing';
-import { fetchKey, type EngineContext } from './engine-context';
+import { parseEcPrivateKeyInfo } from './crypto/der';
+import { ecdsaNonces, fetchKey, locate, type EngineContext } from './engine-context';
 import { hssSignatureLength } from './hashsig';
 import { decodeHashsigState, encodeHashsigState, loadHssKey, signHashsig } from './hashsig-keys';
 import { publicKeyDer, rsaKeyBytes, signEc, signRsa, verify } from './key-ops';
@@ -66,6 +67,15 @@ export function sign(
   )
     throw fail('UNSUPPORTED_KEY', rpc);
   requireSigningUse(slot, rpc);
+  if (slot.type === KeyType.EC_PRIVATE) {
+    // The parsed key stays cached per record (Keystore.unwrapCached); k comes precomputed.
+    const { record } = locate(ctx, slot, rpc);
+    const key = ctx.keystore.unwrapCached(record, 'ec-private', rpc, parseEcPrivateKeyInfo);
+    const digest = input.length > 0 ? input : digestOf(ctx, hash, rpc).digest;
+    const signature = signEc(key, digest, ecdsaNonces(ctx, key.curve));
+    if (signature.length > sigMax) throw fail('RESULT_TOO_LONG', rpc);
+    return Buffer.isBuffer(signature) ? signature : Buffer.from(signature);
+  }
   const { located, der } = fetchKey(ctx, slot, rpc);
   switch (slot.type) {
     case KeyType.RSA_PRIVATE: {
@@ -77,12 +87,6 @@ export function sign(
         digestInfo = rsaDigestInfo(alg, digest);
       }
       return Buffer.from(signRsa(der, digestInfo));
-    }
-    case KeyType.EC_PRIVATE: {
-      const digest = input.length > 0 ? input : digestOf(ctx, hash, rpc).digest;
-      const signature = signEc(der, digest);
-      if (signature.length > sigMax) throw fail('RESULT_TOO_LONG', rpc);
-      return Buffer.from(signature);
     }
     default:
       return signWithHashsig(

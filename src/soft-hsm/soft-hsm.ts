@@ -68,6 +68,7 @@ export class SoftHsm {
         hashes: new HashSlots(),
         keystore,
         hssCache: new Map(),
+        noncePools: new Map(),
       };
       return new SoftHsm(ctx, lock, stateDir);
     } catch (error) {
@@ -84,6 +85,8 @@ export class SoftHsm {
     this.ctx.slots.clear();
     this.ctx.hashes.clear();
     this.ctx.hssCache.clear();
+    for (const pool of this.ctx.noncePools.values()) pool.close();
+    this.ctx.noncePools.clear();
     this.lock.release();
   }
 

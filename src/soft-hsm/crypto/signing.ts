@@ -22,7 +22,7 @@ import {
 } from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { der, encodeDer } from './asn1';
-import { ecPublicPoint, ecdsaSignDigest } from './ecdsa';
+import { ecPublicPoint, ecdsaSignDigest, ecdsaSignWithNonces, type EcdsaNonce } from './ecdsa';
 import { abytes, equalBytes, randomFrom, viewOf, wipe, type Rng } from './bytes';
 import {
   EC_CURVES,
@@ -148,7 +148,15 @@ function checkEcKeyPair(key: EcPrivateKey): void {
   checkedPairs.set(key.d, key.point);
 }
 
-export function ecdsaSign(key: EcPrivateKey, digest: Uint8Array): Uint8Array {
+/**
+ * With `nonces` (the engine passes its precomputed pool, see EcdsaNoncePool) k is random as in
+ * libhal; without, k is deterministic per RFC 6979.
+ */
+export function ecdsaSign(
+  key: EcPrivateKey,
+  digest: Uint8Array,
+  nonces?: () => EcdsaNonce,
+): Uint8Array {
   const curve = EC_CURVES[key.curve];
   abytes(key.d, 'ec.d', curve.scalarBytes);
   abytes(digest, 'digest');
@@ -156,7 +164,9 @@ export function ecdsaSign(key: EcPrivateKey, digest: Uint8Array): Uint8Array {
   // A stored point that does not belong to d would otherwise leave here unnoticed: check the pair
   // once per key (OpenSSL, cheap), instead of a full verification of every signature.
   checkEcKeyPair(key);
-  return ecdsaSignDigest(key.curve, key.d, digest);
+  return nonces
+    ? ecdsaSignWithNonces(key.curve, key.d, digest, nonces)
+    : ecdsaSignDigest(key.curve, key.d, digest);
 }
 
 /** PKEY_VERIFY for ECDSA: false for any malformed or non-matching signature. */

@@ -20,6 +20,16 @@ import type { TokenStore } from './token-store';
 /** Volatile keystore slots of the Alpha build (§4.5). */
 export const VOLATILE_CAPACITY = 4352;
 
+/** Records whose unwrapped key the keystore keeps parsed at most (oldest dropped first). */
+export const UNWRAPPED_CACHE_CAPACITY = 1024;
+
+interface Unwrapped {
+  readonly tag: string;
+  /** The plaintext DER; `value` views it, so zeroing it wipes the key. */
+  readonly der: Buffer;
+  readonly value: unknown;
+}
+
 export interface VolatileEntry {
   readonly record: KeyRecord;
   readonly owner: number;
@@ -47,6 +57,11 @@ export interface NewRecord {
 
 export class Keystore {
   private readonly volatile = new Map<string, VolatileEntry>();
+  /**
+   * Unwrapped, parsed keys by the record object they came from (see `unwrapCached`). Replacing or
+   * deleting a record, purging its owner and wiping the KEK drop (and zero) its entry.
+   */
+  private readonly unwrapped = new Map<KeyRecord, Unwrapped>();
 
   constructor(
     private readonly token: TokenStore,
@@ -66,6 +81,7 @@ export class Keystore {
 
   /** Forgets the KEK held in memory (engine close). */
   wipeKek(): void {
+    for (const record of [...this.unwrapped.keys()]) this.forget(record);
     this.masterKek?.fill(0);
     this.masterKek = undefined;
   }
@@ -83,6 +99,53 @@ export class Keystore {
   /** Inverse of `wrap`; a blob made under another KEK fails KEYWRAP_BAD_MAGIC/LENGTH/PADDING. */
   unwrap(wrapped: Uint8Array, rpc: string): Buffer {
     return Buffer.from(unwrapKey(this.kek(rpc), wrapped));
+  }
+
+  /**
+   * `parse(unwrap(record.der))`, computed once per record object and kept in memory, so that a
+   * signing key is not unwrapped (AES-KWP) and parsed again for every signature. `parse` must
+   * return views into the DER it is given, not copies: dropping an entry zeroes that DER.
+   *
+   * Trade-off (STYLE "zero scratch key material"): the plaintext of keys in use stays in this
+   * process between calls instead of being a short-lived scratch copy. The process already holds
+   * the master KEK, which unwraps every record, so this adds no key an attacker with access to the
+   * process memory could not already get; entries are zeroed as soon as the record is replaced
+   * or deleted, its volatile owner logs out, the cache overflows, or the engine closes.
+   */
+  unwrapCached<T>(record: KeyRecord, tag: string, rpc: string, parse: (der: Buffer) => T): T {
+    const hit = this.unwrapped.get(record);
+    if (hit && hit.tag === tag) return hit.value as T;
+    if (hit) this.forget(record);
+    const der = this.unwrap(record.der, rpc);
+    let value: T;
+    try {
+      value = parse(der);
+    } catch (error) {
+      der.fill(0);
+      throw error;
+    }
+    if (this.unwrapped.size >= UNWRAPPED_CACHE_CAPACITY)
+      this.forget(this.unwrapped.keys().next().value as KeyRecord);
+    this.unwrapped.set(record, { tag, der, value });
+    return value;
+  }
+
+  /** Records with a cached unwrapped key (tests). */
+  get unwrappedCount(): number {
+    return this.unwrapped.size;
+  }
+
+  private forget(record: KeyRecord | undefined): void {
+    if (!record) return;
+    const entry = this.unwrapped.get(record);
+    if (!entry) return;
+    this.unwrapped.delete(record);
+    entry.der.fill(0);
+  }
+
+  /** The record currently stored under `name`, of any owner. */
+  private current(name: Uint8Array, token: boolean): KeyRecord | undefined {
+    return token ? this.token.get(name) : this.volatile.get(uuidToString(name))?.record;
   }
 
   /** Builds the stored form of a record, enforcing the block size (RESULT_TOO_LONG). */
@@ -116,6 +179,8 @@ export class Keystore {
 
   /** Replaces an existing record in place (durable on return for token records). */
   replace(record: KeyRecord, token: boolean, rpc: string): void {
+    const old = this.current(record.name, token);
+    if (old !== record) this.forget(old);
     if (token) {
       if (!this.token.has(record.name)) throw fail('KEY_NOT_FOUND', rpc);
       this.token.put(record);
@@ -149,6 +214,7 @@ export class Keystore {
   }
 
   delete(name: Uint8Array, token: boolean): boolean {
+    this.forget(this.current(name, token));
     return token ? this.token.delete(name) : this.volatile.delete(uuidToString(name));
   }
 
@@ -158,6 +224,7 @@ export class Keystore {
     let n = 0;
     for (const [id, entry] of this.volatile) {
       if (entry.owner !== client) continue;
+      this.forget(entry.record);
       this.volatile.delete(id);
       n++;
     }
