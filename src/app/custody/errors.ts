@@ -1,0 +1,34 @@
+/**
+ * Refusals the custody service adds to the domain's taxonomy: conditions only an HSM call can
+ * reveal. Each is a `DomainError` with a string `type`, so the API maps them like the domain's.
+ */
+import { DomainError } from '../../domain';
+
+/** IMPORT_RAW / generation answered NO_KEY_SLOTS_AVAILABLE: the operation was failed cleanly. */
+export class HsmFull extends DomainError {
+  readonly type = 'hsm-full';
+  constructor(hsmName: string, refused: string) {
+    super(`${hsmName} has no free key slot (NO_KEY_SLOTS_AVAILABLE): ${refused} refused; raw-export and evict a key first`);
+  }
+}
+
+/** The HSM could not unwrap a blob or canary: its master KEK is not the one the blob was wrapped under. */
+export class KekMismatch extends DomainError {
+  readonly type = 'kek-mismatch';
+  constructor(hsmName: string, what: string, status: string) {
+    super(`${hsmName} cannot unwrap ${what} (${status}): its master KEK is not the KEK domain's`);
+  }
+}
+
+/** A hashsig signature was made but the ledger did not release it (key frozen, reuse, signer not holder). */
+export class SignatureWithheld extends DomainError {
+  readonly type = 'signature-withheld';
+  constructor(keyId: string, outcome: string, detail: string) {
+    super(`signature of key ${keyId} withheld (${outcome}): ${detail}`);
+  }
+}
+
+/** The HSM holds something other than what the ledger expects, so the step cannot go on. */
+export class HsmStateMismatch extends DomainError {
+  readonly type = 'hsm-state-mismatch';
+}

@@ -1,0 +1,248 @@
+/** HSM registry and KEK domain use cases (DESIGN §2, §4 "Disaster recovery"). */
+import { randomUUID } from 'node:crypto';
+import { hsm as hsmDomain, kekDomain, streamName } from '../../domain';
+import { Curve, KeyFlag, type Hsm } from '../../hsm-adapter';
+import type { ActiveHsm } from '../hsm-registry/hsm-registry';
+import { foldStream } from './append-decision';
+import type { CustodyCore } from './custody-core';
+import { sha256Hex } from './custody-core';
+import {
+  CustodyInvalidInput,
+  CustodyNotFound,
+  type HsmView,
+  type KekDomainView,
+  type ReconcileReport,
+  type RegisterHsmInput,
+} from './custody.port';
+import { KekMismatch } from './errors';
+import { statusOf } from './hsm-calls';
+import { hsmView, kekDomainView } from './views';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const ENDPOINT = /^(unix:\/\S+|tcp:\/\/[A-Za-z0-9.\-[\]:]+:\d{1,5})$/;
+export const DEFAULT_HSM_CAPACITY = 1000;
+
+export function checkName(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !NAME.test(value)) {
+    throw new CustodyInvalidInput(`"${field}" expected 1–64 letters, digits, . _ - (starting with a letter or digit), got ${JSON.stringify(String(value).slice(0, 80))}`);
+  }
+  return value;
+}
+
+export async function hsmViewOf(core: CustodyCore, hsmId: string): Promise<HsmView> {
+  const folded = await foldStream(core.store, streamName('hsm', hsmId), hsmDomain.hsmDecider, hsmDomain.isHsmEvent);
+  if (folded.state.status === 'absent') throw new CustodyNotFound(`HSM ${hsmId} is not registered`);
+  await core.index.catchUp();
+  const registered = folded.events[0]!.data as hsmDomain.HsmRegistered['data'];
+  return hsmView(folded.state, registered, core.index.residents.get(hsmId)?.size ?? 0);
+}
+
+export async function registerHsm(core: CustodyCore, input: RegisterHsmInput): Promise<HsmView> {
+  const name = checkName('name', input?.name);
+  if (typeof input.endpoint !== 'string' || !ENDPOINT.test(input.endpoint))
+    throw new CustodyInvalidInput(`"endpoint" expected "unix:/path" or "tcp://host:port", got ${JSON.stringify(String(input.endpoint).slice(0, 200))}`);
+  // Never echo the PIN, not even its length.
+  if (typeof input.pin !== 'string' || input.pin.length < 4 || input.pin.length > 4096)
+    throw new CustodyInvalidInput(`"pin" expected a string of 4 to 4096 characters`);
+  const capacity = input.capacity ?? DEFAULT_HSM_CAPACITY;
+  if (!Number.isSafeInteger(capacity) || capacity < 1) throw new CustodyInvalidInput(`"capacity" expected a positive integer, got ${String(capacity)}`);
+  await core.index.catchUp();
+  const existing = core.index.hsmIdByName.get(name);
+  if (existing !== undefined) {
+    const state = await core.registry.state(existing);
+    throw new hsmDomain.HsmAlreadyRegistered(existing, state.status === 'active' ? state.registeredAt : '?');
+  }
+  // Proves the endpoint and the PIN (LOGIN) and that the firmware has raw export (reference §9.2).
+  const client = await core.registry.connector({ endpoint: input.endpoint, pin: input.pin });
+  try {
+    if (!(await client.probeRawExport())) throw new CustodyInvalidInput(`${name} at ${input.endpoint} has no EXPORT_RAW (RPC_BAD_FUNCTION): keyledger needs firmware with raw export`);
+    const hsmId = randomUUID();
+    core.registry.secrets.setPin(hsmId, input.pin);
+    const ctx = core.context();
+    await core.decideHsm(hsmId, { type: 'RegisterHsm', data: { hsmId, name, endpoint: input.endpoint, capacity, at: ctx.now() } }, ctx);
+    core.registry.adopt(hsmId, client);
+    return hsmViewOf(core, hsmId);
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
+}
+
+export async function listHsms(core: CustodyCore): Promise<HsmView[]> {
+  await core.index.catchUp();
+  return Promise.all([...core.index.hsmNameById.keys()].map((id) => hsmViewOf(core, id)));
+}
+
+async function resolveKekDomain(core: CustodyCore, ref: string): Promise<kekDomain.KekDomainState & { status: 'active' | 'retired' }> {
+  await core.index.catchUp();
+  const id = core.index.kekDomainIds.has(ref) ? ref : core.index.kekDomainIdByName.get(ref);
+  if (id === undefined) throw new CustodyNotFound(`KEK domain ${JSON.stringify(String(ref).slice(0, 80))} does not exist`);
+  const state = await core.kekDomainState(id);
+  if (state.status === 'absent') throw new CustodyNotFound(`KEK domain ${id} does not exist`);
+  return state;
+}
+
+export async function createKekDomain(core: CustodyCore, input: { name: string; hsm: string }): Promise<KekDomainView> {
+  const name = checkName('name', input?.name);
+  await core.index.catchUp();
+  if (core.index.kekDomainIdByName.has(name)) throw new CustodyInvalidInput(`KEK domain "${name}" already exists`);
+  const founder = await core.registry.active(input.hsm);
+  const kekDomainId = randomUUID();
+  if (founder.kekDomainId !== null) throw new hsmDomain.HsmInOtherKekDomain(founder.hsmId, founder.kekDomainId, kekDomainId);
+  // The canary: a small exportable key whose raw blob only the domain's master KEK unwraps.
+  const canary = await core.registry.withHsm(founder, async (client) => {
+    const ref = await client.generateEc(Curve.P256, KeyFlag.USAGE_DIGITALSIGNATURE | KeyFlag.TOKEN | KeyFlag.EXPORTABLE);
+    try {
+      const spki = await client.getPublicKey(ref.handle);
+      const blob = await client.exportRaw(ref.handle);
+      return { spki, blob };
+    } finally {
+      // The blob is the canary from now on; the key would only take a slot.
+      await client.delete(ref.handle).catch(() => undefined);
+    }
+  });
+  const canaryKeyId = randomUUID();
+  const ctx = core.context();
+  const stored = await core.storeBlob(canaryKeyId, canary.blob, 'raw', ctx);
+  const canaryPublicKeySha256 = sha256Hex(canary.spki);
+  const { state } = await core.decideKekDomain(
+    kekDomainId,
+    {
+      type: 'CreateKekDomain',
+      data: {
+        kekDomainId,
+        name,
+        canaryKeyId,
+        canaryPublicKey: canary.spki.toString('base64'),
+        canaryPublicKeySha256,
+        canaryBlobSha256: stored.sha256,
+        foundingHsmId: founder.hsmId,
+        at: ctx.now(),
+      },
+    },
+    ctx,
+  );
+  await core.decideHsm(
+    founder.hsmId,
+    {
+      type: 'JoinKekDomain',
+      data: {
+        hsmId: founder.hsmId,
+        kekDomainId,
+        canaryBlobSha256: stored.sha256,
+        canaryPublicKeySha256,
+        domainCanary: kekDomain.domainCanary(state, kekDomainId),
+        at: ctx.now(),
+      },
+    },
+    ctx,
+  );
+  return kekDomainView((await core.kekDomainState(kekDomainId)) as Parameters<typeof kekDomainView>[0]);
+}
+
+/** IMPORT_RAW of the canary as a volatile key on one connection, its public key, then delete. */
+async function proveCanary(client: Hsm, target: ActiveHsm, blob: Buffer, what: string): Promise<Buffer> {
+  return client.withConnection(async (pinned) => {
+    let ref;
+    try {
+      ref = await pinned.importRaw(blob, KeyFlag.USAGE_DIGITALSIGNATURE);
+    } catch (error) {
+      const status = statusOf(error);
+      if (status?.startsWith('KEYWRAP_')) throw new KekMismatch(target.name, what, status);
+      throw error;
+    }
+    try {
+      return await pinned.getPublicKey(ref.handle);
+    } finally {
+      await pinned.delete(ref.handle).catch(() => undefined);
+    }
+  });
+}
+
+export async function joinKekDomain(core: CustodyCore, input: { kekDomain: string; hsm: string }): Promise<KekDomainView> {
+  const domain = await resolveKekDomain(core, input?.kekDomain);
+  const target = await core.registry.active(input.hsm);
+  const canary = kekDomain.domainCanary(domain, domain.kekDomainId);
+  if (target.kekDomainId !== null && target.kekDomainId !== domain.kekDomainId)
+    throw new hsmDomain.HsmInOtherKekDomain(target.hsmId, target.kekDomainId, domain.kekDomainId);
+  const blob = await core.blobBytes(canary.canaryBlobSha256);
+  const spki = await core.registry.withHsm(target, (client) =>
+    proveCanary(client, target, blob, `the canary of KEK domain ${domain.name}`),
+  );
+  const ctx = core.context();
+  const observedPublicKeySha256 = sha256Hex(spki);
+  await core.decideKekDomain(
+    domain.kekDomainId,
+    {
+      type: 'AdmitKekDomainMember',
+      data: {
+        kekDomainId: domain.kekDomainId,
+        hsmId: target.hsmId,
+        canaryBlobSha256: canary.canaryBlobSha256,
+        observedPublicKey: spki.toString('base64'),
+        observedPublicKeySha256,
+        at: ctx.now(),
+      },
+    },
+    ctx,
+  );
+  await core.decideHsm(
+    target.hsmId,
+    {
+      type: 'JoinKekDomain',
+      data: {
+        hsmId: target.hsmId,
+        kekDomainId: domain.kekDomainId,
+        canaryBlobSha256: canary.canaryBlobSha256,
+        canaryPublicKeySha256: observedPublicKeySha256,
+        domainCanary: canary,
+        at: ctx.now(),
+      },
+    },
+    ctx,
+  );
+  return kekDomainView((await core.kekDomainState(domain.kekDomainId)) as Parameters<typeof kekDomainView>[0]);
+}
+
+/** The HSM lost its KEK and keys: it leaves its domain and every residency on it is recorded deleted. */
+export async function recordZeroized(core: CustodyCore, ref: string): Promise<HsmView> {
+  const target = await core.registry.active(ref);
+  const ctx = core.context();
+  const reason = `${target.name} zeroized`;
+  const { appended } = await core.decideHsm(target.hsmId, { type: 'RecordZeroized', data: { hsmId: target.hsmId, reason, at: ctx.now() } }, ctx);
+  const left = appended[0]?.type === 'HsmZeroized' ? appended[0].data.leftKekDomainId : null;
+  if (left !== null) {
+    await core.decideKekDomain(left, { type: 'RemoveKekDomainMember', data: { kekDomainId: left, hsmId: target.hsmId, reason, at: ctx.now() } }, ctx);
+  }
+  await core.index.catchUp();
+  for (const keyId of [...(core.index.residents.get(target.hsmId)?.keys() ?? [])]) {
+    await core.decideKey(keyId, { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: target.hsmId, reason, at: ctx.now() } }, ctx);
+  }
+  core.registry.drop(target.hsmId);
+  return hsmViewOf(core, target.hsmId);
+}
+
+/** Stream of reconciliation reports: kept out of `hsm-<id>` so the HSM decider's fold stays closed. */
+export function reconcileStream(hsmId: string): string {
+  return `hsmreconcile-${hsmId}`;
+}
+
+/** PKEY_MATCH listing vs the residency the ledger expects; drift is recorded, never "fixed" (DESIGN §4). */
+export async function reconcile(core: CustodyCore, ref: string): Promise<ReconcileReport> {
+  const target = await core.registry.active(ref);
+  const observed = (await core.registry.withHsm(target, (client) => client.match({}))).sort();
+  await core.index.catchUp();
+  const expectedByName = new Map([...(core.index.residents.get(target.hsmId) ?? new Map<string, string>())].map(([keyId, name]) => [name, keyId]));
+  const expected = [...expectedByName.keys()].sort();
+  const seen = new Set(observed);
+  const drift: ReconcileReport['drift'][number][] = [
+    ...expected.filter((n) => !seen.has(n)).map((n) => ({ hsmKeyName: n, kind: 'missing-on-hsm' as const, keyId: expectedByName.get(n) })),
+    ...observed.filter((n) => !expectedByName.has(n)).map((n) => ({ hsmKeyName: n, kind: 'unknown-to-ledger' as const })),
+  ];
+  const ctx = core.context();
+  const at = ctx.now();
+  await core.store.append(reconcileStream(target.hsmId), [
+    { type: 'HsmReconciled', data: { hsmId: target.hsmId, expected: expected.length, observed: observed.length, drift, at }, metadata: ctx.metadata(at) },
+  ]);
+  return { hsm: target.name, expected, observed, drift };
+}

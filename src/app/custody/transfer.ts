@@ -1,0 +1,151 @@
+/**
+ * HSM-to-HSM transfer under a transit KEK (DESIGN §4; reference §5, §7.6): the destination
+ * generates an RSA KEKEK (provenance recorded in KekekGenerated) → the source LOADs its public key
+ * (volatile, on one pinned connection) and EXPORTs → the transit blob is stored → the destination
+ * IMPORTs → both recorded. The `…Step` functions are shared with the process manager.
+ */
+import { randomUUID } from 'node:crypto';
+import { hashsig, key } from '../../domain';
+import { KeyFlag } from '../../hsm-adapter';
+import type { ActiveHsm } from '../hsm-registry/hsm-registry';
+import { isTransportFailure } from '../hsm-registry/hsm-registry';
+import { faultPoint } from '../process-manager/fault-points';
+import type { OpContext } from './append-decision';
+import type { CustodyCore } from './custody-core';
+import { sha256Hex } from './custody-core';
+import { CustodyInvalidInput, type KeyView } from './custody.port';
+import { HsmStateMismatch } from './errors';
+import { attributeUpdates, CUSTODY_KEY_FLAGS, deleteByName, KEKEK_FLAGS, withKey } from './hsm-calls';
+import { getKey, liveKey } from './keys';
+import { describeError, failOp } from './raw-export';
+
+/** The two outputs of PKEY_EXPORT (§5.3) as one stored blob: u32be(len(pkcs8)) ‖ pkcs8 ‖ kek. */
+export function encodeTransit(out: { pkcs8: Buffer; kek: Buffer }): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(out.pkcs8.length);
+  return Buffer.concat([len, out.pkcs8, out.kek]);
+}
+
+export function decodeTransit(bytes: Buffer): { pkcs8: Buffer; kek: Buffer } {
+  const n = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
+  if (n < 1 || 4 + n >= bytes.length) throw new HsmStateMismatch(`transit blob ${sha256Hex(bytes)} is malformed`);
+  return { pkcs8: bytes.subarray(4, 4 + n), kek: bytes.subarray(4 + n) };
+}
+
+export async function transfer(core: CustodyCore, keyId: string, input: { from: string; to: string }): Promise<KeyView> {
+  const { state } = await liveKey(core, keyId, 'transfer');
+  const source = await core.registry.active(input?.from);
+  const dest = await core.registry.active(input.to);
+  if (source.hsmId === dest.hsmId) throw new CustodyInvalidInput(`"to" is the source ${source.name}; a transfer needs another HSM`);
+  const r = state.residency[source.hsmId];
+  const refused = `transfer of key ${keyId} from ${source.name} to ${dest.name}`;
+  // Checked before the KEKEK is made, so a refused transfer leaves nothing on the destination.
+  if (r === undefined || r.status !== 'live') throw new key.NotResident(keyId, source.hsmId, refused);
+  const there = state.residency[dest.hsmId];
+  if (there !== undefined) throw new key.AlreadyResident(keyId, dest.hsmId, there.hsmKeyName, there.since, refused);
+
+  const kekek = await core.registry.withHsm(dest, async (client) => {
+    const ref = await client.generateRsa(core.options.kekekBits, 65537, KEKEK_FLAGS);
+    try {
+      return { name: ref.uuid, spki: await client.getPublicKey(ref.handle) };
+    } finally {
+      await client.close(ref.handle).catch(() => undefined);
+    }
+  });
+  faultPoint('transfer:after-kekek');
+  const opId = randomUUID();
+  const ctx = core.context();
+  try {
+    await core.decideKey(
+      keyId,
+      {
+        type: 'StartTransfer',
+        data: { keyId, opId, fromHsm: source.hsmId, toHsm: dest.hsmId, kekek: { hsmId: dest.hsmId, kekekName: kekek.name, spkiSha256: sha256Hex(kekek.spki) }, at: ctx.now() },
+      },
+      ctx,
+    );
+  } catch (error) {
+    await dropKekek(core, dest, kekek.name);
+    throw error;
+  }
+  faultPoint('transfer:after-intent');
+  let out: { pkcs8: Buffer; kek: Buffer };
+  try {
+    out = await core.registry.withHsm(source, (client) =>
+      client.withConnection(async (pinned) => {
+        const loaded = await pinned.load(kekek.spki, KeyFlag.USAGE_KEYENCIPHERMENT);
+        try {
+          const got = await withKey(pinned, r.hsmKeyName, (h) => pinned.export(h, loaded.handle));
+          if (got === null) throw new HsmStateMismatch(`${source.name} has no key named ${r.hsmKeyName}; run a reconcile`);
+          return got.value;
+        } finally {
+          await pinned.delete(loaded.handle).catch(() => undefined);
+        }
+      }),
+    );
+  } catch (error) {
+    if (!isTransportFailure(error)) {
+      await failOp(core, keyId, opId, `PKEY_EXPORT on ${source.name} failed: ${describeError(error)}`, ctx);
+      await dropKekek(core, dest, kekek.name);
+    }
+    throw error;
+  }
+  faultPoint('transfer:after-export');
+  const transitSha = await recordExportStep(core, keyId, opId, encodeTransit(out), ctx);
+  await importStep(core, keyId, opId, dest, transitSha, kekek.name, ctx);
+  return getKey(core, keyId);
+}
+
+/** Stores the transit blob and records the export, with libhal's partition for hashsig (reference §7.6). */
+export async function recordExportStep(core: CustodyCore, keyId: string, opId: string, transit: Buffer, ctx: OpContext): Promise<string> {
+  const stored = await core.storeBlob(keyId, transit, 'transit', ctx);
+  faultPoint('transfer:after-blob-stored');
+  await core.decideKey(
+    keyId,
+    (s) => {
+      const live = s as key.LiveKey;
+      const op = live.ops?.[opId];
+      const copy = op === undefined ? undefined : live.copies[op.copyId];
+      let partition: hashsig.Partition | null = null;
+      let newCopyId: string | null = null;
+      if (copy?.kind === 'hashsig') {
+        // The HSM splits at its next leaf; the ledger's next leaf is its best knowledge of it.
+        partition = hashsig.transitPartition(copy.range, key.nextTop(copy));
+        let n = Object.keys(live.copies).length;
+        while (Object.hasOwn(live.copies, `c${n}`)) n++;
+        newCopyId = `c${n}`;
+      }
+      return { type: 'CompleteTransitExport', data: { keyId, opId, transitBlobSha256: stored.sha256, storedBlob: stored.fact, partition, newCopyId, at: ctx.now() } };
+    },
+    ctx,
+  );
+  faultPoint('transfer:after-export-recorded');
+  return stored.sha256;
+}
+
+/** PKEY_IMPORT on the destination with its KEKEK, attributes re-applied, completion recorded, KEKEK deleted. */
+export async function importStep(core: CustodyCore, keyId: string, opId: string, dest: ActiveHsm, transitSha: string, kekekName: string, ctx: OpContext): Promise<void> {
+  const { pkcs8, kek } = decodeTransit(await core.blobBytes(transitSha));
+  const imported = await core.registry.withHsm(dest, async (client) => {
+    const got = await withKey(client, kekekName, (kh) => client.import(kh, pkcs8, kek, CUSTODY_KEY_FLAGS));
+    if (got === null) throw new HsmStateMismatch(`${dest.name} no longer has the KEKEK ${kekekName} of transfer ${opId}`);
+    await client.close(got.value.handle).catch(() => undefined);
+    return got.value.uuid;
+  });
+  faultPoint('transfer:after-import');
+  await completeImportStep(core, keyId, opId, dest, imported, kekekName, ctx);
+}
+
+export async function completeImportStep(core: CustodyCore, keyId: string, opId: string, dest: ActiveHsm, hsmName: string, kekekName: string, ctx: OpContext): Promise<void> {
+  const { state } = await core.loadKey(keyId);
+  const updates = state.status === 'live' ? attributeUpdates(state.attributes) : [];
+  if (updates.length > 0) await core.registry.withHsm(dest, (client) => withKey(client, hsmName, (h) => client.setAttributes(h, updates)));
+  await core.decideKey(keyId, { type: 'CompleteTransitImport', data: { keyId, opId, hsmName, at: ctx.now() } }, ctx);
+  faultPoint('transfer:after-completed');
+  await dropKekek(core, dest, kekekName);
+}
+
+/** The KEKEK has done its job (or never will): it only takes a slot. */
+export async function dropKekek(core: CustodyCore, dest: ActiveHsm, kekekName: string): Promise<void> {
+  await core.registry.withHsm(dest, (client) => deleteByName(client, kekekName)).catch(() => undefined);
+}

@@ -1,0 +1,130 @@
+/**
+ * Drives every open intent to an end after a crash (DESIGN §4): asks the HSM what happened
+ * (PKEY_OPEN by name, PKEY_MATCH + public key), repeats the idempotent step, or records
+ * FailOperation. Also settles what a crash can leave between a completion and its clean-up:
+ * disabled hashsig copies awaiting PKEY_DELETE, and an eviction whose delete was not recorded.
+ */
+import { key } from '../../domain';
+import type { ActiveHsm } from '../hsm-registry/hsm-registry';
+import type { OpContext } from '../custody/append-decision';
+import type { CustodyCore } from '../custody/custody-core';
+import { namesWithPublicKey, withKey } from '../custody/hsm-calls';
+import { evictFromHsm, failOp, finishRawExport } from '../custody/raw-export';
+import { finishRawImport } from '../custody/raw-import';
+import { completeImportStep, dropKekek, importStep } from '../custody/transfer';
+
+export interface RecoveryReport {
+  readonly completed: string[];
+  readonly failed: string[];
+  readonly cleaned: string[];
+  readonly errors: string[];
+}
+
+async function activeHsm(core: CustodyCore, hsmId: string): Promise<ActiveHsm | null> {
+  const state = await core.registry.state(hsmId);
+  return state.status === 'active' ? state : null;
+}
+
+/** Names on the HSM the ledger does not place there: where a lost IMPORT's key would be. */
+async function unplacedNames(core: CustodyCore, target: ActiveHsm): Promise<string[]> {
+  await core.index.catchUp();
+  const placed = new Set(core.index.residents.get(target.hsmId)?.values() ?? []);
+  const names = await core.registry.withHsm(target, (client) => client.match({}));
+  return names.filter((n) => !placed.has(n));
+}
+
+async function findImported(core: CustodyCore, target: ActiveHsm, state: key.LiveKey): Promise<string | undefined> {
+  const candidates = await unplacedNames(core, target);
+  const spki = Buffer.from(state.publicKey, 'base64');
+  return (await core.registry.withHsm(target, (client) => namesWithPublicKey(client, candidates, spki)))[0];
+}
+
+async function recoverOp(core: CustodyCore, state: key.LiveKey, op: key.OpenOp, ctx: OpContext, report: RecoveryReport): Promise<void> {
+  const keyId = state.keyId;
+  const fail = async (why: string) => {
+    await failOp(core, keyId, op.opId, `recovered after a crash: ${why}`, ctx);
+    report.failed.push(`${op.kind} ${op.opId} of key ${keyId}: ${why}`);
+  };
+  const done = () => void report.completed.push(`${op.kind} ${op.opId} of key ${keyId}`);
+  switch (op.kind) {
+    case 'raw-export': {
+      const target = await activeHsm(core, op.hsmId);
+      const r = state.residency[op.hsmId];
+      if (target === null || r === undefined) return fail(`${op.hsmId} is no longer usable or holds no copy`);
+      // EXPORT_RAW again: RSA/EC give the same keystore blob; a disabled hashsig key its same frozen blob (reference §9.2).
+      const got = await core.registry.withHsm(target, (client) => withKey(client, r.hsmKeyName, (h) => client.exportRaw(h)));
+      if (got === null) return fail(`${target.name} has no key ${r.hsmKeyName}`);
+      await finishRawExport(core, keyId, op.opId, target, got.value, false, ctx);
+      return done();
+    }
+    case 'raw-import': {
+      const target = await activeHsm(core, op.hsmId);
+      if (target === null) return fail(`${op.hsmId} is no longer usable`);
+      const name = await findImported(core, target, state);
+      if (name === undefined) return fail(`IMPORT_RAW did not happen: ${target.name} holds no unplaced key with this public key`);
+      await finishRawImport(core, keyId, op.opId, target, name, state.attributes, ctx);
+      return done();
+    }
+    case 'transfer': {
+      const dest = await activeHsm(core, op.toHsm);
+      if (op.exported === null || dest === null) {
+        if (dest !== null) await dropKekek(core, dest, op.kekek.kekekName);
+        // The source still holds the key; for hashsig its ledger range stays a superset of the HSM's (safe).
+        return fail(op.exported === null ? 'the export was not recorded' : `${op.toHsm} is no longer usable`);
+      }
+      const name = await findImported(core, dest, state);
+      if (name !== undefined) await completeImportStep(core, keyId, op.opId, dest, name, op.kekek.kekekName, ctx);
+      else {
+        try {
+          await importStep(core, keyId, op.opId, dest, op.exported.transitBlobSha256, op.kekek.kekekName, ctx);
+        } catch (error) {
+          return fail(`PKEY_IMPORT on ${dest.name} could not be repeated: ${(error as Error).message}`);
+        }
+      }
+      return done();
+    }
+  }
+}
+
+/** After the ops: PKEY_DELETE obligations, and an eviction whose delete landed but was not recorded. */
+async function settleResidency(core: CustodyCore, state: key.LiveKey, lastEvent: string | undefined, ctx: OpContext, report: RecoveryReport): Promise<void> {
+  for (const o of key.openObligations(state)) {
+    const target = await activeHsm(core, o.hsmId);
+    if (target === null) continue;
+    await evictFromHsm(core, state.keyId, target, o.hsmKeyName, `hashsig copy disabled by raw export to blob ${o.blobSha256}`, ctx);
+    report.cleaned.push(`deleted disabled copy of key ${state.keyId} from ${target.name}`);
+  }
+  if (lastEvent !== 'KeyRawExported') return;
+  for (const r of Object.values(state.residency)) {
+    if (r.status !== 'live') continue;
+    const target = await activeHsm(core, r.hsmId);
+    if (target === null) continue;
+    const present = await core.registry.withHsm(target, (client) => withKey(client, r.hsmKeyName, async () => true));
+    if (present !== null) continue;
+    await core.decideKey(
+      state.keyId,
+      { type: 'RecordDeletedFromHsm', data: { keyId: state.keyId, hsmId: r.hsmId, reason: 'evicted after raw export; the delete was done before a crash (PKEY_OPEN: KEY_NOT_FOUND)', at: ctx.now() } },
+      ctx,
+    );
+    report.cleaned.push(`recorded the eviction of key ${state.keyId} from ${target.name}`);
+  }
+}
+
+/** One pass over every key. Errors on one key are reported and do not stop the others. */
+export async function recoverOpenOperations(core: CustodyCore): Promise<RecoveryReport> {
+  const report: RecoveryReport = { completed: [], failed: [], cleaned: [], errors: [] };
+  await core.index.catchUp();
+  for (const keyId of [...core.index.keyIds]) {
+    const ctx = core.context();
+    try {
+      let folded = await core.foldKey(keyId);
+      if (folded.state.status !== 'live') continue;
+      for (const op of Object.values(folded.state.ops)) await recoverOp(core, folded.state, op, ctx, report);
+      folded = await core.foldKey(keyId);
+      if (folded.state.status === 'live') await settleResidency(core, folded.state, folded.events.at(-1)?.type, ctx, report);
+    } catch (error) {
+      report.errors.push(`key ${keyId}: ${(error as Error).message}`);
+    }
+  }
+  return report;
+}
