@@ -4,6 +4,7 @@
  * Progress goes to stderr so stdout stays machine-readable.
  */
 import { ledgerBenchmarks } from './ledger.bench';
+import { custodyBenchmarks } from './custody.bench';
 import { hsmBenchmarks } from './hsm.bench';
 import { lmsBenchmarks } from './lms';
 
@@ -20,6 +21,7 @@ export type Emit = (result: BenchResult) => void;
 const groups: Record<string, (emit: Emit) => Promise<void>> = {
   ledger: ledgerBenchmarks,
   hsm: hsmBenchmarks,
+  custody: custodyBenchmarks,
   lms: async (emit) => lmsBenchmarks(emit),
 };
 

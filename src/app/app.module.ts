@@ -1,12 +1,24 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { HealthController } from '../api/health.controller';
+import { ApiModule } from '../api/api.module';
 import type { EventStore } from '../event-store/event-store';
 import type { KeyledgerConfig } from './config';
+import { CustodyModule } from './custody.module';
 import { LedgerModule } from './ledger.module';
+
+export interface AppOptions {
+  /** The API bearer token (see src/api/api-token.ts). */
+  readonly apiToken: string;
+}
 
 @Module({})
 export class AppModule {
-  static forRoot(config: KeyledgerConfig, store: EventStore): DynamicModule {
-    return { module: AppModule, imports: [LedgerModule.forRoot(config, store)], controllers: [HealthController] };
+  static forRoot(config: KeyledgerConfig, store: EventStore, options: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LedgerModule.forRoot(config, store),
+        ApiModule.forRoot({ token: options.apiToken, custody: CustodyModule }),
+      ],
+    };
   }
 }

@@ -1,36 +1,90 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { resolveApiToken, type ApiToken } from '../api/api-token';
+import { configureHttp } from '../api/http';
 import { AppModule } from './app.module';
 import type { KeyledgerConfig } from './config';
+import { CUSTODY, type CustodyPort } from './custody/custody.port';
+import { registerDemoHsms, startDemoHsms, type DemoOptions, type RunningDemoHsms } from './demo/demo-hsms';
 import { openEventStore } from './open-event-store';
 
 export interface RunningServer {
   readonly app: INestApplication;
   readonly url: string;
+  /** The bearer token clients must present (never logged by the service itself). */
+  readonly token: ApiToken;
+  /** The demo HSMs, when started (`KEYLEDGER_DEMO_HSMS`). */
+  readonly demo: RunningDemoHsms | undefined;
   close(): Promise<void>;
 }
 
-/** Builds the Nest application on the configured ledger and starts listening. */
+export interface ServerOptions {
+  readonly logLevels?: LogLevel[];
+  /** `KEYLEDGER_TOKEN`; when absent the token file in the data directory is used (created if need be). */
+  readonly token?: string;
+  /** Start and register the two demo soft HSMs (`npm start`); off unless asked for. */
+  readonly demoHsms?: boolean | DemoOptions;
+}
+
+// package.json sits two levels up from both src/app (tests) and dist/app (installed).
+const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+  version: string;
+};
+
+/**
+ * Opens the ledger, starts the demo HSMs if asked, builds the Nest application on them and starts
+ * listening; then registers the demo HSMs (idempotently) through the custody service.
+ */
 export async function startServer(
   config: KeyledgerConfig,
-  options: { logLevels?: LogLevel[] } = {},
+  options: ServerOptions = {},
 ): Promise<RunningServer> {
+  const token = resolveApiToken(config.dataDir, options.token);
   const store = await openEventStore(config);
-  let app: INestApplication;
+  let demo: RunningDemoHsms | undefined;
+  let app: NestExpressApplication | undefined;
   try {
-    app = await NestFactory.create(AppModule.forRoot(config, store), {
-      logger: options.logLevels ?? ['error', 'warn'],
-      abortOnError: false,
-    });
+    if (options.demoHsms) {
+      demo = await startDemoHsms(config.dataDir, options.demoHsms === true ? {} : options.demoHsms);
+    }
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot(config, store, { apiToken: token.value }),
+      {
+        logger: options.logLevels ?? ['error', 'warn'],
+        abortOnError: false,
+        bodyParser: false,
+      },
+    );
+    configureHttp(app, version);
     app.enableShutdownHooks();
     await app.listen(config.port, config.host);
+    if (demo !== undefined) {
+      await registerDemoHsms(app.get<CustodyPort>(CUSTODY), demo, config.dataDir, (line) =>
+        console.warn(line),
+      );
+    }
   } catch (error) {
-    await store.close().catch(() => undefined);
+    if (app !== undefined) await app.close().catch(() => undefined);
+    else await store.close().catch(() => undefined);
+    await demo?.close().catch(() => undefined);
     throw error;
   }
-  const address = app.getHttpServer().address() as AddressInfo;
+  const running = app;
+  const address = running.getHttpServer().address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { app, url: `http://${host}:${address.port}`, close: () => app.close() };
+  return {
+    app: running,
+    url: `http://${host}:${address.port}`,
+    token,
+    demo,
+    close: async () => {
+      await running.close();
+      await demo?.close();
+    },
+  };
 }

@@ -2,6 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { registerBlobsCommand } from './blobs.command';
+import { registerHsmsCommand } from './hsms.command';
+import { registerKeysCommand } from './keys.command';
 import { registerServeCommand } from './serve.command';
 import { registerSoftHsmCommand } from './soft-hsm.command';
 
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServeCommand(program);
   registerSoftHsmCommand(program);
+  registerHsmsCommand(program);
+  registerKeysCommand(program);
+  registerBlobsCommand(program);
   return program;
 }
 

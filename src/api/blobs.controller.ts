@@ -1,0 +1,53 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CUSTODY, type CustodyPort, type PresentBlobResult } from '../app/custody/custody.port';
+import { decodeBase64Strict } from './base64';
+import { BlobResponse, PresentBlobDto, PresentBlobResponse } from './dto/blob.dto';
+import { Sha256Pipe } from './params';
+import { ProblemException } from './problem';
+import { blobJson } from './views';
+
+@ApiTags('blobs')
+@ApiBearerAuth()
+@Controller('v1/blobs')
+export class BlobsController {
+  constructor(@Inject(CUSTODY) private readonly custody: CustodyPort) {}
+
+  @Get(':sha256')
+  @ApiOperation({ summary: 'a stored blob with its status' })
+  @ApiOkResponse({ type: BlobResponse })
+  async get(@Param('sha256', Sha256Pipe) sha256: string): Promise<Record<string, unknown>> {
+    return blobJson(await this.custody.getBlob(sha256));
+  }
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'hand in a blob from outside (an old backup)',
+    description:
+      'Accepted only if it is the current blob of its copy. A refusal is recorded and answered 409; for hashsig it names the current blob and holder.',
+  })
+  @ApiOkResponse({ type: PresentBlobResponse })
+  @ApiConflictResponse({ description: 'refused: problem+json with currentBlob and currentHolder' })
+  async present(@Body() body: PresentBlobDto): Promise<PresentBlobResult> {
+    const blob = decodeBase64Strict(body.blob)!;
+    const result = await this.custody.presentBlob({ keyId: body.keyId, blob });
+    if (!result.accepted) {
+      const current = result.currentBlob
+        ? ` The current blob is ${result.currentBlob}${result.currentHolder ? `, held by ${result.currentHolder}` : ''}.`
+        : '';
+      throw new ProblemException(
+        409,
+        'blob-refused',
+        `blob ${result.sha256} was refused: ${result.reason ?? 'it is not the current blob of its copy'}.${current}`,
+        {
+          sha256: result.sha256,
+          keyId: result.keyId,
+          currentBlob: result.currentBlob ?? null,
+          currentHolder: result.currentHolder ?? null,
+        },
+      );
+    }
+    return result;
+  }
+}

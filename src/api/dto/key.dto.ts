@@ -1,0 +1,154 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { HsmRefDto } from './hsm.dto';
+import { IsStrictBase64 } from '../base64';
+import { MAX_LABEL, MAX_SIGN_BYTES, REF } from './limits';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+export class GenerateKeyDto extends HsmRefDto {
+  @ApiProperty({ enum: ['rsa', 'ec', 'hashsig'] })
+  @IsIn(['rsa', 'ec', 'hashsig'])
+  type!: 'rsa' | 'ec' | 'hashsig';
+
+  @ApiPropertyOptional({ description: 'rsa: 1024..8192, a multiple of 8 (default 2048)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1024)
+  @Max(8192)
+  bits?: number;
+
+  @ApiPropertyOptional({ enum: ['P-256', 'P-384', 'P-521'], description: 'ec (default P-256)' })
+  @IsOptional()
+  @IsIn(['P-256', 'P-384', 'P-521'])
+  curve?: 'P-256' | 'P-384' | 'P-521';
+
+  @ApiPropertyOptional({ description: 'hashsig: HSS levels 1..8 (default 1)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(8)
+  levels?: number;
+
+  @ApiPropertyOptional({
+    enum: ['H5', 'H10', 'H15', 'H20', 'H25'],
+    description: 'hashsig LMS type (default H5)',
+  })
+  @IsOptional()
+  @IsIn(['H5', 'H10', 'H15', 'H20', 'H25'])
+  lms?: 'H5' | 'H10' | 'H15' | 'H20' | 'H25';
+
+  @ApiPropertyOptional({ enum: ['W2', 'W4', 'W8'], description: 'hashsig LM-OTS type (default W8)' })
+  @IsOptional()
+  @IsIn(['W2', 'W4', 'W8'])
+  lmots?: 'W2' | 'W4' | 'W8';
+
+  @ApiPropertyOptional({ maxLength: MAX_LABEL })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_LABEL)
+  label?: string;
+}
+
+export class RawExportDto extends HsmRefDto {}
+
+export class RawImportDto extends HsmRefDto {
+  @ApiPropertyOptional({ description: 'SHA-256 (hex) of the blob to import; default: the current blob' })
+  @IsOptional()
+  @IsString()
+  @Matches(SHA256, { message: '$property must be 64 lowercase hex characters (SHA-256)' })
+  blobSha256?: string;
+}
+
+export class TransferDto {
+  @ApiProperty({ description: 'source HSM id or name' })
+  @IsString()
+  @Matches(REF, { message: '$property must be an HSM id or name' })
+  from!: string;
+
+  @ApiProperty({ description: 'destination HSM id or name' })
+  @IsString()
+  @Matches(REF, { message: '$property must be an HSM id or name' })
+  to!: string;
+}
+
+export class SignDto {
+  @ApiProperty({ description: `data to sign, base64 (at most ${MAX_SIGN_BYTES} bytes)`, format: 'byte' })
+  @IsStrictBase64(MAX_SIGN_BYTES)
+  data!: string;
+
+  @ApiPropertyOptional({ description: 'HSM to sign on (default: one that holds the key)' })
+  @IsOptional()
+  @IsString()
+  @Matches(REF, { message: '$property must be an HSM id or name' })
+  hsm?: string;
+}
+
+export class KeyHolderResponse {
+  @ApiProperty({ enum: ['hsm', 'blob'] }) kind!: string;
+  @ApiProperty() copyId!: string;
+  @ApiPropertyOptional() hsmId?: string;
+  @ApiPropertyOptional() hsm?: string;
+  @ApiPropertyOptional() hsmKeyName?: string;
+  @ApiPropertyOptional() blobSha256?: string;
+  @ApiProperty() since!: string;
+}
+
+export class KeyBlobResponse {
+  @ApiProperty() sha256!: string;
+  @ApiProperty({ enum: ['current', 'consumed', 'superseded', 'destroyed'] }) status!: string;
+  @ApiProperty() copyId!: string;
+  @ApiProperty({ enum: ['raw', 'transit'] }) kind!: string;
+}
+
+export class HashsigUsageResponse {
+  @ApiProperty() signatures!: number;
+  @ApiProperty({ nullable: true, type: Number }) lastIndex!: number | null;
+  @ApiProperty() remaining!: number;
+}
+
+export class KeyResponse {
+  @ApiProperty() keyId!: string;
+  @ApiProperty({ enum: ['rsa', 'ec', 'hashsig'] }) type!: string;
+  @ApiProperty({ enum: ['active', 'frozen', 'destroyed'] }) state!: string;
+  @ApiProperty({ nullable: true, type: String }) label!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) params!: Record<string, unknown>;
+  @ApiProperty({ description: 'SubjectPublicKeyInfo DER, base64', format: 'byte' }) publicKey!: string;
+  @ApiPropertyOptional({ description: 'hashsig: RFC 8554 u32str(L) || pub[0], base64', format: 'byte' })
+  publicKeyRfc8554?: string;
+  @ApiProperty({ type: [KeyHolderResponse] }) holders!: KeyHolderResponse[];
+  @ApiProperty({ type: [KeyBlobResponse] }) blobs!: KeyBlobResponse[];
+  @ApiProperty({ nullable: true, type: String }) currentBlob!: string | null;
+  @ApiPropertyOptional({ type: HashsigUsageResponse }) hashsig?: HashsigUsageResponse;
+  @ApiProperty({ type: 'array', items: { type: 'object' } }) openOperations!: object[];
+  @ApiProperty({ type: [String] }) obligations!: string[];
+}
+
+export class KeyEventResponse {
+  @ApiProperty() type!: string;
+  @ApiProperty() revision!: number;
+  @ApiProperty() position!: number;
+  @ApiProperty({ type: 'object', additionalProperties: true }) data!: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true }) metadata!: unknown;
+}
+
+export class RawExportResponse {
+  @ApiProperty() blobSha256!: string;
+}
+
+export class RawImportResponse {
+  @ApiProperty() hsm!: string;
+  @ApiProperty() hsmKeyName!: string;
+  @ApiProperty() blobSha256!: string;
+}
+
+export class SignResponse {
+  @ApiProperty({
+    format: 'byte',
+    description: 'RSA PKCS#1 v1.5 SHA-256; ECDSA raw r||s over SHA-256; hashsig RFC 8554',
+  })
+  signature!: string;
+  @ApiProperty() hsm!: string;
+  @ApiPropertyOptional({ description: 'hashsig: top-level leaf index used' }) q?: number;
+}

@@ -1,0 +1,114 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CUSTODY, type CustodyPort } from '../app/custody/custody.port';
+import { decodeBase64Strict } from './base64';
+import { HsmRefDto } from './dto/hsm.dto';
+import {
+  GenerateKeyDto,
+  KeyEventResponse,
+  KeyResponse,
+  RawExportDto,
+  RawExportResponse,
+  RawImportDto,
+  RawImportResponse,
+  SignDto,
+  SignResponse,
+  TransferDto,
+} from './dto/key.dto';
+import { HsmRefPipe, KeyIdPipe } from './params';
+import { keyJson, signJson } from './views';
+
+type Json = Record<string, unknown>;
+
+@ApiTags('keys')
+@ApiBearerAuth()
+@Controller('v1/keys')
+export class KeysController {
+  constructor(@Inject(CUSTODY) private readonly custody: CustodyPort) {}
+
+  @Post()
+  @ApiOperation({ summary: 'generate a key on an HSM' })
+  @ApiCreatedResponse({ type: KeyResponse })
+  async generate(@Body() body: GenerateKeyDto): Promise<Json> {
+    return keyJson(await this.custody.generateKey(body));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'list keys' })
+  @ApiOkResponse({ type: [KeyResponse] })
+  async list(): Promise<Json[]> {
+    return (await this.custody.listKeys()).map(keyJson);
+  }
+
+  @Get(':keyId')
+  @ApiOperation({ summary: 'custody state of one key: holders, blobs, current blob, hashsig usage' })
+  @ApiOkResponse({ type: KeyResponse })
+  async get(@Param('keyId', KeyIdPipe) keyId: string): Promise<Json> {
+    return keyJson(await this.custody.getKey(keyId));
+  }
+
+  @Get(':keyId/events')
+  @ApiOperation({ summary: "the key's ledger stream, oldest first" })
+  @ApiOkResponse({ type: [KeyEventResponse] })
+  events(@Param('keyId', KeyIdPipe) keyId: string): Promise<unknown[]> {
+    return this.custody.keyEvents(keyId);
+  }
+
+  @Post(':keyId/raw-export')
+  @HttpCode(200)
+  @ApiOperation({ summary: "raw-export the key from an HSM (wrapped under the KEK domain's master KEK)" })
+  @ApiOkResponse({ type: RawExportResponse })
+  rawExport(
+    @Param('keyId', KeyIdPipe) keyId: string,
+    @Body() body: RawExportDto,
+  ): Promise<{ blobSha256: string }> {
+    return this.custody.rawExport(keyId, { hsm: body.hsm });
+  }
+
+  @Post(':keyId/raw-import')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'raw-import a blob of the key (default: its current blob) onto an HSM' })
+  @ApiOkResponse({ type: RawImportResponse })
+  rawImport(
+    @Param('keyId', KeyIdPipe) keyId: string,
+    @Body() body: RawImportDto,
+  ): Promise<RawImportResponse> {
+    return this.custody.rawImport(keyId, { hsm: body.hsm, blobSha256: body.blobSha256 });
+  }
+
+  @Post(':keyId/transfer')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'transfer the key HSM to HSM under a KEKEK generated on the destination' })
+  @ApiOkResponse({ type: KeyResponse })
+  async transfer(@Param('keyId', KeyIdPipe) keyId: string, @Body() body: TransferDto): Promise<Json> {
+    return keyJson(await this.custody.transfer(keyId, { from: body.from, to: body.to }));
+  }
+
+  @Post(':keyId/sign')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'sign data (RSA PKCS#1 v1.5 SHA-256, ECDSA r||s over SHA-256, hashsig RFC 8554)' })
+  @ApiOkResponse({ type: SignResponse })
+  async sign(@Param('keyId', KeyIdPipe) keyId: string, @Body() body: SignDto): Promise<Json> {
+    // The DTO has validated the base64 strictly; decoding cannot fail here.
+    const data = decodeBase64Strict(body.data)!;
+    return signJson(await this.custody.sign(keyId, { data, hsm: body.hsm }));
+  }
+
+  @Delete(':keyId')
+  @ApiOperation({ summary: 'destroy the key: every blob is tombstoned' })
+  @ApiOkResponse({ type: KeyResponse })
+  async destroy(@Param('keyId', KeyIdPipe) keyId: string): Promise<Json> {
+    return keyJson(await this.custody.destroyKey(keyId));
+  }
+
+  @Delete(':keyId/residency/:hsm')
+  @ApiOperation({ summary: 'delete the key from one HSM (its blob or another HSM must hold it)' })
+  @ApiOkResponse({ type: KeyResponse })
+  async deleteFromHsm(
+    @Param('keyId', KeyIdPipe) keyId: string,
+    @Param('hsm', HsmRefPipe) hsm: string,
+  ): Promise<Json> {
+    const ref: HsmRefDto = { hsm };
+    return keyJson(await this.custody.deleteFromHsm(keyId, ref));
+  }
+}

@@ -1,0 +1,23 @@
+/** Port views to JSON: binary fields become base64 (issue 4 item 5); nothing else changes. */
+import type { BlobView, KeyView, SignResult } from '../app/custody/custody.port';
+
+export function keyJson(view: KeyView): Record<string, unknown> {
+  const { publicKey, publicKeyRfc8554, ...rest } = view;
+  return {
+    ...rest,
+    publicKey: publicKey.toString('base64'),
+    ...(publicKeyRfc8554 === undefined ? {} : { publicKeyRfc8554: publicKeyRfc8554.toString('base64') }),
+  };
+}
+
+export function signJson(result: SignResult): Record<string, unknown> {
+  return {
+    signature: result.signature.toString('base64'),
+    hsm: result.hsm,
+    ...(result.q === undefined ? {} : { q: result.q }),
+  };
+}
+
+export function blobJson(view: BlobView): Record<string, unknown> {
+  return { sha256: view.sha256, keyId: view.keyId, status: view.status, blob: view.blob.toString('base64') };
+}

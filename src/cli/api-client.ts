@@ -1,0 +1,121 @@
+/**
+ * The CLI's HTTP client for the keyledger service: `KEYLEDGER_URL` (default http://127.0.0.1:8080)
+ * and `KEYLEDGER_TOKEN` (default: the token file in `KEYLEDGER_DATA_DIR`, default ./data). Errors
+ * carry the problem+json `detail` so the operator reads what the service said.
+ */
+import { CommanderError, type Command } from 'commander';
+import * as path from 'node:path';
+import { TOKEN_FILE_NAME, readTokenFile } from '../api/api-token';
+
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly problem: Record<string, unknown> | undefined,
+  ) {
+    super(detail);
+  }
+}
+
+/** A usage or configuration problem on the operator's side (exit code 2). */
+export class UsageError extends Error {}
+
+export interface ClientSettings {
+  readonly url: string;
+  readonly token: string | undefined;
+}
+
+export function clientSettings(env: NodeJS.ProcessEnv = process.env): ClientSettings {
+  const url = (env.KEYLEDGER_URL?.trim() || DEFAULT_URL).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s]+$/.test(url))
+    throw new UsageError(`KEYLEDGER_URL must be an http:// or https:// URL, got "${url.slice(0, 60)}"`);
+  const fromEnv = env.KEYLEDGER_TOKEN?.trim();
+  if (fromEnv) return { url, token: fromEnv };
+  const file = path.join(path.resolve(env.KEYLEDGER_DATA_DIR?.trim() || './data'), TOKEN_FILE_NAME);
+  return { url, token: readTokenFile(file) };
+}
+
+export class ApiClient {
+  constructor(private readonly settings: ClientSettings) {}
+
+  get<T>(p: string): Promise<T> {
+    return this.request<T>('GET', p);
+  }
+
+  post<T>(p: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', p, body);
+  }
+
+  delete<T>(p: string): Promise<T> {
+    return this.request<T>('DELETE', p);
+  }
+
+  async request<T>(method: string, p: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    if (this.settings.token !== undefined) headers.authorization = `Bearer ${this.settings.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(`${this.settings.url}${p}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      throw new ApiError(
+        0,
+        `cannot reach the keyledger service at ${this.settings.url}${cause ? ` (${cause})` : ''}; is it running? (KEYLEDGER_URL)`,
+        undefined,
+      );
+    }
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    if (!response.ok) {
+      const problem =
+        typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : undefined;
+      const detail =
+        typeof problem?.detail === 'string' ? problem.detail : `${response.status} ${response.statusText}`;
+      const hint =
+        response.status === 401 && this.settings.token === undefined
+          ? ' (no token: set KEYLEDGER_TOKEN or KEYLEDGER_DATA_DIR)'
+          : '';
+      throw new ApiError(response.status, `${detail}${hint}`, problem);
+    }
+    return json as T;
+  }
+}
+
+/** Path segment encoding for ids and names taken from the command line. */
+export const seg = (value: string): string => encodeURIComponent(value);
+
+/** Commands the operator's errors exit 2 with (commander's own usage errors included). */
+export function usageExits(command: Command): Command {
+  return command.exitOverride((error) => {
+    if (error.exitCode === 1) throw new CommanderError(2, error.code, error.message);
+    throw error;
+  });
+}
+
+/** Prints `value` as JSON (`--json`) or through `text` for a person. */
+export function output(json: boolean | undefined, value: unknown, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+/** Left-aligned columns, for lists a person reads. */
+export function table(rows: readonly (readonly string[])[]): string {
+  if (rows.length === 0) return '';
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  '))
+    .join('\n');
+}
+
+export const abbr = (sha: string | null | undefined): string => (sha ? `${sha.slice(0, 12)}…` : '-');

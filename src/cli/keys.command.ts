@@ -1,0 +1,358 @@
+import { Command, Option } from 'commander';
+import { SingleBar } from 'cli-progress';
+import * as fs from 'node:fs';
+import { ApiClient, abbr, clientSettings, output, seg, table, usageExits } from './api-client';
+
+interface KeyJson {
+  keyId: string;
+  type: string;
+  state: string;
+  label: string | null;
+  params: Record<string, unknown>;
+  publicKey: string;
+  publicKeyRfc8554?: string;
+  holders: {
+    kind: string;
+    copyId: string;
+    hsmId?: string;
+    hsm?: string;
+    blobSha256?: string;
+    since: string;
+  }[];
+  blobs: { sha256: string; status: string }[];
+  currentBlob: string | null;
+  hashsig?: { signatures: number; lastIndex: number | null; remaining: number };
+}
+
+const client = () => new ApiClient(clientSettings());
+
+const holderText = (k: KeyJson): string =>
+  k.holders
+    .map((h) => (h.kind === 'hsm' ? (h.hsm ?? h.hsmId ?? '?') : `blob ${abbr(h.blobSha256)}`))
+    .join(', ') || '-';
+
+function keyText(k: KeyJson): string {
+  const lines = [
+    `key ${k.keyId}`,
+    `  type     ${k.type} ${JSON.stringify(k.params)}`,
+    `  state    ${k.state}${k.label ? `  label ${JSON.stringify(k.label)}` : ''}`,
+    `  holders  ${holderText(k)}`,
+    `  current  ${k.currentBlob ?? '-'}`,
+    ...k.blobs.map((b) => `  blob     ${b.sha256} ${b.status}`),
+  ];
+  if (k.hashsig)
+    lines.push(
+      `  hashsig  ${k.hashsig.signatures} signatures, last index ${k.hashsig.lastIndex ?? '-'}, ${k.hashsig.remaining} remaining`,
+    );
+  return lines.join('\n');
+}
+
+const heldBy = (k: KeyJson, hsm: string) =>
+  k.holders.some((h) => h.kind === 'hsm' && (h.hsm === hsm || h.hsmId === hsm));
+
+/**
+ * Progress of a bulk operation on stderr: a bar on a terminal, one plain line per key otherwise
+ * (logs and CI), then a summary. Resolves to the number of failures.
+ */
+async function bulk(
+  verb: string,
+  keys: readonly KeyJson[],
+  run: (key: KeyJson) => Promise<string>,
+  concurrency = 4,
+): Promise<{ ok: { keyId: string; result: string }[]; failed: { keyId: string; error: string }[] }> {
+  const tty = process.stderr.isTTY === true;
+  const bar = tty
+    ? new SingleBar({
+        stream: process.stderr,
+        format: `${verb} [{bar}] {value}/{total} keys | {failed} failed | eta {eta}s`,
+        hideCursor: true,
+      })
+    : undefined;
+  bar?.start(keys.length, 0, { failed: 0 });
+  if (!tty) process.stderr.write(`${verb}: ${keys.length} keys\n`);
+  const ok: { keyId: string; result: string }[] = [];
+  const failed: { keyId: string; error: string }[] = [];
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < keys.length) {
+      const key = keys[next++];
+      try {
+        ok.push({ keyId: key.keyId, result: await run(key) });
+        if (!tty) process.stderr.write(`${verb} ${done + 1}/${keys.length} ${key.keyId} ok\n`);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        failed.push({ keyId: key.keyId, error: message });
+        if (!tty)
+          process.stderr.write(`${verb} ${done + 1}/${keys.length} ${key.keyId} failed: ${message}\n`);
+      }
+      done++;
+      bar?.update(done, { failed: failed.length });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
+  bar?.stop();
+  return { ok, failed };
+}
+
+function summary(
+  verb: string,
+  hsm: string,
+  result: { ok: unknown[]; failed: { keyId: string; error: string }[] },
+): string {
+  const lines = [
+    `${verb} ${result.ok.length + result.failed.length} keys on ${hsm}: ${result.ok.length} ok, ${result.failed.length} failed`,
+  ];
+  for (const f of result.failed) lines.push(`  ${f.keyId}: ${f.error}`);
+  return lines.join('\n');
+}
+
+function readData(options: { data?: string; file?: string; text?: string }, command: Command): string {
+  const given = [options.data, options.file, options.text].filter((v) => v !== undefined).length;
+  if (given !== 1)
+    command.error('error: give exactly one of --data BASE64, --file PATH and --text TEXT', { exitCode: 2 });
+  if (options.data !== undefined) return options.data;
+  if (options.text !== undefined) return Buffer.from(options.text, 'utf8').toString('base64');
+  try {
+    return fs.readFileSync(options.file!).toString('base64');
+  } catch (error) {
+    return command.error(
+      `error: cannot read --file ${options.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { exitCode: 2 },
+    );
+  }
+}
+
+type Json = { json?: boolean };
+
+/** `keyledger keys …`: key custody through the running service. */
+export function registerKeysCommand(program: Command): void {
+  const keys = program
+    .command('keys')
+    .description('keys in the custody ledger, through the keyledger service (KEYLEDGER_URL)');
+
+  usageExits(keys.command('list'))
+    .description('list keys with their holders and current blob')
+    .option('--json', 'print JSON')
+    .action(async (options: Json) => {
+      const list = await client().get<KeyJson[]>('/v1/keys');
+      output(options.json, list, () =>
+        list.length === 0
+          ? 'no keys'
+          : table([
+              ['KEY', 'TYPE', 'STATE', 'CURRENT BLOB', 'HOLDERS'],
+              ...list.map((k) => [k.keyId, k.type, k.state, abbr(k.currentBlob), holderText(k)]),
+            ]),
+      );
+    });
+
+  usageExits(keys.command('show'))
+    .description('custody state of one key')
+    .argument('<keyId>')
+    .option('--json', 'print JSON')
+    .action(async (keyId: string, options: Json) => {
+      const key = await client().get<KeyJson>(`/v1/keys/${seg(keyId)}`);
+      output(options.json, key, () => keyText(key));
+    });
+
+  usageExits(keys.command('events'))
+    .description("the key's ledger events, oldest first")
+    .argument('<keyId>')
+    .option('--json', 'print JSON')
+    .action(async (keyId: string, options: Json) => {
+      const events = await client().get<
+        {
+          type: string;
+          revision: number;
+          position: number;
+          data: { at?: string; hsmId?: string; blobSha256?: string };
+        }[]
+      >(`/v1/keys/${seg(keyId)}/events`);
+      output(options.json, events, () =>
+        table([
+          ['REV', 'POSITION', 'AT', 'EVENT', 'HSM', 'BLOB'],
+          ...events.map((e) => [
+            String(e.revision),
+            String(e.position),
+            e.data.at ?? '-',
+            e.type,
+            e.data.hsmId ?? '-',
+            abbr(e.data.blobSha256),
+          ]),
+        ]),
+      );
+    });
+
+  usageExits(keys.command('generate'))
+    .description('generate a key on an HSM')
+    .requiredOption('--hsm <hsm>', 'HSM id or name')
+    .addOption(
+      new Option('--type <type>', 'key type').choices(['rsa', 'ec', 'hashsig']).makeOptionMandatory(),
+    )
+    .option('--bits <n>', 'rsa: modulus bits', (v) => Number(v))
+    .addOption(new Option('--curve <curve>', 'ec: curve').choices(['P-256', 'P-384', 'P-521']))
+    .option('--levels <n>', 'hashsig: HSS levels', (v) => Number(v))
+    .addOption(new Option('--lms <type>', 'hashsig: LMS type').choices(['H5', 'H10', 'H15', 'H20', 'H25']))
+    .addOption(new Option('--lmots <type>', 'hashsig: LM-OTS type').choices(['W2', 'W4', 'W8']))
+    .option('--label <label>', 'label (CKA_LABEL)')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        options: {
+          hsm: string;
+          type: string;
+          bits?: number;
+          curve?: string;
+          levels?: number;
+          lms?: string;
+          lmots?: string;
+          label?: string;
+        } & Json,
+      ) => {
+        const { json, ...body } = options;
+        const key = await client().post<KeyJson>('/v1/keys', body);
+        output(json, key, () => `generated ${key.type} key ${key.keyId} on ${options.hsm}\n${keyText(key)}`);
+      },
+    );
+
+  usageExits(keys.command('raw-export'))
+    .description(
+      "raw-export a key (or --all keys on an HSM) into the ledger, wrapped under the KEK domain's KEK",
+    )
+    .argument('[keyId]')
+    .requiredOption('--hsm <hsm>', 'HSM id or name')
+    .option('--all', 'every key the HSM holds')
+    .option('--evict', 'also delete the key from the HSM after the export (frees its slot)')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        keyId: string | undefined,
+        options: { hsm: string; all?: boolean; evict?: boolean } & Json,
+        command: Command,
+      ) => {
+        if ((keyId === undefined) === !options.all)
+          command.error('error: give a keyId or --all', { exitCode: 2 });
+        const api = client();
+        const exportOne = async (id: string): Promise<string> => {
+          const { blobSha256 } = await api.post<{ blobSha256: string }>(`/v1/keys/${seg(id)}/raw-export`, {
+            hsm: options.hsm,
+          });
+          if (options.evict) await api.delete(`/v1/keys/${seg(id)}/residency/${seg(options.hsm)}`);
+          return blobSha256;
+        };
+        if (keyId !== undefined) {
+          const blobSha256 = await exportOne(keyId);
+          return output(
+            options.json,
+            { keyId, blobSha256 },
+            () =>
+              `raw-exported ${keyId} from ${options.hsm}: blob ${blobSha256}${options.evict ? ' (deleted from the HSM)' : ''}`,
+          );
+        }
+        const targets = (await api.get<KeyJson[]>('/v1/keys')).filter(
+          (k) => k.state !== 'destroyed' && heldBy(k, options.hsm),
+        );
+        const result = await bulk('raw-export', targets, (k) => exportOne(k.keyId));
+        output(options.json, result, () => summary('raw-exported', options.hsm, result));
+        if (result.failed.length > 0) process.exitCode = 1;
+      },
+    );
+
+  usageExits(keys.command('raw-import'))
+    .description("raw-import a key's current blob (or --all keys held only by their blob) onto an HSM")
+    .argument('[keyId]')
+    .requiredOption('--hsm <hsm>', 'HSM id or name')
+    .option('--blob <sha256>', 'import this blob instead of the current one')
+    .option('--all', 'every key with a current blob and no HSM holding it')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        keyId: string | undefined,
+        options: { hsm: string; blob?: string; all?: boolean } & Json,
+        command: Command,
+      ) => {
+        if ((keyId === undefined) === !options.all)
+          command.error('error: give a keyId or --all', { exitCode: 2 });
+        if (options.all && options.blob !== undefined)
+          command.error("error: --blob names one key's blob; not with --all", { exitCode: 2 });
+        const api = client();
+        const importOne = async (id: string, blobSha256?: string): Promise<string> =>
+          (
+            await api.post<{ blobSha256: string; hsmKeyName: string }>(`/v1/keys/${seg(id)}/raw-import`, {
+              hsm: options.hsm,
+              ...(blobSha256 ? { blobSha256 } : {}),
+            })
+          ).blobSha256;
+        if (keyId !== undefined) {
+          const blobSha256 = await importOne(keyId, options.blob);
+          return output(
+            options.json,
+            { keyId, blobSha256, hsm: options.hsm },
+            () => `raw-imported ${keyId} onto ${options.hsm} from blob ${blobSha256}`,
+          );
+        }
+        const targets = (await api.get<KeyJson[]>('/v1/keys')).filter(
+          (k) => k.state === 'active' && k.currentBlob !== null && !k.holders.some((h) => h.kind === 'hsm'),
+        );
+        const result = await bulk('raw-import', targets, (k) => importOne(k.keyId));
+        output(options.json, result, () => summary('raw-imported', options.hsm, result));
+        if (result.failed.length > 0) process.exitCode = 1;
+      },
+    );
+
+  usageExits(keys.command('transfer'))
+    .description('transfer a key HSM to HSM (a KEKEK is generated on the destination)')
+    .argument('<keyId>')
+    .requiredOption('--from <hsm>', 'source HSM')
+    .requiredOption('--to <hsm>', 'destination HSM')
+    .option('--json', 'print JSON')
+    .action(async (keyId: string, options: { from: string; to: string } & Json) => {
+      const key = await client().post<KeyJson>(`/v1/keys/${seg(keyId)}/transfer`, {
+        from: options.from,
+        to: options.to,
+      });
+      output(
+        options.json,
+        key,
+        () => `transferred ${keyId} from ${options.from} to ${options.to}\n${keyText(key)}`,
+      );
+    });
+
+  usageExits(keys.command('sign'))
+    .description('sign data; prints the signature as base64')
+    .argument('<keyId>')
+    .option('--data <base64>', 'data, base64')
+    .option('--file <path>', 'data from a file')
+    .option('--text <text>', 'data as UTF-8 text')
+    .option('--hsm <hsm>', 'HSM to sign on')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        keyId: string,
+        options: { data?: string; file?: string; text?: string; hsm?: string } & Json,
+        command: Command,
+      ) => {
+        const data = readData(options, command);
+        const result = await client().post<{ signature: string; hsm: string; q?: number }>(
+          `/v1/keys/${seg(keyId)}/sign`,
+          {
+            data,
+            ...(options.hsm ? { hsm: options.hsm } : {}),
+          },
+        );
+        output(options.json, result, () => result.signature);
+      },
+    );
+
+  usageExits(keys.command('destroy'))
+    .description('destroy a key: its blobs are tombstoned; this cannot be undone')
+    .argument('<keyId>')
+    .option('--yes', 'confirm')
+    .option('--json', 'print JSON')
+    .action(async (keyId: string, options: { yes?: boolean } & Json, command: Command) => {
+      if (!options.yes)
+        command.error(`error: destroying ${keyId} cannot be undone; repeat with --yes`, { exitCode: 2 });
+      const key = await client().delete<KeyJson>(`/v1/keys/${seg(keyId)}`);
+      output(options.json, key, () => `destroyed ${keyId}`);
+    });
+}

@@ -1,0 +1,118 @@
+/**
+ * Starts the keyledger service as `npm start` does (embedded SQLite, demo soft HSMs hsm-a/hsm-b on
+ * Unix sockets) in a temp data directory on a loopback port, and drives it over HTTP with fetch.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadConfig } from '../../../src/app/config';
+import type { DemoOptions } from '../../../src/app/demo/demo-hsms';
+import { startServer, type RunningServer } from '../../../src/app/server';
+
+export interface Service {
+  readonly url: string;
+  readonly token: string;
+  readonly dataDir: string;
+  readonly server: RunningServer;
+  /** A JSON request with the bearer token; `auth: false` sends none. */
+  call(method: string, p: string, body?: unknown, options?: { auth?: false | string }): Promise<Response>;
+  /** Like `call`, but fails the test unless the status is 2xx; returns the parsed body. */
+  json<T = Record<string, unknown>>(method: string, p: string, body?: unknown): Promise<T>;
+  position(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startService(options: { demo?: DemoOptions; prefix?: string } = {}): Promise<Service> {
+  // Short: Unix socket paths are limited to about 100 bytes.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), options.prefix ?? 'kl-'));
+  const token = randomBytes(24).toString('base64url');
+  const server = await startServer(
+    loadConfig({ KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0', KEYLEDGER_HOST: '127.0.0.1' }),
+    {
+      token,
+      demoHsms: { pinDelayMs: 0, ...options.demo },
+    },
+  );
+  const call = (method: string, p: string, body?: unknown, o: { auth?: false | string } = {}) => {
+    const headers: Record<string, string> = {};
+    if (o.auth !== false) headers.authorization = `Bearer ${o.auth ?? token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return fetch(`${server.url}${p}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  };
+  return {
+    url: server.url,
+    token,
+    dataDir,
+    server,
+    call,
+    async json<T>(method: string, p: string, body?: unknown): Promise<T> {
+      const response = await call(method, p, body);
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${method} ${p} answered ${response.status}: ${text}`);
+      return JSON.parse(text) as T;
+    },
+    async position() {
+      return ((await (await fetch(`${server.url}/health`)).json()) as { position: number }).position;
+    },
+    async close() {
+      await server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface KeyJson {
+  keyId: string;
+  type: string;
+  state: string;
+  publicKey: string;
+  publicKeyRfc8554?: string;
+  holders: { kind: 'hsm' | 'blob'; hsm?: string; hsmId?: string; blobSha256?: string }[];
+  blobs: { sha256: string; status: string }[];
+  currentBlob: string | null;
+  hashsig?: { signatures: number; lastIndex: number | null; remaining: number };
+}
+
+/** Expects an RFC 9457 problem with this status; returns it. */
+export async function expectProblem(
+  response: Response,
+  status: number,
+): Promise<Record<string, unknown> & { detail: string }> {
+  const text = await response.text();
+  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${text}`);
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const body = JSON.parse(text) as Record<string, unknown> & { detail: string };
+  expect(body).toEqual(
+    expect.objectContaining({
+      type: expect.any(String),
+      title: expect.any(String),
+      status,
+      detail: expect.any(String),
+      instance: expect.any(String),
+    }),
+  );
+  return body;
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight. */
+export async function pool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}
