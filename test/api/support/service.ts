@@ -23,7 +23,8 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export async function startService(options: { demo?: DemoOptions; prefix?: string } = {}): Promise<Service> {
+/** `demo: false` starts the service without the demo HSMs (the test registers its own over HTTP). */
+export async function startService(options: { demo?: DemoOptions | false; prefix?: string } = {}): Promise<Service> {
   // Short: Unix socket paths are limited to about 100 bytes.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), options.prefix ?? 'kl-'));
   const token = randomBytes(24).toString('base64url');
@@ -31,7 +32,7 @@ export async function startService(options: { demo?: DemoOptions; prefix?: strin
     loadConfig({ KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0', KEYLEDGER_HOST: '127.0.0.1' }),
     {
       token,
-      demoHsms: { pinDelayMs: 0, ...options.demo },
+      demoHsms: options.demo === false ? false : { pinDelayMs: 0, ...options.demo },
     },
   );
   const call = (method: string, p: string, body?: unknown, o: { auth?: false | string } = {}) => {

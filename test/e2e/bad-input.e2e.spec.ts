@@ -1,0 +1,213 @@
+/**
+ * Acceptance, bad input (issue 4), over HTTP against the running service with the demo soft HSMs
+ * on Unix sockets, for what test/api/custody.e2e.spec.ts does not cover: unknown keys and HSMs on
+ * every custody operation, the wrong KEK domain (an HSM with another master KEK, a domain that
+ * does not exist), malformed bodies of each operation, a blob of another key and random bytes.
+ * Each is a 4xx application/problem+json whose `detail` says what was wrong, and the ledger is
+ * unchanged (the `/health` position is the same before and after).
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { KEK_2, PIN, startHsm, type TestHsm } from '../custody/support';
+import { expectProblem, startService, type KeyJson, type Service } from '../api/support/service';
+
+const UNKNOWN_KEY = '00000000-0000-4000-8000-00000000beef';
+const UNKNOWN_HSM = 'hsm-nowhere';
+const b64 = (bytes: Buffer) => bytes.toString('base64');
+
+interface Case {
+  readonly method: string;
+  readonly path: string;
+  readonly body?: unknown;
+  readonly status: number;
+  readonly detail: RegExp;
+}
+
+describe('bad input over HTTP leaves the ledger unchanged', () => {
+  let svc: Service;
+  let hsmDir: string;
+  let outsider: TestHsm;
+  let key: KeyJson; // ec, resident on hsm-a, with a current blob
+  let other: KeyJson; // ec, resident on hsm-a, with a current blob
+  let keyBlob: string;
+  let otherBlob: string;
+  let domainId: string;
+
+  beforeAll(async () => {
+    svc = await startService({ prefix: 'kl-bad-' });
+    // An HSM with another master KEK: registered, but it cannot prove the demo domain's KEK.
+    hsmDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-badh-'));
+    outsider = await startHsm(hsmDir, 'hsm-x', { kek: KEK_2 });
+    expect((await svc.call('POST', '/v1/hsms', { name: 'hsm-x', endpoint: outsider.endpoint, pin: PIN })).status).toBe(201);
+    key = await svc.json<KeyJson>('POST', '/v1/keys', { hsm: 'hsm-a', type: 'ec', label: 'bad-input' });
+    other = await svc.json<KeyJson>('POST', '/v1/keys', { hsm: 'hsm-a', type: 'ec', label: 'bad-input-other' });
+    keyBlob = (await svc.json<{ blobSha256: string }>('POST', `/v1/keys/${key.keyId}/raw-export`, { hsm: 'hsm-a' })).blobSha256;
+    otherBlob = (await svc.json<{ blobSha256: string }>('POST', `/v1/keys/${other.keyId}/raw-export`, { hsm: 'hsm-a' })).blobSha256;
+    domainId = (await svc.json<{ kekDomainId: string }>('GET', '/v1/hsms/hsm-a')).kekDomainId;
+  }, 60_000);
+
+  afterAll(async () => {
+    await svc?.close();
+    await outsider?.stop().catch(() => undefined);
+    if (hsmDir) fs.rmSync(hsmDir, { recursive: true, force: true });
+  });
+
+  /** Sends the request; expects the problem, its detail, and no change to the ledger or the key. */
+  async function refused(c: Case): Promise<Record<string, unknown> & { detail: string }> {
+    const position = await svc.position();
+    const view = await svc.json<KeyJson>('GET', `/v1/keys/${key.keyId}`);
+    const problem = await expectProblem(await svc.call(c.method, c.path, c.body), c.status);
+    expect(problem.detail).toMatch(c.detail);
+    expect(await svc.position()).toBe(position);
+    expect(await svc.json<KeyJson>('GET', `/v1/keys/${key.keyId}`)).toEqual(view);
+    return problem;
+  }
+
+  describe('unknown key', () => {
+    const cases: [string, () => Case][] = [
+      ['raw-export', () => ({ method: 'POST', path: `/v1/keys/${UNKNOWN_KEY}/raw-export`, body: { hsm: 'hsm-a' }, status: 404, detail: /not in the ledger/ })],
+      ['raw-import', () => ({ method: 'POST', path: `/v1/keys/${UNKNOWN_KEY}/raw-import`, body: { hsm: 'hsm-a' }, status: 404, detail: /not in the ledger/ })],
+      ['transfer', () => ({ method: 'POST', path: `/v1/keys/${UNKNOWN_KEY}/transfer`, body: { from: 'hsm-a', to: 'hsm-b' }, status: 404, detail: /not in the ledger/ })],
+      ['events', () => ({ method: 'GET', path: `/v1/keys/${UNKNOWN_KEY}/events`, status: 404, detail: /not in the ledger/ })],
+      ['residency delete', () => ({ method: 'DELETE', path: `/v1/keys/${UNKNOWN_KEY}/residency/hsm-a`, status: 404, detail: /not in the ledger/ })],
+      ['destroy', () => ({ method: 'DELETE', path: `/v1/keys/${UNKNOWN_KEY}`, status: 404, detail: /not in the ledger/ })],
+      ['blob hand-in', () => ({ method: 'POST', path: '/v1/blobs', body: { keyId: UNKNOWN_KEY, blob: b64(randomBytes(64)) }, status: 404, detail: /not in the ledger/ })],
+    ];
+    it.each(cases)('%s: 404 naming the key', async (_label, make) => {
+      const problem = await refused(make());
+      expect(problem.detail).toContain(UNKNOWN_KEY);
+    });
+  });
+
+  describe('unknown HSM', () => {
+    const cases: [string, () => Case][] = [
+      ['raw-export', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body: { hsm: UNKNOWN_HSM }, status: 404, detail: /not registered/ })],
+      ['raw-import', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-import`, body: { hsm: UNKNOWN_HSM }, status: 404, detail: /not registered/ })],
+      ['transfer from', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/transfer`, body: { from: UNKNOWN_HSM, to: 'hsm-b' }, status: 404, detail: /not registered/ })],
+      ['transfer to', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/transfer`, body: { from: 'hsm-a', to: UNKNOWN_HSM }, status: 404, detail: /not registered/ })],
+      ['sign on', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/sign`, body: { data: 'aGVsbG8=', hsm: UNKNOWN_HSM }, status: 404, detail: /not registered/ })],
+      ['residency delete', () => ({ method: 'DELETE', path: `/v1/keys/${key.keyId}/residency/${UNKNOWN_HSM}`, status: 404, detail: /not registered/ })],
+      ['GET', () => ({ method: 'GET', path: `/v1/hsms/${UNKNOWN_HSM}`, status: 404, detail: /not registered/ })],
+      ['residency listing', () => ({ method: 'GET', path: `/v1/hsms/${UNKNOWN_HSM}/keys`, status: 404, detail: /not registered/ })],
+      ['zeroized', () => ({ method: 'POST', path: `/v1/hsms/${UNKNOWN_HSM}/zeroized`, status: 404, detail: /not registered/ })],
+      ['reconcile', () => ({ method: 'POST', path: `/v1/hsms/${UNKNOWN_HSM}/reconcile`, status: 404, detail: /not registered/ })],
+      ['KEK domain join', () => ({ method: 'POST', path: `/v1/kek-domains/${domainId}/members`, body: { hsm: UNKNOWN_HSM }, status: 404, detail: /not registered/ })],
+    ];
+    it.each(cases)('%s: 404 naming the HSM', async (_label, make) => {
+      const problem = await refused(make());
+      expect(problem.detail).toContain(UNKNOWN_HSM);
+    });
+  });
+
+  describe('wrong KEK domain', () => {
+    it('an HSM with another master KEK cannot join the domain: its canary will not unwrap', async () => {
+      const problem = await refused({
+        method: 'POST',
+        path: `/v1/kek-domains/${domainId}/members`,
+        body: { hsm: 'hsm-x' },
+        status: 409,
+        detail: /canary/,
+      });
+      expect(problem.detail).toContain('hsm-x');
+    });
+
+    it('a KEK domain that does not exist', async () => {
+      const problem = await refused({
+        method: 'POST',
+        path: '/v1/kek-domains/no-such-domain/members',
+        body: { hsm: 'hsm-b' },
+        status: 404,
+        detail: /does not exist/,
+      });
+      expect(problem.detail).toContain('no-such-domain');
+    });
+
+    it('a raw import onto the HSM outside the domain', async () => {
+      await refused({
+        method: 'POST',
+        path: `/v1/keys/${key.keyId}/raw-import`,
+        body: { hsm: 'hsm-x' },
+        status: 409,
+        detail: /KEK domain/i,
+      });
+    });
+  });
+
+  describe('malformed bodies', () => {
+    const cases: [string, () => Case, string][] = [
+      ['raw-export without hsm', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body: {}, status: 400, detail: /hsm/ }), 'hsm'],
+      ['raw-export with a numeric hsm', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body: { hsm: 7 }, status: 400, detail: /hsm/ }), 'hsm'],
+      ['raw-export with an unknown field', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body: { hsm: 'hsm-a', evict: true }, status: 400, detail: /evict/ }), 'evict'],
+      ['raw-import with a non-hex blobSha256', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-import`, body: { hsm: 'hsm-b', blobSha256: 'XYZ' }, status: 400, detail: /blobSha256/ }), 'blobSha256'],
+      ['raw-import with an upper-case blobSha256', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-import`, body: { hsm: 'hsm-b', blobSha256: 'AB'.repeat(32) }, status: 400, detail: /blobSha256/ }), 'blobSha256'],
+      ['transfer without to', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/transfer`, body: { from: 'hsm-a' }, status: 400, detail: /\bto\b/ }), 'to'],
+      ['sign without data', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/sign`, body: {}, status: 400, detail: /data/ }), 'data'],
+      ['sign with numeric data', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/sign`, body: { data: 12 }, status: 400, detail: /data/ }), 'data'],
+      ['blob hand-in without blob', () => ({ method: 'POST', path: '/v1/blobs', body: { keyId: key.keyId }, status: 400, detail: /blob/ }), 'blob'],
+      ['blob hand-in with non-base64 blob', () => ({ method: 'POST', path: '/v1/blobs', body: { keyId: key.keyId, blob: 'not base64!' }, status: 400, detail: /blob/ }), 'blob'],
+      ['KEK domain join without hsm', () => ({ method: 'POST', path: `/v1/kek-domains/${domainId}/members`, body: {}, status: 400, detail: /hsm/ }), 'hsm'],
+      ['HSM registration with an http endpoint', () => ({ method: 'POST', path: '/v1/hsms', body: { name: 'hsm-q', endpoint: 'http://nope', pin: 'x'.repeat(8) }, status: 400, detail: /endpoint/ }), 'endpoint'],
+    ];
+    it.each(cases)('%s: 400 naming the field', async (_label, make, field) => {
+      const problem = await refused(make());
+      expect((problem.errors as { field: string }[] | undefined)?.map((e) => e.field)).toContain(field);
+    });
+
+    it.each([
+      ['a JSON array', '[{"hsm": "hsm-a"}]'],
+      ['truncated JSON', '{"hsm": "hsm-a"'],
+      ['a JSON string', '"hsm-a"'],
+    ])('raw-export with %s as the body: 400', async (_label, body) => {
+      await refused({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body, status: 400, detail: /\S/ });
+    });
+
+    it('a path key id longer than 128 characters: 400 naming keyId', async () => {
+      await refused({ method: 'POST', path: `/v1/keys/${'k'.repeat(200)}/raw-export`, body: { hsm: 'hsm-a' }, status: 400, detail: /keyId/ });
+    });
+  });
+
+  describe('a blob of another key, and random bytes', () => {
+    it('raw-import of another key\'s blob by hash, onto an HSM without the key: 404 naming blob and key', async () => {
+      const problem = await refused({
+        method: 'POST',
+        path: `/v1/keys/${key.keyId}/raw-import`,
+        body: { hsm: 'hsm-b', blobSha256: otherBlob },
+        status: 404,
+        detail: new RegExp(`not a blob of key ${key.keyId}`),
+      });
+      expect(problem.detail).toContain(otherBlob.slice(0, 8));
+    });
+
+    it('raw-import of a blob hash the ledger never saw: 404 naming it', async () => {
+      const unknown = randomBytes(32).toString('hex');
+      const problem = await refused({
+        method: 'POST',
+        path: `/v1/keys/${key.keyId}/raw-import`,
+        body: { hsm: 'hsm-b', blobSha256: unknown },
+        status: 404,
+        detail: /blob/,
+      });
+      expect(problem.detail).toContain(unknown.slice(0, 8));
+    });
+
+    it('another key\'s blob handed in for this key: 409 saying whose blob it is; the key is unchanged', async () => {
+      const bytes = (await svc.json<{ blob: string }>('GET', `/v1/blobs/${otherBlob}`)).blob;
+      const keyEvents = await svc.json<unknown[]>('GET', `/v1/keys/${key.keyId}/events`);
+      const otherEvents = await svc.json<unknown[]>('GET', `/v1/keys/${other.keyId}/events`);
+      const view = await svc.json<KeyJson>('GET', `/v1/keys/${key.keyId}`);
+      const problem = await expectProblem(await svc.call('POST', '/v1/blobs', { keyId: key.keyId, blob: bytes }), 409);
+      expect(problem.detail).toContain(`is a blob of key ${other.keyId}, not of key ${key.keyId}`);
+      expect(await svc.json<unknown[]>('GET', `/v1/keys/${key.keyId}/events`)).toEqual(keyEvents);
+      expect(await svc.json<unknown[]>('GET', `/v1/keys/${other.keyId}/events`)).toEqual(otherEvents);
+      expect(await svc.json<KeyJson>('GET', `/v1/keys/${key.keyId}`)).toEqual(view);
+      expect((await svc.json<{ status: string }>('GET', `/v1/blobs/${otherBlob}`)).status).toBe('current');
+      expect((await svc.json<{ status: string }>('GET', `/v1/blobs/${keyBlob}`)).status).toBe('current');
+    });
+
+    it('a path sha256 that is not hex: 400 naming sha256', async () => {
+      await refused({ method: 'GET', path: `/v1/blobs/${'zz'.repeat(32)}`, status: 400, detail: /sha256/ });
+    });
+  });
+});
