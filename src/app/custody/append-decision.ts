@@ -44,6 +44,31 @@ export interface Folded<S> {
   readonly events: readonly RecordedEvent[];
 }
 
+interface CachedFold {
+  readonly decider: object;
+  readonly isEvent: object;
+  readonly state: unknown;
+  readonly revision: number;
+  readonly events: readonly RecordedEvent[];
+}
+
+/** Streams whose folded state is kept per store (least recently used first out). */
+export const MAX_CACHED_FOLDS = 10_000;
+
+/**
+ * Folded states by stream, per store. Revisions are immutable, so a cached fold is never stale,
+ * only behind: every read still asks the store for the events after its revision (and so sees
+ * appends of other processes and tombstones). States are immutable values (the deciders build new
+ * ones), so one may be shared by callers.
+ */
+const foldCaches = new WeakMap<EventStore, Map<string, CachedFold>>();
+
+function foldCacheOf(store: EventStore): Map<string, CachedFold> {
+  let cache = foldCaches.get(store);
+  if (cache === undefined) foldCaches.set(store, (cache = new Map()));
+  return cache;
+}
+
 /** Reads and folds a stream; events of other types (none expected) are skipped, not fatal. */
 export async function foldStream<S, E extends { readonly type: string }>(
   store: EventStore,
@@ -51,10 +76,30 @@ export async function foldStream<S, E extends { readonly type: string }>(
   decider: Pick<Decider<S, never, E>, 'evolve' | 'initialState'>,
   isEvent: (e: { readonly type: string }) => e is E,
 ): Promise<Folded<S>> {
-  const events = await store.readStream(stream);
-  let state = decider.initialState();
+  const cache = foldCacheOf(store);
+  const hit = cache.get(stream);
+  const cached = hit !== undefined && hit.decider === decider && hit.isEvent === isEvent ? hit : undefined;
+  // Only the events after the cached revision are read and folded.
+  const events = await store.readStream(stream, cached === undefined ? undefined : { fromRevision: cached.revision + 1 });
+  if (cached !== undefined && events.length === 0) {
+    if (cache.get(stream) === cached) {
+      cache.delete(stream);
+      cache.set(stream, cached);
+    }
+    return { state: cached.state as S, revision: cached.revision, events: cached.events };
+  }
+  let state = cached === undefined ? decider.initialState() : (cached.state as S);
   for (const e of events) if (isEvent(e)) state = decider.evolve(state, e);
-  return { state, revision: events.length === 0 ? -1 : events[events.length - 1]!.revision, events };
+  const all = cached === undefined ? events : [...cached.events, ...events];
+  const revision = all.length === 0 ? -1 : all[all.length - 1]!.revision;
+  // An empty stream is not cached (unknown ids must not fill the cache); a concurrent, later fold wins.
+  const current = cache.get(stream);
+  if (revision >= 0 && (current === undefined || current.revision < revision || current.decider !== decider || current.isEvent !== isEvent)) {
+    cache.delete(stream);
+    cache.set(stream, { decider, isEvent, state, revision, events: all });
+    if (cache.size > MAX_CACHED_FOLDS) cache.delete(cache.keys().next().value as string);
+  }
+  return { state, revision, events: all };
 }
 
 export interface Decided<S, E> {

@@ -41,7 +41,9 @@ export class HsmRegistry {
   /** The folded state of `hsm-<id>` for an id or a name; `CustodyNotFound` when neither is registered. */
   async resolve(ref: string): Promise<hsmDomain.HsmState & { status: 'active' | 'decommissioned' }> {
     if (typeof ref !== 'string' || ref.trim() === '') throw new CustodyNotFound(`"hsm" expected an HSM id or name, got ${JSON.stringify(ref)}`);
-    await this.index.catchUp();
+    // An id, once registered, names the same HSM for good: only names (and unknown refs) need the
+    // index to catch up with the ledger first.
+    if (!this.index.hsmNameById.has(ref)) await this.index.catchUp();
     const id = this.index.hsmNameById.has(ref) ? ref : this.index.hsmIdByName.get(ref);
     if (id === undefined) {
       const known = [...this.index.hsmIdByName.keys()].sort().join(', ') || 'none';
