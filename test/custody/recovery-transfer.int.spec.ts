@@ -92,6 +92,7 @@ describe('custody across HSMs', () => {
     expect(qb.every((q) => q >= exported.partition.exportedRange.start)).toBe(true);
     expect(events.map((e) => e.type).filter((t) => t.startsWith('Key') || t.startsWith('Kekek'))).toEqual([
       'KeyGenerated',
+      'KeyTransferPrepared',
       'KekekGenerated',
       'KeyTransferStarted',
       'KeyTransitExported',

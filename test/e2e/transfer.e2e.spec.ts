@@ -97,6 +97,7 @@ describe('hashsig transfer hsm-a → hsm-b (HTTP)', () => {
     );
     expect(events.map((e) => e.type).filter((t) => t.startsWith('Key') || t.startsWith('Kekek'))).toEqual([
       'KeyGenerated',
+      'KeyTransferPrepared',
       'KekekGenerated',
       'KeyTransferStarted',
       'KeyTransitExported',

@@ -2,11 +2,13 @@
  * HSM-to-HSM transfer under a transit KEK (DESIGN §4; reference §5, §7.6): the destination
  * generates an RSA KEKEK (provenance recorded in KekekGenerated) → the source LOADs its public key
  * (volatile, on one pinned connection) and EXPORTs → the transit blob is stored → the destination
- * IMPORTs → both recorded. The `…Step` functions are shared with the process manager.
+ * IMPORTs → both recorded. The KEKEK exists only while the op is open: KeyTransferPrepared goes
+ * before it is generated, its deletion before KeyTransitImported. The `…Step` functions are
+ * shared with the process manager.
  */
 import { randomUUID } from 'node:crypto';
 import { hashsig, key } from '../../domain';
-import { KeyFlag } from '../../hsm-adapter';
+import { type Hsm, KeyFlag, KeyType } from '../../hsm-adapter';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 import { isTransportFailure } from '../hsm-registry/hsm-registry';
 import { faultPoint } from '../process-manager/fault-points';
@@ -44,17 +46,29 @@ export async function transfer(core: CustodyCore, keyId: string, input: { from: 
   const there = state.residency[dest.hsmId];
   if (there !== undefined) throw new key.AlreadyResident(keyId, dest.hsmId, there.hsmKeyName, there.since, refused);
 
-  const kekek = await core.registry.withHsm(dest, async (client) => {
-    const ref = await client.generateRsa(core.options.kekekBits, 65537, KEKEK_FLAGS);
-    try {
-      return { name: ref.uuid, spki: await client.getPublicKey(ref.handle) };
-    } finally {
-      await client.close(ref.handle).catch(() => undefined);
-    }
-  });
-  faultPoint('transfer:after-kekek');
+  // Intent first (DESIGN §4): KeyTransferPrepared, with the destination's KEKEK candidates as they
+  // are before PKEY_GENERATE_RSA, so recovery can tell this op's KEKEK from every other key (see
+  // `orphanKekeks`). A crash from here until KekekGenerated is recorded leaves a prepared op.
   const opId = randomUUID();
   const ctx = core.context();
+  const priorKekekNames = await core.registry.withHsm(dest, (client) => kekekCandidates(client));
+  await core.decideKey(keyId, { type: 'PrepareTransfer', data: { keyId, opId, fromHsm: source.hsmId, toHsm: dest.hsmId, priorKekekNames, at: ctx.now() } }, ctx);
+  let kekek: { name: string; spki: Buffer };
+  try {
+    kekek = await core.registry.withHsm(dest, async (client) => {
+      const ref = await client.generateRsa(core.options.kekekBits, 65537, KEKEK_FLAGS);
+      try {
+        return { name: ref.uuid, spki: await client.getPublicKey(ref.handle) };
+      } finally {
+        await client.close(ref.handle).catch(() => undefined);
+      }
+    });
+  } catch (error) {
+    // A transport failure may have generated a KEKEK we never heard of: recovery finds and deletes it.
+    if (!isTransportFailure(error)) await failOp(core, keyId, opId, `PKEY_GENERATE_RSA of the KEKEK on ${dest.name} failed: ${describeError(error)}`, ctx);
+    throw error;
+  }
+  faultPoint('transfer:after-kekek');
   try {
     await core.decideKey(
       keyId,
@@ -65,7 +79,10 @@ export async function transfer(core: CustodyCore, keyId: string, input: { from: 
       ctx,
     );
   } catch (error) {
-    await dropKekek(core, dest, kekek.name);
+    // KEKEK first, then the failure: if either is lost, the op stays prepared and recovery settles it.
+    await dropKekek(core, dest, kekek.name)
+      .then(() => failOp(core, keyId, opId, `the KEKEK could not be recorded: ${describeError(error)}`, ctx))
+      .catch(() => undefined);
     throw error;
   }
   faultPoint('transfer:after-intent');
@@ -85,8 +102,10 @@ export async function transfer(core: CustodyCore, keyId: string, input: { from: 
     );
   } catch (error) {
     if (!isTransportFailure(error)) {
-      await failOp(core, keyId, opId, `PKEY_EXPORT on ${source.name} failed: ${describeError(error)}`, ctx);
-      await dropKekek(core, dest, kekek.name);
+      // KEKEK first, then the failure; if either does not happen the op stays open for recovery.
+      await dropKekek(core, dest, kekek.name)
+        .then(() => failOp(core, keyId, opId, `PKEY_EXPORT on ${source.name} failed: ${describeError(error)}`, ctx))
+        .catch(() => undefined);
     }
     throw error;
   }
@@ -123,29 +142,49 @@ export async function recordExportStep(core: CustodyCore, keyId: string, opId: s
   return stored.sha256;
 }
 
-/** PKEY_IMPORT on the destination with its KEKEK, attributes re-applied, completion recorded, KEKEK deleted. */
+/** PKEY_IMPORT on the destination with its KEKEK, attributes re-applied, KEKEK deleted, completion recorded. */
 export async function importStep(core: CustodyCore, keyId: string, opId: string, dest: ActiveHsm, transitSha: string, kekekName: string, ctx: OpContext): Promise<void> {
+  const imported = await importTransit(core, opId, dest, transitSha, kekekName);
+  faultPoint('transfer:after-import');
+  await completeImportStep(core, keyId, opId, dest, imported, kekekName, ctx);
+}
+
+/** PKEY_IMPORT of the stored transit blob under the KEKEK; the new key's name. */
+export async function importTransit(core: CustodyCore, opId: string, dest: ActiveHsm, transitSha: string, kekekName: string): Promise<string> {
   const { pkcs8, kek } = decodeTransit(await core.blobBytes(transitSha));
-  const imported = await core.registry.withHsm(dest, async (client) => {
+  return core.registry.withHsm(dest, async (client) => {
     const got = await withKey(client, kekekName, (kh) => client.import(kh, pkcs8, kek, CUSTODY_KEY_FLAGS));
     if (got === null) throw new HsmStateMismatch(`${dest.name} no longer has the KEKEK ${kekekName} of transfer ${opId}`);
     await client.close(got.value.handle).catch(() => undefined);
     return got.value.uuid;
   });
-  faultPoint('transfer:after-import');
-  await completeImportStep(core, keyId, opId, dest, imported, kekekName, ctx);
 }
 
 export async function completeImportStep(core: CustodyCore, keyId: string, opId: string, dest: ActiveHsm, hsmName: string, kekekName: string, ctx: OpContext): Promise<void> {
   const { state } = await core.loadKey(keyId);
   const updates = state.status === 'live' ? attributeUpdates(state.attributes) : [];
   if (updates.length > 0) await core.registry.withHsm(dest, (client) => withKey(client, hsmName, (h) => client.setAttributes(h, updates)));
+  // The KEKEK goes before the completion closes the op: while the op is open recovery knows it and
+  // deletes it; after, nothing would. A failed delete (other than KEY_NOT_FOUND, i.e. already
+  // done) throws and leaves the op open for the process manager.
+  await dropKekek(core, dest, kekekName);
   await core.decideKey(keyId, { type: 'CompleteTransitImport', data: { keyId, opId, hsmName, at: ctx.now() } }, ctx);
   faultPoint('transfer:after-completed');
-  await dropKekek(core, dest, kekekName);
 }
 
-/** The KEKEK has done its job (or never will): it only takes a slot. */
+/**
+ * Names of the keys on `client` that could be a KEKEK: RSA private keys with KEYENCIPHERMENT
+ * (custody keys never have it: CUSTODY_KEY_FLAGS).
+ */
+export function kekekCandidates(client: Hsm): Promise<string[]> {
+  return client.match({ type: KeyType.RSA_PRIVATE, mask: KeyFlag.USAGE_KEYENCIPHERMENT, flags: KeyFlag.USAGE_KEYENCIPHERMENT });
+}
+
+/**
+ * The KEKEK has done its job (or never will): it only takes a slot. KEY_NOT_FOUND counts as done
+ * (a repeated step); other errors propagate, so the caller does not close the op over a KEKEK
+ * that is still there.
+ */
 export async function dropKekek(core: CustodyCore, dest: ActiveHsm, kekekName: string): Promise<void> {
-  await core.registry.withHsm(dest, (client) => deleteByName(client, kekekName)).catch(() => undefined);
+  await core.registry.withHsm(dest, (client) => deleteByName(client, kekekName));
 }

@@ -1,7 +1,8 @@
 /**
  * Drives every open intent to an end after a crash (DESIGN §4): asks the HSM what happened
  * (PKEY_OPEN by name, PKEY_MATCH + public key), repeats the idempotent step, or records
- * FailOperation. Also settles what a crash can leave between a completion and its clean-up:
+ * FailOperation. A transfer's KEKEK is deleted before its op is closed either way (also one
+ * generated but never recorded, see `orphanKekeks`). Also settles what a crash can leave between a completion and its clean-up:
  * disabled hashsig copies awaiting PKEY_DELETE, and an eviction whose delete was not recorded.
  */
 import { key } from '../../domain';
@@ -11,7 +12,8 @@ import type { CustodyCore } from '../custody/custody-core';
 import { namesWithPublicKey, withKey } from '../custody/hsm-calls';
 import { evictFromHsm, failOp, finishRawExport } from '../custody/raw-export';
 import { finishRawImport } from '../custody/raw-import';
-import { completeImportStep, dropKekek, importStep } from '../custody/transfer';
+import { completeImportStep, dropKekek, importTransit, kekekCandidates } from '../custody/transfer';
+import { isTransportFailure } from '../hsm-registry/hsm-registry';
 
 export interface RecoveryReport {
   readonly completed: string[];
@@ -67,23 +69,65 @@ async function recoverOp(core: CustodyCore, state: key.LiveKey, op: key.OpenOp, 
     }
     case 'transfer': {
       const dest = await activeHsm(core, op.toHsm);
+      if (op.kekek === null) {
+        // Prepared, KEKEK not recorded: PKEY_GENERATE_RSA may have run. Delete what it left, then fail.
+        if (dest === null) return fail(`prepared only, and ${op.toHsm} is no longer usable`);
+        const orphans = await orphanKekeks(core, dest, op.priorKekekNames);
+        for (const name of orphans) await dropKekek(core, dest, name);
+        return fail(`the KEKEK was not recorded${orphans.length > 0 ? `; deleted unrecorded KEKEK ${orphans.join(', ')} from ${dest.name}` : ''}`);
+      }
       if (op.exported === null || dest === null) {
         if (dest !== null) await dropKekek(core, dest, op.kekek.kekekName);
         // The source still holds the key; for hashsig its ledger range stays a superset of the HSM's (safe).
         return fail(op.exported === null ? 'the export was not recorded' : `${op.toHsm} is no longer usable`);
       }
-      const name = await findImported(core, dest, state);
-      if (name !== undefined) await completeImportStep(core, keyId, op.opId, dest, name, op.kekek.kekekName, ctx);
-      else {
+      let name = await findImported(core, dest, state);
+      if (name === undefined) {
         try {
-          await importStep(core, keyId, op.opId, dest, op.exported.transitBlobSha256, op.kekek.kekekName, ctx);
+          name = await importTransit(core, op.opId, dest, op.exported.transitBlobSha256, op.kekek.kekekName);
         } catch (error) {
+          if (isTransportFailure(error)) throw error;
           return fail(`PKEY_IMPORT on ${dest.name} could not be repeated: ${(error as Error).message}`);
         }
       }
+      // Deletes the KEKEK (if still there) before it records the completion; an error leaves the op open.
+      await completeImportStep(core, keyId, op.opId, dest, name, op.kekek.kekekName, ctx);
       return done();
     }
   }
+}
+
+/**
+ * KEKEKs on `dest` left by a transfer that crashed between PKEY_GENERATE_RSA and KekekGenerated.
+ * A candidate (RSA private, KEYENCIPHERMENT: custody keys never have it) is an orphan when it was
+ * not on `dest` when the op was prepared (its PKEY_MATCH snapshot) and no ledger event names it
+ * (not a resident, not any transfer's recorded KEKEK). Recovery runs at start-up before the API
+ * takes requests, so no live transfer of this process is between those two steps; every key that
+ * passes is a KEKEK whose transfer never recorded it (possibly another prepared op's, which then
+ * fails too), and a key that was there before, or that someone else made, is left alone as drift.
+ */
+async function orphanKekeks(core: CustodyCore, dest: ActiveHsm, prior: readonly string[]): Promise<string[]> {
+  const candidates = await core.registry.withHsm(dest, (client) => kekekCandidates(client));
+  const before = new Set(prior);
+  const fresh = candidates.filter((n) => !before.has(n));
+  if (fresh.length === 0) return [];
+  const known = await recordedHsmNames(core);
+  return fresh.filter((n) => !known.has(n));
+}
+
+/** Every HSM key name any key stream records: KEKEKs and residents, current or past. */
+async function recordedHsmNames(core: CustodyCore): Promise<Set<string>> {
+  await core.index.catchUp();
+  const names = new Set<string>();
+  for (const keyId of core.index.keyIds) {
+    const { events } = await core.foldKey(keyId);
+    for (const e of events) {
+      const d = e.data as { kekekName?: unknown; hsmName?: unknown };
+      if (typeof d.kekekName === 'string') names.add(d.kekekName);
+      if (typeof d.hsmName === 'string') names.add(d.hsmName);
+    }
+  }
+  return names;
 }
 
 /** After the ops: PKEY_DELETE obligations, and an eviction whose delete landed but was not recorded. */

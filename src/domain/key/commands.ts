@@ -84,7 +84,29 @@ export type FailOperation = Command<
   { readonly keyId: string; readonly opId: string; readonly reason: string; readonly at: string }
 >;
 
-/** The destination generated the KEKEK (`kekek.hsmId` = `toHsm`) before the source exports to it. */
+/**
+ * The intent of a transfer, recorded BEFORE the destination generates the KEKEK (DESIGN §4), so
+ * a crash right after PKEY_GENERATE_RSA leaves an open op the process manager finds.
+ * `priorKekekNames`: the destination's RSA_PRIVATE keys with KEYENCIPHERMENT (PKEY_MATCH) just
+ * before the KEKEK is generated; recovery treats only a key that appeared since (and that the
+ * ledger does not know) as this op's orphaned KEKEK.
+ */
+export type PrepareTransfer = Command<
+  'PrepareTransfer',
+  {
+    readonly keyId: string;
+    readonly opId: string;
+    readonly fromHsm: string;
+    readonly toHsm: string;
+    readonly priorKekekNames: readonly string[];
+    readonly at: string;
+  }
+>;
+
+/**
+ * The destination generated the KEKEK (`kekek.hsmId` = `toHsm`) after PrepareTransfer for the
+ * same `opId`, before the source exports to it.
+ */
 export type StartTransfer = Command<
   'StartTransfer',
   {
@@ -155,6 +177,7 @@ export type KeyCommand =
   | StartRawImport
   | CompleteRawImport
   | FailOperation
+  | PrepareTransfer
   | StartTransfer
   | CompleteTransitExport
   | CompleteTransitImport

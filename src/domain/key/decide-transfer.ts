@@ -17,7 +17,7 @@ import {
   transitPartition,
 } from '../hashsig';
 import { lookup } from '../message';
-import type { CompleteTransitExport, CompleteTransitImport, StartTransfer } from './commands';
+import type { CompleteTransitExport, CompleteTransitImport, PrepareTransfer, StartTransfer } from './commands';
 import {
   AlreadyResident,
   BlobConflict,
@@ -39,6 +39,37 @@ import {
 import { nextTop } from './queries';
 import type { LiveKey } from './state';
 
+/**
+ * The intent, before the destination generates the KEKEK (DESIGN §4). All refusals happen here,
+ * so a refused transfer leaves nothing on the destination; StartTransfer repeats the ones a
+ * signature or a freeze since could have changed.
+ */
+export function prepareTransfer(state: LiveKey, c: PrepareTransfer['data']): KeyEvent[] {
+  aId('opId', c.opId);
+  aId('fromHsm', c.fromHsm);
+  aId('toHsm', c.toHsm);
+  if (!Array.isArray(c.priorKekekNames))
+    throw new InvalidCommand(`"priorKekekNames" expected an array of HSM key names`);
+  c.priorKekekNames.forEach((n, i) => aUuid(`priorKekekNames[${i}]`, n));
+  requireFreshOpId(state, c.opId);
+  const copyId = checkTransfer(state, c.fromHsm, c.toHsm, null);
+  return [
+    {
+      type: 'KeyTransferPrepared',
+      data: {
+        keyId: state.keyId,
+        opId: c.opId,
+        fromHsm: c.fromHsm,
+        toHsm: c.toHsm,
+        copyId,
+        priorKekekNames: [...c.priorKekekNames].sort(),
+        at: c.at,
+      },
+    },
+  ];
+}
+
+/** The KEKEK the destination generated for the prepared op `opId`: its provenance, and the start. */
 export function startTransfer(state: LiveKey, c: StartTransfer['data']): KeyEvent[] {
   aId('opId', c.opId);
   aId('fromHsm', c.fromHsm);
@@ -46,40 +77,25 @@ export function startTransfer(state: LiveKey, c: StartTransfer['data']): KeyEven
   aId('kekek.hsmId', c.kekek.hsmId);
   aUuid('kekek.kekekName', c.kekek.kekekName);
   aSha256('kekek.spkiSha256', c.kekek.spkiSha256);
-  const refused = `transfer of key ${state.keyId} from ${c.fromHsm} to ${c.toHsm}`;
-  if (c.fromHsm === c.toHsm)
-    throw new InvalidCommand(`"toHsm" is the source ${c.fromHsm}; a transfer needs another HSM`);
   if (c.kekek.hsmId !== c.toHsm) {
     throw new InvalidCommand(
       `"kekek.hsmId" is ${c.kekek.hsmId}: the KEKEK must be generated on the destination ${c.toHsm} (DESIGN §4)`,
     );
   }
-  refuseIfFrozen(state, refused);
-  requireFreshOpId(state, c.opId);
-  requireExportable(state, refused);
-  const source = lookup(state.residency, c.fromHsm);
-  if (source === undefined || source.status !== 'live') {
-    throw new NotResident(
-      state.keyId,
-      c.fromHsm,
-      refused,
-      source === undefined ? undefined : `${c.fromHsm}'s copy ${source.copyId} is disabled`,
+  const found = opFor(state, c.opId, 'transfer');
+  if ('closed' in found)
+    throw new OperationClosed(c.opId, `${found.closed.outcome} at ${found.closed.at}; it cannot start now`);
+  const op = found.open;
+  if (op.kekek !== null) {
+    if (op.kekek.kekekName === c.kekek.kekekName && op.kekek.spkiSha256 === c.kekek.spkiSha256) return [];
+    throw new OperationClosed(c.opId, `already started with KEKEK ${op.kekek.kekekName}`);
+  }
+  if (op.fromHsm !== c.fromHsm || op.toHsm !== c.toHsm) {
+    throw new InvalidCommand(
+      `transfer ${c.opId} was prepared from ${op.fromHsm} to ${op.toHsm}, not from ${c.fromHsm} to ${c.toHsm}`,
     );
   }
-  const dest = lookup(state.residency, c.toHsm);
-  if (dest !== undefined)
-    throw new AlreadyResident(state.keyId, c.toHsm, dest.hsmKeyName, dest.since, refused);
-  refuseConflictingOp(state, { copyIds: [source.copyId], hsmIds: [c.fromHsm, c.toHsm] }, refused);
-  const copy = lookup(state.copies, source.copyId);
-  if (copy?.kind === 'hashsig') {
-    const left = from(copy.range, nextTop(copy));
-    if (size(left) < 2) {
-      throw new HashsigExhausted(
-        copy.copyId,
-        `has ${size(left)} top-level leaves left (${formatRange(left)}); a transit export needs 2 (reference §7.6, HASHSIG_KEY_EXHAUSTED)`,
-      );
-    }
-  }
+  const copyId = checkTransfer(state, c.fromHsm, c.toHsm, c.opId);
   return [
     {
       type: 'KekekGenerated',
@@ -99,13 +115,46 @@ export function startTransfer(state: LiveKey, c: StartTransfer['data']): KeyEven
         opId: c.opId,
         fromHsm: c.fromHsm,
         toHsm: c.toHsm,
-        copyId: source.copyId,
+        copyId,
         kekekName: c.kekek.kekekName,
         kekekSpkiSha256: c.kekek.spkiSha256,
         at: c.at,
       },
     },
   ];
+}
+
+/** The refusals of a transfer; `ownOpId` (when starting a prepared op) is not a conflict. Returns the source copy. */
+function checkTransfer(state: LiveKey, fromHsm: string, toHsm: string, ownOpId: string | null): string {
+  const refused = `transfer of key ${state.keyId} from ${fromHsm} to ${toHsm}`;
+  if (fromHsm === toHsm) throw new InvalidCommand(`"toHsm" is the source ${fromHsm}; a transfer needs another HSM`);
+  refuseIfFrozen(state, refused);
+  requireExportable(state, refused);
+  const source = lookup(state.residency, fromHsm);
+  if (source === undefined || source.status !== 'live') {
+    throw new NotResident(
+      state.keyId,
+      fromHsm,
+      refused,
+      source === undefined ? undefined : `${fromHsm}'s copy ${source.copyId} is disabled`,
+    );
+  }
+  const dest = lookup(state.residency, toHsm);
+  if (dest !== undefined) throw new AlreadyResident(state.keyId, toHsm, dest.hsmKeyName, dest.since, refused);
+  const others =
+    ownOpId === null ? state : { ...state, ops: Object.fromEntries(Object.entries(state.ops).filter(([id]) => id !== ownOpId)) };
+  refuseConflictingOp(others, { copyIds: [source.copyId], hsmIds: [fromHsm, toHsm] }, refused);
+  const copy = lookup(state.copies, source.copyId);
+  if (copy?.kind === 'hashsig') {
+    const left = from(copy.range, nextTop(copy));
+    if (size(left) < 2) {
+      throw new HashsigExhausted(
+        copy.copyId,
+        `has ${size(left)} top-level leaves left (${formatRange(left)}); a transit export needs 2 (reference §7.6, HASHSIG_KEY_EXHAUSTED)`,
+      );
+    }
+  }
+  return source.copyId;
 }
 
 export function completeTransitExport(state: LiveKey, c: CompleteTransitExport['data']): KeyEvent[] {

@@ -28,7 +28,7 @@ import type {
 } from './commands';
 import { completeRawExport, completeRawImport, startRawExport, startRawImport } from './decide-raw';
 import { recordHashsigSignatures } from './decide-signatures';
-import { completeTransitExport, completeTransitImport, startTransfer } from './decide-transfer';
+import { completeTransitExport, completeTransitImport, prepareTransfer, startTransfer } from './decide-transfer';
 import {
   KeyAlreadyRecorded,
   KeyIsDestroyed,
@@ -69,6 +69,8 @@ export function decide(command: KeyCommand, state: KeyState): KeyEvent[] {
       return completeRawImport(state, command.data);
     case 'FailOperation':
       return failOperation(state, command.data);
+    case 'PrepareTransfer':
+      return prepareTransfer(state, command.data);
     case 'StartTransfer':
       return startTransfer(state, command.data);
     case 'CompleteTransitExport':

@@ -107,6 +107,20 @@ export type KeyOperationFailed = Event<
   }
 >;
 
+/** A transfer's intent, before the KEKEK exists (see PrepareTransfer). */
+export type KeyTransferPrepared = Event<
+  'KeyTransferPrepared',
+  {
+    readonly keyId: string;
+    readonly opId: string;
+    readonly fromHsm: string;
+    readonly toHsm: string;
+    readonly copyId: string;
+    readonly priorKekekNames: readonly string[];
+    readonly at: string;
+  }
+>;
+
 /** Provenance of the transit KEK (DESIGN §4): which HSM generated it, when, its SPKI hash. */
 export type KekekGenerated = Event<
   'KekekGenerated',
@@ -217,6 +231,7 @@ export type KeyEvent =
   | KeyRawImportStarted
   | KeyRawImported
   | KeyOperationFailed
+  | KeyTransferPrepared
   | KekekGenerated
   | KeyTransferStarted
   | KeyTransitExported
@@ -235,6 +250,7 @@ const TYPES: Readonly<Record<KeyEvent['type'], true>> = {
   KeyRawImportStarted: true,
   KeyRawImported: true,
   KeyOperationFailed: true,
+  KeyTransferPrepared: true,
   KekekGenerated: true,
   KeyTransferStarted: true,
   KeyTransitExported: true,

@@ -58,10 +58,7 @@ export function evolve(state: KeyState, event: KeyEvent): KeyState {
         ? next
         : loseCopy(next, e.lostCopyId, e.at, `transfer ${e.opId} failed after export: ${e.reason}`);
     }
-    case 'KekekGenerated':
-      // Provenance lives in the event; KeyTransferStarted (next) carries what decisions need.
-      return state;
-    case 'KeyTransferStarted': {
+    case 'KeyTransferPrepared': {
       const e = event.data;
       return withOp(state, {
         kind: 'transfer',
@@ -69,8 +66,28 @@ export function evolve(state: KeyState, event: KeyEvent): KeyState {
         fromHsm: e.fromHsm,
         toHsm: e.toHsm,
         copyId: e.copyId,
-        kekek: { hsmId: e.toHsm, kekekName: e.kekekName, spkiSha256: e.kekekSpkiSha256 },
+        kekek: null,
+        priorKekekNames: e.priorKekekNames,
         startedAt: e.at,
+        exported: null,
+      });
+    }
+    case 'KekekGenerated':
+      // Provenance lives in the event; KeyTransferStarted (next) carries what decisions need.
+      return state;
+    case 'KeyTransferStarted': {
+      // Normally completes a prepared op; ledgers from before KeyTransferPrepared start it here.
+      const e = event.data;
+      const prepared = lookup(state.ops, e.opId);
+      return withOp(state, {
+        kind: 'transfer',
+        opId: e.opId,
+        fromHsm: e.fromHsm,
+        toHsm: e.toHsm,
+        copyId: e.copyId,
+        kekek: { hsmId: e.toHsm, kekekName: e.kekekName, spkiSha256: e.kekekSpkiSha256 },
+        priorKekekNames: prepared?.kind === 'transfer' ? prepared.priorKekekNames : [],
+        startedAt: prepared?.startedAt ?? e.at,
         exported: null,
       });
     }

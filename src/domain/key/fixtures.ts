@@ -11,6 +11,7 @@ import type {
   RecordHashsigSignatures,
   StartRawExport,
   StartRawImport,
+  PrepareTransfer,
   StartTransfer,
 } from './commands';
 import type {
@@ -22,6 +23,7 @@ import type {
   KeyRawExportStarted,
   KeyRawImported,
   KeyRawImportStarted,
+  KeyTransferPrepared,
   KeyTransferStarted,
   KeyTransitExported,
   KeyTransitImported,
@@ -183,6 +185,29 @@ export const rawImported = (
 
 export const KEKEK_NAME = 'cccccccc-0000-4000-8000-0000000000ee';
 export const KEKEK_SPKI = sha('ee');
+
+export const prepareTransfer = (
+  opId: string,
+  fromHsm: string,
+  toHsm: string,
+  hour: number,
+  priorKekekNames: string[] = [],
+): PrepareTransfer => ({
+  type: 'PrepareTransfer',
+  data: { keyId: KEY, opId, fromHsm, toHsm, priorKekekNames, at: at(hour) },
+});
+
+export const transferPrepared = (
+  opId: string,
+  fromHsm: string,
+  toHsm: string,
+  hour: number,
+  copyId = 'c0',
+  priorKekekNames: string[] = [],
+): KeyTransferPrepared => ({
+  type: 'KeyTransferPrepared',
+  data: { keyId: KEY, opId, fromHsm, toHsm, copyId, priorKekekNames, at: at(hour) },
+});
 
 export const startTransfer = (opId: string, fromHsm: string, toHsm: string, hour: number): StartTransfer => ({
   type: 'StartTransfer',

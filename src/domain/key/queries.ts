@@ -30,7 +30,7 @@ export function describeOp(op: OpenOp): string {
     case 'raw-import':
       return `raw-import ${op.opId} of blob ${abbr(op.blobSha256)} onto ${op.hsmId}, open since ${op.startedAt}`;
     case 'transfer':
-      return `transfer ${op.opId} from ${op.fromHsm} to ${op.toHsm}, open since ${op.startedAt}`;
+      return `transfer ${op.opId} from ${op.fromHsm} to ${op.toHsm}${op.kekek === null ? ' (prepared, no KEKEK recorded)' : ''}, open since ${op.startedAt}`;
   }
 }
 

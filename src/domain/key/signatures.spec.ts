@@ -17,7 +17,7 @@ import {
   sha,
   startRawExport,
   startRawImport,
-  startTransfer,
+  prepareTransfer,
 } from './fixtures';
 import { hashsigUsage, keyDecider } from './index';
 import { evolve } from './evolve';
@@ -217,7 +217,7 @@ describe('a hashsig key frozen after reuse', () => {
   it.each([
     ['a raw export', startRawExport('op-1', 'hsm-a', 3)],
     ['a raw import', startRawImport('op-1', 'hsm-b', sha('b1'), 3)],
-    ['a transfer', startTransfer('op-1', 'hsm-a', 'hsm-b', 3)],
+    ['a transfer', prepareTransfer('op-1', 'hsm-a', 'hsm-b', 3)],
   ])('refuses %s until an officer acts', (_, command) => {
     spec.given(frozen).when(command).thenThrows(KeyFrozen, refusal);
   });

@@ -98,7 +98,10 @@ export type TransferOp = {
   readonly fromHsm: string;
   readonly toHsm: string;
   readonly copyId: string;
-  readonly kekek: Kekek;
+  /** Null while only prepared: the KEKEK may or may not exist on `toHsm` yet. */
+  readonly kekek: Kekek | null;
+  /** KeyTransferPrepared's snapshot of `toHsm`'s KEYENCIPHERMENT keys; [] for a transfer started without one. */
+  readonly priorKekekNames: readonly string[];
   readonly startedAt: string;
   /** Set by KeyTransitExported: the copy now in transit and its blob. */
   readonly exported: {

@@ -5,6 +5,7 @@ import {
   HashsigExhausted,
   NotResident,
   OperationClosed,
+  OperationInProgress,
   PartitionMismatch,
   UnknownOperation,
 } from './errors';
@@ -15,14 +16,17 @@ import {
   completeTransitImport,
   hashsigGenerated,
   hsmName,
+  KEKEK_NAME,
   KEY,
   path1,
+  prepareTransfer,
   recordSignatures,
   released,
   rsaGenerated,
   sha,
   startTransfer,
   sigs,
+  transferPrepared,
   transferStarted,
   transitExported,
   transitImported,
@@ -34,6 +38,7 @@ import { initialState } from './state';
 const spec = deciderSpec(keyDecider);
 const fold = (events: KeyEvent[]) => events.reduce(evolve, initialState());
 const T1 = sha('71');
+const KEKEK_OTHER = 'cccccccc-0000-4000-8000-0000000000ff';
 const five = [0, 1, 2, 3, 4].map(path1);
 const split = { sourceRange: { start: 5, end: 18 }, exportedRange: { start: 18, end: 32 } };
 const used: KeyEvent[] = [hashsigGenerated(), released('c0', 'hsm-a', five, 1)];
@@ -42,11 +47,71 @@ const exported: KeyEvent[] = [...started, transitExported('op-1', 'hsm-a', 'hsm-
 const done: KeyEvent[] = [...exported, transitImported('op-1', 'hsm-b', T1, 4, 'c1')];
 
 describe('a hashsig key on hsm-a that has used leaves 0 … 4', () => {
-  it('records the KEKEK generated on hsm-b and starts the transfer', () => {
+  it('records the intent before the KEKEK exists, with hsm-b\'s KEKEK candidates at that moment', () => {
+    spec
+      .given(used)
+      .when(prepareTransfer('op-1', 'hsm-a', 'hsm-b', 2, [KEKEK_OTHER]))
+      .then([transferPrepared('op-1', 'hsm-a', 'hsm-b', 2, 'c0', [KEKEK_OTHER])]);
+  });
+
+  it('records the KEKEK generated on hsm-b and starts the prepared transfer', () => {
+    spec
+      .given([...used, transferPrepared('op-1', 'hsm-a', 'hsm-b', 2)])
+      .when(startTransfer('op-1', 'hsm-a', 'hsm-b', 2))
+      .then(transferStarted('op-1', 'hsm-a', 'hsm-b', 2));
+  });
+
+  it('keeps the snapshot and the intent\'s time when the transfer starts', () => {
+    const op = fold([
+      ...used,
+      transferPrepared('op-1', 'hsm-a', 'hsm-b', 2, 'c0', [KEKEK_OTHER]),
+      ...transferStarted('op-1', 'hsm-a', 'hsm-b', 3),
+    ]);
+    expect(op.status === 'live' && op.ops['op-1']).toMatchObject({
+      kekek: { kekekName: KEKEK_NAME },
+      priorKekekNames: [KEKEK_OTHER],
+      startedAt: at(2),
+    });
+  });
+
+  it('treats a repeated start with the same KEKEK as done', () => {
+    spec
+      .given([...used, transferPrepared('op-1', 'hsm-a', 'hsm-b', 2), ...transferStarted('op-1', 'hsm-a', 'hsm-b', 2)])
+      .when(startTransfer('op-1', 'hsm-a', 'hsm-b', 3))
+      .then([]);
+  });
+
+  it('refuses to start a transfer that was not prepared (the KEKEK must come after the intent)', () => {
     spec
       .given(used)
       .when(startTransfer('op-1', 'hsm-a', 'hsm-b', 2))
-      .then(transferStarted('op-1', 'hsm-a', 'hsm-b', 2));
+      .thenThrows(UnknownOperation, 'was never started');
+  });
+
+  it('refuses to start a prepared transfer between other HSMs', () => {
+    spec
+      .given([...used, transferPrepared('op-1', 'hsm-a', 'hsm-b', 2)])
+      .when(startTransfer('op-1', 'hsm-a', 'hsm-c', 2))
+      .thenThrows(InvalidCommand, 'was prepared from hsm-a to hsm-b');
+  });
+
+  it('blocks other operations on the copy while only prepared', () => {
+    spec
+      .given([...used, transferPrepared('op-1', 'hsm-a', 'hsm-b', 2)])
+      .when(prepareTransfer('op-2', 'hsm-a', 'hsm-c', 3))
+      .thenThrows(OperationInProgress, 'copy c0 is busy with transfer op-1 from hsm-a to hsm-b (prepared, no KEKEK recorded)');
+  });
+
+  it('fails a prepared transfer without abandoning a blob or losing a copy', () => {
+    spec
+      .given([...used, transferPrepared('op-1', 'hsm-a', 'hsm-b', 2)])
+      .when({ type: 'FailOperation', data: { keyId: KEY, opId: 'op-1', reason: 'crash', at: at(3) } })
+      .then([
+        {
+          type: 'KeyOperationFailed',
+          data: { keyId: KEY, opId: 'op-1', kind: 'transfer', reason: 'crash', abandonedBlobSha256: null, lostCopyId: null, at: at(3) },
+        },
+      ]);
   });
 
   it('refuses a KEKEK generated anywhere but the destination', () => {
@@ -60,7 +125,7 @@ describe('a hashsig key on hsm-a that has used leaves 0 … 4', () => {
   it('refuses a transfer from an HSM that holds no copy', () => {
     spec
       .given(used)
-      .when(startTransfer('op-1', 'hsm-b', 'hsm-a', 2))
+      .when(prepareTransfer('op-1', 'hsm-b', 'hsm-a', 2))
       .thenThrows(
         NotResident,
         `transfer of key ${KEY} from hsm-b to hsm-a refused: hsm-b holds no copy of key ${KEY}`,
@@ -73,7 +138,7 @@ describe('a hashsig key with 1 top-level leaf left', () => {
     const paths = Array.from({ length: 31 }, (_, q) => path1(q));
     spec
       .given([hashsigGenerated(), released('c0', 'hsm-a', paths, 1)])
-      .when(startTransfer('op-1', 'hsm-a', 'hsm-b', 2))
+      .when(prepareTransfer('op-1', 'hsm-a', 'hsm-b', 2))
       .thenThrows(
         HashsigExhausted,
         'copy c0 has 1 top-level leaves left ([31, 32)); a transit export needs 2',
@@ -347,7 +412,7 @@ describe('an RSA transfer from hsm-a to hsm-b', () => {
     ];
     spec
       .given(state)
-      .when(startTransfer('op-2', 'hsm-a', 'hsm-b', 4))
+      .when(prepareTransfer('op-2', 'hsm-a', 'hsm-b', 4))
       .thenThrows(AlreadyResident, 'hsm-b already holds key');
   });
 });

@@ -1,0 +1,212 @@
+/**
+ * Acceptance, crash at every step (issue 4), over HTTP against `keyledger serve` run as a child
+ * process. The soft HSMs (hsm-a, hsm-b, one master KEK) run in this process on Unix sockets, as
+ * HSMs outlive a crash of the service; the service runs with KEYLEDGER_DEMO_HSMS=0 and gets them
+ * registered over HTTP.
+ *
+ * For each fault point of raw export, raw import and transfer (FAULT_POINTS), a service started
+ * with `KEYLEDGER_FAULT=<point>` is driven over HTTP into that operation and SIGKILLs itself there;
+ * then the service is started again without the fault on the same data directory (its process
+ * manager runs before it listens) and, over HTTP: the key has no open operation and no
+ * obligation, is not lost (an HSM or a current blob holds it), no hashsig copy has two live
+ * holders, the residency read model and a reconcile of each HSM agree with `GET /v1/keys/{id}`,
+ * and the key still signs with an index never used before. One data directory serves all points,
+ * each on a fresh hashsig key (hashsig, because a raw export of it also deletes the HSM copy, so
+ * every raw-export point is reached).
+ */
+import { randomBytes } from 'node:crypto';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FAULT_POINTS, type FaultPoint } from '../../src/app/process-manager/fault-points';
+import { KEK_1, PIN, startHsm, type TestHsm } from '../custody/support';
+import { rfc8554Verify } from '../hashsig/rfc8554-verify';
+import { spawnTs } from '../support/ts-child';
+import type { KeyJson } from '../api/support/service';
+
+const MAIN = path.resolve(__dirname, '../../src/cli/main.ts');
+const HSMS = ['hsm-a', 'hsm-b'] as const;
+
+type Op = 'raw-export' | 'raw-import' | 'transfer';
+
+interface KeyView extends KeyJson {
+  holders: (KeyJson['holders'][number] & { copyId: string; hsmKeyName?: string })[];
+  openOperations: unknown[];
+  obligations: unknown[];
+}
+
+interface Child {
+  readonly url: string;
+  readonly process: ChildProcessWithoutNullStreams;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
+  stderr(): string;
+}
+
+const token = randomBytes(24).toString('base64url');
+
+/** `keyledger serve` on a free loopback port; resolves once it prints its URL. */
+function serve(dataDir: string, fault?: FaultPoint): Promise<Child> {
+  const child = spawnTs(MAIN, ['serve'], {
+    env: {
+      ...process.env,
+      KEYLEDGER_DATA_DIR: dataDir,
+      KEYLEDGER_PORT: '0',
+      KEYLEDGER_HOST: '127.0.0.1',
+      KEYLEDGER_TOKEN: token,
+      KEYLEDGER_DEMO_HSMS: '0',
+      KEYLEDGER_FAULT: fault ?? '',
+    },
+  });
+  let out = '';
+  let err = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.on('exit', (code, signal) => done({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /keyledger listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ url: m[1]!, process: child, exited, stdout: () => out, stderr: () => err });
+    });
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    void exited.then(({ code, signal }) =>
+      reject(new Error(`keyledger serve exited (${code ?? signal}) before listening: ${err}${out}`)),
+    );
+  });
+}
+
+async function stop(child: Child): Promise<void> {
+  child.process.kill('SIGTERM');
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), 10_000);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+function client(url: string) {
+  const call = (method: string, p: string, body?: unknown) =>
+    fetch(`${url}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  return {
+    call,
+    async json<T = Record<string, unknown>>(method: string, p: string, body?: unknown): Promise<T> {
+      const response = await call(method, p, body);
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${method} ${p} answered ${response.status}: ${text}`);
+      return JSON.parse(text) as T;
+    },
+  };
+}
+
+const opOf = (point: FaultPoint): Op => point.split(':')[0] as Op;
+
+describe('SIGKILL of the service at every fault point, then restart (HTTP)', () => {
+  let dataDir: string;
+  let hsmDir: string;
+  let hsms: TestHsm[] = [];
+  let running: Child | undefined;
+  const prepared = new Map<FaultPoint, { key: KeyJson; qs: number[] }>();
+  /** `hsm/hsmKeyName` of every drift a reconcile has reported so far. */
+  const knownDrift = new Set<string>();
+
+  const signOnce = async (api: ReturnType<typeof client>, key: KeyJson) => {
+    const data = randomBytes(20);
+    const s = await api.json<{ signature: string; hsm: string; q: number }>('POST', `/v1/keys/${key.keyId}/sign`, {
+      data: data.toString('base64'),
+    });
+    expect(rfc8554Verify(Buffer.from(key.publicKeyRfc8554!, 'base64'), data, Buffer.from(s.signature, 'base64'))).toBe(true);
+    return s;
+  };
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-crash-'));
+    hsmDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-crh-'));
+    hsms = [await startHsm(hsmDir, 'hsm-a', { kek: KEK_1 }), await startHsm(hsmDir, 'hsm-b', { kek: KEK_1 })];
+    running = await serve(dataDir);
+    const api = client(running.url);
+    for (const h of hsms) await api.json('POST', '/v1/hsms', { name: h.name, endpoint: h.endpoint, pin: PIN });
+    const { kekDomainId } = await api.json<{ kekDomainId: string }>('POST', '/v1/kek-domains', { name: 'crash', hsm: 'hsm-a' });
+    await api.json('POST', `/v1/kek-domains/${kekDomainId}/members`, { hsm: 'hsm-b' });
+    // One fresh hashsig key per point, used once; a raw import's key is raw-exported first.
+    for (const point of FAULT_POINTS) {
+      const key = await api.json<KeyJson>('POST', '/v1/keys', { hsm: 'hsm-a', type: 'hashsig', levels: 1, lms: 'H5', lmots: 'W8', label: point });
+      const { q } = await signOnce(api, key);
+      if (opOf(point) === 'raw-import') await api.json('POST', `/v1/keys/${key.keyId}/raw-export`, { hsm: 'hsm-a' });
+      prepared.set(point, { key, qs: [q] });
+    }
+    await stop(running);
+    running = undefined;
+  }, 120_000);
+
+  afterAll(async () => {
+    if (running) await stop(running);
+    for (const h of hsms) await h.stop().catch(() => undefined);
+    for (const dir of [dataDir, hsmDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(FAULT_POINTS.map((point) => [point]))('killed at %s: the restarted service leaves the key consistent', async (point) => {
+    const { key, qs } = prepared.get(point)!;
+    const op = opOf(point);
+
+    // The faulty service dies by SIGKILL in the middle of the operation; the request gets no answer.
+    const faulty = await serve(dataDir, point);
+    const body = op === 'transfer' ? { from: 'hsm-a', to: 'hsm-b' } : op === 'raw-import' ? { hsm: 'hsm-b' } : { hsm: 'hsm-a' };
+    const outcome = await client(faulty.url)
+      .call('POST', `/v1/keys/${key.keyId}/${op}`, body)
+      .then(async (r) => `answered ${r.status}: ${await r.text()}`)
+      .catch(() => 'no answer');
+    expect(outcome).toBe('no answer');
+    expect(await faulty.exited).toEqual({ code: null, signal: 'SIGKILL' });
+
+    // Restart without the fault: the process manager finishes or fails the open intent.
+    running = await serve(dataDir);
+    try {
+      const api = client(running.url);
+      const view = await api.json<KeyView>('GET', `/v1/keys/${key.keyId}`);
+      expect(view.openOperations).toEqual([]);
+      expect(view.obligations).toEqual([]);
+      expect(view.state).toBe('active');
+      // Not lost: an HSM holds it, or a blob that is current.
+      expect(view.holders.length).toBeGreaterThan(0);
+      for (const h of view.holders.filter((x) => x.kind === 'blob'))
+        expect(view.blobs.find((b) => b.sha256 === h.blobSha256)?.status).toBe('current');
+      // One live holder per hashsig copy.
+      const perCopy = new Map<string, number>();
+      for (const h of view.holders) perCopy.set(h.copyId, (perCopy.get(h.copyId) ?? 0) + 1);
+      expect([...perCopy.values()].filter((n) => n !== 1)).toEqual([]);
+
+      // GET /v1/keys/{id} agrees with the residency read model and with what each HSM holds: a
+      // reconcile of each HSM finds no drift this point has caused (drift an earlier point left
+      // behind was reported by that point's test and is not counted again).
+      const events = await api.json<{ type: string; data: { kekekName?: string } }[]>('GET', `/v1/keys/${key.keyId}/events`);
+      const kekeks = new Set(events.filter((e) => e.type === 'KekekGenerated').map((e) => e.data.kekekName));
+      const freshDrift: { hsm: string; hsmKeyName: string; kind: string; recordedKekek: boolean }[] = [];
+      for (const hsm of HSMS) {
+        const report = await api.json<{ drift: { hsmKeyName: string; kind: string }[] }>('POST', `/v1/hsms/${hsm}/reconcile`);
+        for (const d of report.drift) {
+          if (!knownDrift.has(`${hsm}/${d.hsmKeyName}`)) freshDrift.push({ hsm, hsmKeyName: d.hsmKeyName, kind: d.kind, recordedKekek: kekeks.has(d.hsmKeyName) });
+          knownDrift.add(`${hsm}/${d.hsmKeyName}`);
+        }
+      }
+      expect(freshDrift).toEqual([]);
+      for (const hsm of HSMS) {
+        const holds = view.holders.some((h) => h.kind === 'hsm' && h.hsm === hsm);
+        const residency = await api.json<{ keys: Record<string, unknown> }>('GET', `/v1/hsms/${hsm}/keys`);
+        expect({ hsm, resident: Object.hasOwn(residency.keys, key.keyId) }).toEqual({ hsm, resident: holds });
+      }
+
+      // The key still signs, with an index never used before.
+      if (!view.holders.some((h) => h.kind === 'hsm')) await api.json('POST', `/v1/keys/${key.keyId}/raw-import`, { hsm: 'hsm-a' });
+      const s = await signOnce(api, key);
+      expect(s.q).toBeGreaterThan(Math.max(...qs));
+      expect(running.stderr()).not.toMatch(/recovery:/);
+    } finally {
+      await stop(running);
+      running = undefined;
+    }
+  }, 60_000);
+});
