@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication, LogLevel } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { resolveApiToken, type ApiToken } from '../api/api-token';
@@ -11,7 +11,28 @@ import { AppModule } from './app.module';
 import type { KeyledgerConfig } from './config';
 import { CUSTODY, type CustodyPort } from './custody/custody.port';
 import { registerDemoHsms, startDemoHsms, type DemoOptions, type RunningDemoHsms } from './demo/demo-hsms';
+import { LedgerUnavailable } from '../event-store/errors';
+import { takePidLock, type PidLock } from '../soft-hsm/keystore/pid-lock';
 import { openEventStore } from './open-event-store';
+
+/** The embedded ledger's data directory belongs to one service process at a time. */
+export const DATA_DIR_LOCK = 'keyledger.lock';
+
+function lockDataDir(config: KeyledgerConfig): PidLock | undefined {
+  // EventStoreDB is built for several instances; only the embedded ledger is single-process.
+  if (config.eventStore.kind !== 'sqlite') return undefined;
+  mkdirSync(config.dataDir, { recursive: true });
+  return takePidLock(
+    path.join(config.dataDir, DATA_DIR_LOCK),
+    (pid) =>
+      new LedgerUnavailable(
+        pid === undefined
+          ? `data directory ${config.dataDir} is already in use by a service in this process`
+          : `data directory ${config.dataDir} is in use by process ${pid} (another "keyledger serve"?); ` +
+              'two services on one embedded ledger would each drive the same open operations',
+      ),
+  );
+}
 
 export interface RunningServer {
   readonly app: INestApplication;
@@ -44,8 +65,16 @@ export async function startServer(
   config: KeyledgerConfig,
   options: ServerOptions = {},
 ): Promise<RunningServer> {
-  const token = resolveApiToken(config.dataDir, options.token);
-  const store = await openEventStore(config);
+  const lock = lockDataDir(config);
+  let token: ApiToken;
+  let store: Awaited<ReturnType<typeof openEventStore>>;
+  try {
+    token = resolveApiToken(config.dataDir, options.token);
+    store = await openEventStore(config);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   let demo: RunningDemoHsms | undefined;
   let app: NestExpressApplication | undefined;
   try {
@@ -72,6 +101,7 @@ export async function startServer(
     if (app !== undefined) await app.close().catch(() => undefined);
     else await store.close().catch(() => undefined);
     await demo?.close().catch(() => undefined);
+    lock?.release();
     throw error;
   }
   const running = app;
@@ -83,8 +113,12 @@ export async function startServer(
     token,
     demo,
     close: async () => {
-      await running.close();
-      await demo?.close();
+      try {
+        await running.close();
+        await demo?.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

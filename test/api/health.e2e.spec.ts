@@ -30,7 +30,10 @@ describe('GET /health', () => {
 
   it('reports the ledger position after appends', async () => {
     const store = server.app.get<EventStore>(EVENT_STORE);
-    await store.append('health-probe', [{ type: 'Probed', data: { n: 1 } }, { type: 'Probed', data: { n: 2 } }]);
+    await store.append('health-probe', [
+      { type: 'Probed', data: { n: 1 } },
+      { type: 'Probed', data: { n: 2 } },
+    ]);
     const body = (await (await fetch(`${server.url}/health`)).json()) as { position: number };
     expect(body.position).toBe(2);
   });
@@ -67,8 +70,45 @@ describe('keyledger serve with a bad ledger or configuration', () => {
   });
 
   it('refuses an unknown KEYLEDGER_EVENTSTORE', async () => {
-    const result = await runCli(['serve'], { KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_EVENTSTORE: 'postgres://x' });
+    const result = await runCli(['serve'], {
+      KEYLEDGER_DATA_DIR: dataDir,
+      KEYLEDGER_EVENTSTORE: 'postgres://x',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('KEYLEDGER_EVENTSTORE must be "sqlite" or an esdb:// connection string');
+  });
+});
+
+describe('a second service on the same data directory', () => {
+  let dataDir: string;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyledger-lock-'));
+    server = await startServer(loadConfig({ KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0' }));
+  });
+
+  afterAll(async () => {
+    await server.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is refused with the pid of the process that holds the ledger, and the first keeps serving', async () => {
+    const result = await runCli(['serve'], {
+      KEYLEDGER_DATA_DIR: dataDir,
+      KEYLEDGER_PORT: '0',
+      KEYLEDGER_DEMO_HSMS: '0',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`data directory ${dataDir} is in use by process ${process.pid}`);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+
+  it('is allowed once the first has stopped, and after a holder died without releasing the lock', async () => {
+    await server.close();
+    fs.writeFileSync(path.join(dataDir, 'keyledger.lock'), '2147483646\n'); // a pid no process has
+    server = await startServer(loadConfig({ KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0' }));
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    expect(fs.readFileSync(path.join(dataDir, 'keyledger.lock'), 'utf8').trim()).toBe(String(process.pid));
   });
 });

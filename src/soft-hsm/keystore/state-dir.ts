@@ -16,15 +16,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SoftHsmStateError, corruptFile } from '../errors';
-import {
-  mkdirDurable,
-  readFileIfExists,
-  removeStaleTemporaries,
-  unlinkDurable,
-  writeFileDurable,
-} from './durable-fs';
+import { mkdirDurable, removeStaleTemporaries, unlinkDurable, writeFileDurable } from './durable-fs';
 import { clearMasterKek, readMasterKek, writeMasterKek } from './mkm';
 import { readPins, writePins, type PinTable } from './pin-store';
+import { takePidLock, type PidLock } from './pid-lock';
 import { KEYS_DIR } from './token-store';
 
 export const MARKER_FILE = 'hsm.json';
@@ -32,22 +27,8 @@ export const ZEROIZE_JOURNAL = 'zeroize.pending';
 export const LOCK_FILE = 'lock';
 const MARKER = { format: 'keyledger-soft-hsm', version: 1 };
 
-const lockedHere = new Set<string>();
-
-/** True if `pid` is a live process (EPERM still means it exists). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** A held state-directory lock; `release()` is idempotent. */
-export interface StateLock {
-  release(): void;
-}
+export type StateLock = PidLock;
 
 /**
  * Takes the directory's lock: one process (and one open instance in it) at a time. A lock left by a
@@ -55,38 +36,15 @@ export interface StateLock {
  */
 export function lockStateDir(stateDir: string): StateLock {
   const dir = path.resolve(stateDir);
-  const file = path.join(dir, LOCK_FILE);
-  if (lockedHere.has(dir))
-    throw new SoftHsmStateError('state-in-use', `soft HSM state ${dir} is already open in this process`, dir);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx', 0o600);
-      fs.writeSync(fd, `${process.pid}\n`);
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-      const pid = Number.parseInt(readFileIfExists(file)?.toString('utf8') ?? '', 10);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
-        throw new SoftHsmStateError(
+  return takePidLock(path.join(dir, LOCK_FILE), (pid) =>
+    pid === undefined
+      ? new SoftHsmStateError('state-in-use', `soft HSM state ${dir} is already open in this process`, dir)
+      : new SoftHsmStateError(
           'state-in-use',
           `soft HSM state ${dir} is in use by process ${pid} (a running "keyledger soft-hsm serve"?)`,
           dir,
-        );
-      fs.rmSync(file, { force: true });
-    }
-  }
-  lockedHere.add(dir);
-  let held = true;
-  return {
-    release: () => {
-      if (!held) return;
-      held = false;
-      lockedHere.delete(dir);
-      fs.rmSync(file, { force: true });
-    },
-  };
+        ),
+  );
 }
 
 export function isInitialized(stateDir: string): boolean {

@@ -8,12 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { corruptFile } from '../errors';
-import {
-  mkdirDurable,
-  removeStaleTemporaries,
-  unlinkDurable,
-  writeFileDurable,
-} from './durable-fs';
+import { mkdirDurable, removeStaleTemporaries, unlinkDurable, writeFileDurable } from './durable-fs';
 import {
   keyRecordFromJson,
   keyRecordToJson,
