@@ -4,7 +4,7 @@
  * and the process manager run exactly the same steps.
  */
 import { createHash } from 'node:crypto';
-import { blob, hsm, kekDomain, key, streamName } from '../../domain';
+import { blob, DomainError, hsm, kekDomain, key, streamName } from '../../domain';
 import { StreamDeleted, type EventStore } from '../../event-store';
 import type { HsmRegistry } from '../hsm-registry/hsm-registry';
 import { appendDecision, foldStream, OpContext, type Decided, type Folded } from './append-decision';
@@ -20,7 +20,11 @@ export interface CustodyOptions {
   readonly env: NodeJS.ProcessEnv;
 }
 
-export const DEFAULT_CUSTODY_OPTIONS: CustodyOptions = { operatorId: 'operator', kekekBits: 2048, env: process.env };
+export const DEFAULT_CUSTODY_OPTIONS: CustodyOptions = {
+  operatorId: 'operator',
+  kekekBits: 2048,
+  env: process.env,
+};
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -45,7 +49,8 @@ export class CustodyCore {
   }
 
   keyStream(keyId: string): string {
-    if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) throw new CustodyNotFound(`key ${JSON.stringify(String(keyId).slice(0, 80))} is not in the ledger`);
+    if (typeof keyId !== 'string' || !KEY_ID.test(keyId))
+      throw new CustodyNotFound(`key ${JSON.stringify(String(keyId).slice(0, 80))} is not in the ledger`);
     return streamName('key', keyId);
   }
 
@@ -65,11 +70,47 @@ export class CustodyCore {
     command: key.KeyCommand | ((s: key.KeyState) => key.KeyCommand),
     ctx: OpContext,
   ): Promise<Decided<key.KeyState, key.KeyEvent>> {
-    return appendDecision(this.store, this.keyStream(keyId), key.keyDecider, key.isKeyEvent, command, ctx, ctx.now());
+    return appendDecision(
+      this.store,
+      this.keyStream(keyId),
+      key.keyDecider,
+      key.isKeyEvent,
+      command,
+      ctx,
+      ctx.now(),
+    ).catch((error: unknown) => {
+      throw this.withHsmNames(error);
+    });
   }
 
-  decideHsm(hsmId: string, command: hsm.HsmCommand, ctx: OpContext): Promise<Decided<hsm.HsmState, hsm.HsmEvent>> {
-    return appendDecision(this.store, streamName('hsm', hsmId), hsm.hsmDecider, hsm.isHsmEvent, command, ctx, ctx.now());
+  /**
+   * The pure domain knows HSMs by id; an operator knows them by name. A refusal's message names
+   * each HSM as `name (id)` so the person reading it can act on it.
+   */
+  withHsmNames(error: unknown): unknown {
+    if (!(error instanceof DomainError)) return error;
+    let message = error.message;
+    for (const [id, name] of this.index.hsmNameById) {
+      if (name !== id && message.includes(id)) message = message.split(id).join(`${name} (${id})`);
+    }
+    error.message = message;
+    return error;
+  }
+
+  decideHsm(
+    hsmId: string,
+    command: hsm.HsmCommand,
+    ctx: OpContext,
+  ): Promise<Decided<hsm.HsmState, hsm.HsmEvent>> {
+    return appendDecision(
+      this.store,
+      streamName('hsm', hsmId),
+      hsm.hsmDecider,
+      hsm.isHsmEvent,
+      command,
+      ctx,
+      ctx.now(),
+    );
   }
 
   decideKekDomain(
@@ -88,18 +129,38 @@ export class CustodyCore {
     );
   }
 
-  decideBlob(sha: string, command: blob.BlobCommand, ctx: OpContext): Promise<Decided<blob.BlobState, blob.BlobEvent>> {
-    return appendDecision(this.store, streamName('blob', sha), blob.blobDecider, blob.isBlobEvent, command, ctx, ctx.now());
+  decideBlob(
+    sha: string,
+    command: blob.BlobCommand,
+    ctx: OpContext,
+  ): Promise<Decided<blob.BlobState, blob.BlobEvent>> {
+    return appendDecision(
+      this.store,
+      streamName('blob', sha),
+      blob.blobDecider,
+      blob.isBlobEvent,
+      command,
+      ctx,
+      ctx.now(),
+    );
   }
 
   async kekDomainState(id: string): Promise<kekDomain.KekDomainState> {
-    return (await foldStream(this.store, streamName('kekdomain', id), kekDomain.kekDomainDecider, kekDomain.isKekDomainEvent)).state;
+    return (
+      await foldStream(
+        this.store,
+        streamName('kekdomain', id),
+        kekDomain.kekDomainDecider,
+        kekDomain.isKekDomainEvent,
+      )
+    ).state;
   }
 
   /** `null` when the blob stream was tombstoned (its key destroyed). */
   async blobState(sha: string): Promise<blob.BlobState | null> {
     try {
-      return (await foldStream(this.store, streamName('blob', sha), blob.blobDecider, blob.isBlobEvent)).state;
+      return (await foldStream(this.store, streamName('blob', sha), blob.blobDecider, blob.isBlobEvent))
+        .state;
     } catch (error) {
       if (error instanceof StreamDeleted) return null;
       throw error;
@@ -109,16 +170,25 @@ export class CustodyCore {
   /** The wrapped bytes of a stored blob. */
   async blobBytes(sha: string): Promise<Buffer> {
     const state = await this.blobState(sha);
-    if (state?.status !== 'stored') throw new CustodyNotFound(`blob ${sha} is not stored${state === null ? ' (destroyed)' : ''}`);
+    if (state?.status !== 'stored')
+      throw new CustodyNotFound(`blob ${sha} is not stored${state === null ? ' (destroyed)' : ''}`);
     return Buffer.from(state.bytesBase64, 'base64');
   }
 
   /** Writes `blob-<sha>` before any completion names it (DESIGN §4): bytes never live only in memory. */
-  async storeBlob(keyId: string, bytes: Uint8Array, kind: 'raw' | 'transit', ctx: OpContext): Promise<{ sha256: string; fact: key.StoredBlobFact | null }> {
+  async storeBlob(
+    keyId: string,
+    bytes: Uint8Array,
+    kind: 'raw' | 'transit',
+    ctx: OpContext,
+  ): Promise<{ sha256: string; fact: key.StoredBlobFact | null }> {
     const sha256 = sha256Hex(bytes);
     const { state } = await this.decideBlob(
       sha256,
-      { type: 'StoreBlob', data: { sha256, keyId, bytesBase64: Buffer.from(bytes).toString('base64'), kind, at: ctx.now() } },
+      {
+        type: 'StoreBlob',
+        data: { sha256, keyId, bytesBase64: Buffer.from(bytes).toString('base64'), kind, at: ctx.now() },
+      },
       ctx,
     );
     return { sha256, fact: blob.storedBlobFact(state) };
