@@ -23,6 +23,8 @@ import { KeyNotFound, StaleBlob } from '../domain/key';
 import { openSqliteEventStore } from '../event-store/sqlite-event-store';
 import { HalPinIncorrect } from '../hsm-adapter/errors';
 import { ApiModule } from './api.module';
+import { CqrsModule } from '@nestjs/cqrs';
+import { CUSTODY_COMMAND_HANDLERS } from '../app/custody/custody.commands';
 import { configureHttp } from './http';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -51,7 +53,12 @@ const custody = {
   registerHsm: jest.fn<ReturnType<CustodyPort['registerHsm']>, Parameters<CustodyPort['registerHsm']>>(),
 };
 
-@Module({ providers: [{ provide: CUSTODY, useValue: custody }], exports: [CUSTODY] })
+// The controllers dispatch state changes on the CommandBus; the real handlers run over the double.
+@Module({
+  imports: [CqrsModule.forRoot()],
+  providers: [{ provide: CUSTODY, useValue: custody }, ...CUSTODY_COMMAND_HANDLERS],
+  exports: [CUSTODY, CqrsModule],
+})
 class FakeCustodyModule {}
 
 describe('REST API over a custody test double', () => {
@@ -165,9 +172,17 @@ describe('REST API over a custody test double', () => {
     });
 
     it('refuses a body that is not JSON (wrong Content-Type) with 400 listing the required fields', async () => {
-      const response = await fetch(`${url}/v1/hsms`, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: 'name=x' });
+      const response = await fetch(`${url}/v1/hsms`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'text/plain' },
+        body: 'name=x',
+      });
       const body = await expectProblem(response, 400);
-      expect((body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['endpoint', 'name', 'pin']);
+      expect((body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual([
+        'endpoint',
+        'name',
+        'pin',
+      ]);
     });
 
     it('refuses a malformed key id in the path with 400', async () => {

@@ -1,4 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { RegisterHsmCommand } from '../app/custody/custody.commands';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   CUSTODY,
@@ -27,6 +29,7 @@ export class HsmsController {
   constructor(
     @Inject(CUSTODY) private readonly custody: CustodyPort,
     private readonly reads: ReadSide,
+    private readonly commands: CommandBus,
   ) {}
 
   @Get()
@@ -40,7 +43,7 @@ export class HsmsController {
   @ApiOperation({ summary: 'register an HSM; the PIN goes to the local secret store only' })
   @ApiCreatedResponse({ type: HsmResponse })
   async register(@Body() body: RegisterHsmDto): Promise<HsmView> {
-    return this.custody.registerHsm(body);
+    return this.commands.execute(new RegisterHsmCommand(body));
   }
 
   @Get(':hsm')

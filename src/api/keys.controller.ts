@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  DestroyKeyCommand,
+  GenerateKeyCommand,
+  RawExportCommand,
+  RawImportCommand,
+  SignCommand,
+  TransferKeyCommand,
+} from '../app/custody/custody.commands';
 import { CUSTODY, type CustodyPort } from '../app/custody/custody.port';
 import { decodeBase64Strict } from './base64';
 import { HsmRefDto } from './dto/hsm.dto';
@@ -24,13 +33,16 @@ type Json = Record<string, unknown>;
 @ApiBearerAuth()
 @Controller('v1/keys')
 export class KeysController {
-  constructor(@Inject(CUSTODY) private readonly custody: CustodyPort) {}
+  constructor(
+    @Inject(CUSTODY) private readonly custody: CustodyPort,
+    private readonly commands: CommandBus,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'generate a key on an HSM' })
   @ApiCreatedResponse({ type: KeyResponse })
   async generate(@Body() body: GenerateKeyDto): Promise<Json> {
-    return keyJson(await this.custody.generateKey(body));
+    return keyJson(await this.commands.execute(new GenerateKeyCommand(body)));
   }
 
   @Get()
@@ -62,7 +74,7 @@ export class KeysController {
     @Param('keyId', KeyIdPipe) keyId: string,
     @Body() body: RawExportDto,
   ): Promise<{ blobSha256: string }> {
-    return this.custody.rawExport(keyId, { hsm: body.hsm });
+    return this.commands.execute(new RawExportCommand(keyId, { hsm: body.hsm }));
   }
 
   @Post(':keyId/raw-import')
@@ -73,7 +85,7 @@ export class KeysController {
     @Param('keyId', KeyIdPipe) keyId: string,
     @Body() body: RawImportDto,
   ): Promise<RawImportResponse> {
-    return this.custody.rawImport(keyId, { hsm: body.hsm, blobSha256: body.blobSha256 });
+    return this.commands.execute(new RawImportCommand(keyId, { hsm: body.hsm, blobSha256: body.blobSha256 }));
   }
 
   @Post(':keyId/transfer')
@@ -81,7 +93,9 @@ export class KeysController {
   @ApiOperation({ summary: 'transfer the key HSM to HSM under a KEKEK generated on the destination' })
   @ApiOkResponse({ type: KeyResponse })
   async transfer(@Param('keyId', KeyIdPipe) keyId: string, @Body() body: TransferDto): Promise<Json> {
-    return keyJson(await this.custody.transfer(keyId, { from: body.from, to: body.to }));
+    return keyJson(
+      await this.commands.execute(new TransferKeyCommand(keyId, { from: body.from, to: body.to })),
+    );
   }
 
   @Post(':keyId/sign')
@@ -91,14 +105,14 @@ export class KeysController {
   async sign(@Param('keyId', KeyIdPipe) keyId: string, @Body() body: SignDto): Promise<Json> {
     // The DTO has validated the base64 strictly; decoding cannot fail here.
     const data = decodeBase64Strict(body.data)!;
-    return signJson(await this.custody.sign(keyId, { data, hsm: body.hsm }));
+    return signJson(await this.commands.execute(new SignCommand(keyId, { data, hsm: body.hsm })));
   }
 
   @Delete(':keyId')
   @ApiOperation({ summary: 'destroy the key: every blob is tombstoned' })
   @ApiOkResponse({ type: KeyResponse })
   async destroy(@Param('keyId', KeyIdPipe) keyId: string): Promise<Json> {
-    return keyJson(await this.custody.destroyKey(keyId));
+    return keyJson(await this.commands.execute(new DestroyKeyCommand(keyId)));
   }
 
   @Delete(':keyId/residency/:hsm')
