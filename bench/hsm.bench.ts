@@ -6,7 +6,7 @@ import { Curve, KeyFlag, User } from '../src/hsm-adapter/constants';
 import { Hsm } from '../src/hsm-adapter/hsm';
 import { lmsBenchmarks } from './lms';
 import type { Emit } from './run';
-import { perSecond, progress, round, tempDir } from './util';
+import { perSecond, progress, round, splitCpus, tempDir, type CpuSplit } from './util';
 
 const ROOT = path.resolve(__dirname, '..');
 const PIN = 'bench-pin-1234';
@@ -20,24 +20,32 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function cli(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src/cli/main.ts'), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+function cli(args: string[], cpus?: CpuSplit): ChildProcess {
+  const argv = ['-r', '@swc-node/register', path.join(ROOT, 'src/cli/main.ts'), ...args];
+  const [command, commandArgs] = cpus ? cpus.wrap(process.execPath, argv) : [process.execPath, argv];
+  return spawn(command, commandArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 async function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
 }
 
-/** The soft HSM runs in its own process (as it would beside muxd), so client and server each have a core. */
-async function startSoftHsm(dir: string): Promise<{ socket: string; stop(): Promise<void> }> {
+/**
+ * The soft HSM runs in its own process (as it would beside muxd), on a CPU of its own when the
+ * machine has two or more (see splitCpus), like an HSM with its own processor.
+ */
+async function startSoftHsm(
+  dir: string,
+  cpus?: CpuSplit,
+): Promise<{ socket: string; stop(): Promise<void> }> {
   const state = path.join(dir, 'hsm');
   const socket = path.join(dir, 'hsm.sock');
   const init = cli(['soft-hsm', 'init', '--state', state, '--kek-generate', '--pin', PIN]);
   if ((await exited(init)) !== 0) throw new Error('soft-hsm init failed');
-  const server = cli(['soft-hsm', 'serve', '--state', state, '--socket', socket, '--pin-delay-ms', '0']);
+  const server = cli(
+    ['soft-hsm', 'serve', '--state', state, '--socket', socket, '--pin-delay-ms', '0'],
+    cpus,
+  );
   for (let i = 0; i < 300 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
   if (!fs.existsSync(socket)) throw new Error('soft-hsm serve did not create its socket');
   return {
@@ -62,7 +70,16 @@ async function timed(n: number, concurrency: number, op: () => Promise<unknown>)
 
 export async function hsmBenchmarks(emit: Emit): Promise<void> {
   const tmp = tempDir('hsm');
-  const soft = await startSoftHsm(tmp.dir);
+  const cpus = splitCpus();
+  const placement = cpus
+    ? { hsmCpus: cpus.server, benchCpus: cpus.client }
+    : { hsmCpus: 'any', benchCpus: 'any' };
+  progress(
+    cpus
+      ? `soft HSM pinned to CPU ${cpus.server}, this process to CPU ${cpus.client}`
+      : 'soft HSM and this process share all CPUs (no taskset, or one CPU)',
+  );
+  const soft = await startSoftHsm(tmp.dir, cpus);
   const hsm = await Hsm.connect({
     endpoint: `unix:${soft.socket}`,
     user: User.NORMAL,
@@ -83,7 +100,8 @@ export async function hsmBenchmarks(emit: Emit): Promise<void> {
     const digest = createHash('sha256').update('keyledger bench').digest();
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const message = randomBytes(64);
-    await timed(500, CONNECTIONS, () => hsm.sign(key.handle, { data: digest })); // warm-up
+    // Warm-up: both processes' JITs take a few thousand signs to reach their steady state.
+    await timed(2 * PER_ROUND, CONNECTIONS, () => hsm.sign(key.handle, { data: digest }));
     const rpcRounds: number[] = [];
     const nodeRounds: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -103,12 +121,14 @@ export async function hsmBenchmarks(emit: Emit): Promise<void> {
       unit: 'signs/s',
       ratio: round(rpcSigns / nodeSigns),
       connections: CONNECTIONS,
+      ...placement,
       rounds: rpcRounds,
     });
     await hsm.delete(key.handle);
   } finally {
     await hsm.disconnect();
     await soft.stop();
+    cpus?.restore();
     tmp.remove();
   }
   lmsBenchmarks(emit);

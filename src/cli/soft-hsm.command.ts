@@ -102,6 +102,7 @@ async function serve(options: ServeOptions): Promise<void> {
     capacity,
     rawExport: options.rawExport,
     pinDelayMs,
+    ecdsaWorker: true,
     log: (line) => console.error(line),
   });
   const where =

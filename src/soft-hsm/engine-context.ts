@@ -5,7 +5,8 @@
  */
 import { KeyFlag } from '../hsm-adapter/constants';
 import type { EcCurveName } from './crypto/der';
-import { EcdsaNoncePool, type EcdsaNonce } from './crypto/ecdsa';
+import type { EcdsaNonce } from './crypto/ecdsa';
+import { EcdsaNoncePool } from './crypto/ecdsa-pool';
 import type { HssKey } from './hashsig';
 import type { HashSlots } from './hash-slots';
 import type { Keystore, Located } from './keystore/keystore';
@@ -25,7 +26,7 @@ export interface EngineContext {
   readonly keystore: Keystore;
   /** Loaded hashsig keys (their trees are costly to recompute), by UUID hex. */
   readonly hssCache: Map<string, HssKey>;
-  /** Precomputed ECDSA nonces per curve, made on first use, refilled between requests. */
+  /** Precomputed ECDSA nonces per curve, made on first use, refilled between requests or on a worker. */
   readonly noncePools: Map<EcCurveName, EcdsaNoncePool>;
 }
 
@@ -33,7 +34,10 @@ export interface EngineContext {
 export function ecdsaNonces(ctx: EngineContext, curve: EcCurveName): () => EcdsaNonce {
   let pool = ctx.noncePools.get(curve);
   if (!pool) {
-    pool = new EcdsaNoncePool(curve, ctx.options.rng);
+    pool = new EcdsaNoncePool(curve, ctx.options.rng, {
+      worker: ctx.options.ecdsaWorker,
+      log: ctx.options.log,
+    });
     ctx.noncePools.set(curve, pool);
   }
   const p = pool;

@@ -17,6 +17,12 @@ export interface SoftHsmOptions {
   readonly pinDelayMs?: number;
   /** Random bytes for keys, salts, UUIDs, KEKs, padding and GET_RANDOM. Default: the OS CSPRNG. */
   readonly rng?: RandomSource;
+  /**
+   * Precompute ECDSA nonces on a worker thread (as Cryptech's FPGA cores take point
+   * multiplication off the ARM) instead of between requests on the event loop. Default false;
+   * `keyledger soft-hsm serve` and the demo HSMs turn it on.
+   */
+  readonly ecdsaWorker?: boolean;
   /** Called with one short line (never secrets) when an operation fails unexpectedly. */
   readonly log?: (line: string) => void;
 }
@@ -26,6 +32,7 @@ export interface ResolvedOptions {
   readonly rawExport: boolean;
   readonly pinDelayMs: number;
   readonly rng: RandomSource;
+  readonly ecdsaWorker: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -50,6 +57,7 @@ export function resolveOptions(options: SoftHsmOptions = {}): ResolvedOptions {
     rawExport: options.rawExport ?? true,
     pinDelayMs: integerOption('pinDelayMs', options.pinDelayMs, DEFAULT_PIN_DELAY_MS, 0),
     rng: options.rng ?? systemRandom,
+    ecdsaWorker: options.ecdsaWorker ?? false,
     log: options.log ?? (() => undefined),
   };
 }

@@ -119,6 +119,7 @@ export async function startDemoHsms(dataDir: string, options: DemoOptions = {}):
           socketPath: hsm.endpoint.slice('unix:'.length),
           capacity,
           pinDelayMs: options.pinDelayMs,
+          ecdsaWorker: true,
           log: options.log,
         }),
       );

@@ -5,8 +5,7 @@
  * about 20× faster than a pure-JS point multiplication. k is deterministic per RFC 6979 §3.2 with
  * HMAC over the curve's hash (as noble does), so signatures are reproducible and match its vectors.
  */
-import { createECDH, createHmac, type ECDH } from 'node:crypto';
-import { randomFrom, wipe, type Rng } from './bytes';
+import { createCipheriv, createECDH, createHmac, type ECDH } from 'node:crypto';
 import type { EcCurveName } from './der';
 
 interface CurveParams {
@@ -194,147 +193,62 @@ export function ecdsaSignWithNonces(
   }
 }
 
-export interface NoncePoolOptions {
-  /** Tuples kept ready. Default 512. */
-  readonly capacity?: number;
-  /** Tuples computed per refill step (one batch inversion each). Default 32. */
-  readonly batch?: number;
-  /** Refill in the background (setImmediate steps) while below capacity. Default true. */
-  readonly background?: boolean;
+/** Bytes of a pool key (an AES-256 key). */
+export const NONCE_KEY_BYTES = 32;
+
+/** RNG bytes one precomputed nonce of `curve` consumes: the scalar's octets and 64 extra bits. */
+export function nonceSeedBytes(curve: EcCurveName): number {
+  return CURVES[curve].bytes + 8;
 }
 
-/** Bytes of HMAC-SHA-512 output. */
-const KDF_BLOCK = 64;
-
 /**
- * A bounded pool of precomputed (r, k⁻¹) for one curve. Each k is derived as
- * HMAC-SHA-512(poolKey, blockIndex ‖ counter ‖ c.bytes + 8 fresh RNG bytes) reduced into [1, n−1] with 64
- * extra bits (FIPS 186-5 A.3.1), so that a counter that never repeats keeps k from repeating even
- * if the RNG did; poolKey comes from the same RNG, so a seeded RNG gives reproducible pools.
- * k·G is OpenSSL's (ECDH), and the k of a batch are inverted together (Montgomery's trick: one
- * inversion and 3(m−1) multiplications for m nonces). Refills run in setImmediate steps of
- * `batch` tuples, between requests; `take` computes synchronously only when the pool is empty.
- * Tuples are handed out once (popped and dropped). BigInts cannot be zeroed: a used k⁻¹ lives
- * until the garbage collector reclaims it, like the scalars of the RFC 6979 path; byte buffers
- * that held k or its seed are wiped.
+ * Precomputes ECDSA nonces for `curve`, one per `nonceSeedBytes(curve)` of `seeds`. Each k is its
+ * slice of `seeds` XORed with an AES-256-CTR keystream under `key` whose counter block starts at
+ * `batch` (a number the caller never repeats under one key), reduced into [1, n−1] with 64 extra
+ * bits (FIPS 186-5 A.3.1): so k never repeats even if the RNG behind `seeds` did. k·G is
+ * OpenSSL's (ECDH), and the k are inverted together (Montgomery's trick: one inversion and
+ * 3(m−1) multiplications for m nonces). A k whose R has x ≡ 0 mod n is skipped. Pure: the same
+ * inputs give the same tuples, so it runs on any thread. `seeds` is not wiped here.
  */
-export class EcdsaNoncePool {
-  private readonly c: CurveParams;
-  private readonly ready: EcdsaNonce[] = [];
-  private readonly capacity: number;
-  private readonly batch: number;
-  private readonly background: boolean;
-  private poolKey: Buffer | undefined;
-  private counter = 0;
-  private scheduled: NodeJS.Immediate | undefined;
-  private closed = false;
-
-  constructor(
-    readonly curve: EcCurveName,
-    private readonly rng: Rng,
-    options: NoncePoolOptions = {},
-  ) {
-    this.c = CURVES[curve];
-    if (!this.c) throw new RangeError(`no ECDSA parameters for curve ${String(curve)}`);
-    this.capacity = Math.max(1, options.capacity ?? 512);
-    this.batch = Math.max(1, Math.min(options.batch ?? 32, this.capacity));
-    this.background = options.background ?? true;
+export function precomputeNonces(
+  curve: EcCurveName,
+  key: Uint8Array,
+  batch: number,
+  seeds: Uint8Array,
+): EcdsaNonce[] {
+  const c = CURVES[curve];
+  const want = c.bytes + 8;
+  if (seeds.length % want !== 0) throw new RangeError(`nonce seeds for ${curve} come in ${want}-byte slices`);
+  const ecdh = ecdhFor(curve);
+  const iv = Buffer.alloc(16);
+  iv.writeUIntBE(batch, 0, 6);
+  const stream = createCipheriv('aes-256-ctr', key, iv).update(seeds);
+  const ks: bigint[] = [];
+  const rs: bigint[] = [];
+  for (let at = 0; at < stream.length; at += want) {
+    const k = (toBigInt(stream.subarray(at, at + want)) % (c.n - 1n)) + 1n;
+    const kOctets = int2octets(k, c.bytes);
+    ecdh.setPrivateKey(kOctets);
+    kOctets.fill(0);
+    const R = ecdh.getPublicKey();
+    const r = toBigInt(R.subarray(1, 1 + c.bytes)) % c.n;
+    if (r === 0n) continue;
+    ks.push(k);
+    rs.push(r);
   }
-
-  /** Tuples ready. */
-  get size(): number {
-    return this.ready.length;
+  stream.fill(0);
+  // Batch inversion: prefix[i] = k0·…·ki; one inversion of the whole product, then walk back.
+  const count = ks.length;
+  const out = new Array<EcdsaNonce>(count);
+  if (count === 0) return out;
+  const prefix = new Array<bigint>(count);
+  let acc = 1n;
+  for (let i = 0; i < count; i++) prefix[i] = acc = (acc * ks[i]) % c.n;
+  let inv = invert(acc, c.n);
+  for (let i = count - 1; i >= 0; i--) {
+    out[i] = { r: rs[i], kinv: i === 0 ? inv : (inv * prefix[i - 1]) % c.n };
+    inv = (inv * ks[i]) % c.n;
   }
-
-  /** The next unused nonce; computes a batch now only if none is ready. */
-  take(): EcdsaNonce {
-    if (this.closed) throw new Error(`ECDSA nonce pool for ${this.curve} is closed`);
-    if (this.ready.length === 0) this.compute(Math.min(this.batch, 8));
-    const nonce = this.ready.pop()!;
-    this.scheduleRefill();
-    return nonce;
-  }
-
-  /** Computes tuples now until `count` are ready (at most the capacity). */
-  fill(count = this.capacity): void {
-    const target = Math.min(count, this.capacity);
-    while (!this.closed && this.ready.length < target)
-      this.compute(Math.min(this.batch, target - this.ready.length));
-  }
-
-  /** Drops every tuple and the pool key, and stops refilling. */
-  close(): void {
-    this.closed = true;
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
-    this.ready.length = 0;
-    this.poolKey?.fill(0);
-    this.poolKey = undefined;
-  }
-
-  private scheduleRefill(): void {
-    if (!this.background || this.closed || this.scheduled || this.ready.length >= this.capacity) return;
-    this.scheduled = setImmediate(() => {
-      this.scheduled = undefined;
-      if (this.closed) return;
-      this.compute(Math.min(this.batch, this.capacity - this.ready.length));
-      this.scheduleRefill();
-    });
-    this.scheduled.unref();
-  }
-
-  /** A fresh k in [1, n−1] from `seed` (c.bytes + 8 fresh RNG bytes). */
-  private nextK(poolKey: Buffer, seed: Uint8Array): bigint {
-    const c = this.c;
-    const want = c.bytes + 8;
-    const counter = Buffer.alloc(9);
-    counter.writeUIntBE(this.counter++, 1, 6);
-    const blocks: Buffer[] = [];
-    for (let i = 0; i * KDF_BLOCK < want; i++) {
-      counter[0] = i;
-      blocks.push(createHmac('sha512', poolKey).update(counter).update(seed).digest());
-    }
-    const okm = blocks.length === 1 ? blocks[0] : Buffer.concat(blocks);
-    const k = (toBigInt(okm.subarray(0, want)) % (c.n - 1n)) + 1n;
-    for (const b of blocks) b.fill(0);
-    okm.fill(0);
-    return k;
-  }
-
-  /** Adds up to `m` tuples (fewer only if some R had x ≡ 0 mod n). */
-  private compute(m: number): void {
-    const c = this.c;
-    const ecdh = ecdhFor(this.curve);
-    const ks: bigint[] = [];
-    const rs: bigint[] = [];
-    // One RNG call per batch (node's randomBytes costs µs per call), a slice per nonce.
-    const want = c.bytes + 8;
-    const poolKey = (this.poolKey ??= Buffer.from(randomFrom(this.rng, KDF_BLOCK)));
-    const seeds = randomFrom(this.rng, m * want);
-    for (let i = 0; i < m; i++) {
-      const k = this.nextK(poolKey, seeds.subarray(i * want, (i + 1) * want));
-      const kOctets = int2octets(k, c.bytes);
-      ecdh.setPrivateKey(kOctets);
-      kOctets.fill(0);
-      const R = ecdh.getPublicKey();
-      const r = toBigInt(R.subarray(1, 1 + c.bytes)) % c.n;
-      if (r === 0n) continue;
-      ks.push(k);
-      rs.push(r);
-    }
-    wipe(seeds);
-    // Batch inversion: prefix[i] = k0·…·ki; one inversion of the whole product, then walk back.
-    const count = ks.length;
-    if (count === 0) return;
-    const prefix = new Array<bigint>(count);
-    let acc = 1n;
-    for (let i = 0; i < count; i++) prefix[i] = acc = (acc * ks[i]) % c.n;
-    let inv = invert(acc, c.n);
-    for (let i = count - 1; i >= 0; i--) {
-      const kinv = i === 0 ? inv : (inv * prefix[i - 1]) % c.n;
-      inv = (inv * ks[i]) % c.n;
-      this.ready.push({ r: rs[i], kinv });
-    }
-    ks.length = 0;
-  }
+  ks.length = 0;
+  return out;
 }

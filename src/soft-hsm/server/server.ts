@@ -28,6 +28,8 @@ export interface SoftHsmServerOptions {
   readonly rawExport?: boolean;
   readonly pinDelayMs?: number;
   readonly rng?: RandomSource;
+  /** Precompute ECDSA nonces on a worker thread (SoftHsmOptions.ecdsaWorker). Default false. */
+  readonly ecdsaWorker?: boolean;
   /** Milliseconds since the epoch; seeds the muxd handle counter. Default Date.now. */
   readonly clock?: () => number;
   /** One short line per event worth telling an operator (never secrets). */
@@ -89,6 +91,7 @@ export async function startSoftHsmServer(options: SoftHsmServerOptions): Promise
     rawExport: options.rawExport,
     pinDelayMs: options.pinDelayMs,
     rng: options.rng,
+    ecdsaWorker: options.ecdsaWorker,
     log,
   });
   const dispatcher = new RpcDispatcher(hsm, { log });
