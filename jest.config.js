@@ -1,5 +1,5 @@
 // ESM-only packages are transformed to CommonJS by swc (Jest 30 on Node 20 cannot load ESM itself).
-const esmOnly = ['@nestjs', '@noble', 'cookie', 'file-type', 'strtok3', 'token-types', '@tokenizer', '@borewit', 'uint8array-extras', 'fast-check', 'pure-rand'];
+const esmOnly = ['@nestjs', '@noble', 'cookie', 'content-disposition', 'file-type', 'strtok3', 'token-types', '@tokenizer', '@borewit', 'uint8array-extras', 'fast-check', 'pure-rand'];
 
 /** @type {import('jest').Config} */
 module.exports = {

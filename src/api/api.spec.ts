@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,7 +25,7 @@ import { HalPinIncorrect } from '../hsm-adapter/errors';
 import { ApiModule } from './api.module';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CUSTODY_COMMAND_HANDLERS } from '../app/custody/custody.commands';
-import { configureHttp } from './http';
+import { configureHttp, createHttpAdapter } from './http';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const KEY_ID = '5b0c9a4e-7d1f-4c2a-9e3b-1a2b3c4d5e6f';
@@ -63,7 +63,7 @@ class FakeCustodyModule {}
 
 describe('REST API over a custody test double', () => {
   let dataDir: string;
-  let app: NestExpressApplication;
+  let app: NestFastifyApplication;
   let url: string;
   const auth = { authorization: `Bearer ${TOKEN}` };
   const post = (p: string, body: unknown, headers: Record<string, string> = auth) =>
@@ -83,7 +83,7 @@ describe('REST API over a custody test double', () => {
         ApiModule.forRoot({ token: TOKEN, custody: FakeCustodyModule }),
       ],
     }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+    app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { logger: false });
     configureHttp(app, '0.0.0');
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
@@ -191,6 +191,30 @@ describe('REST API over a custody test double', () => {
         400,
       );
       expect(body.errors).toEqual([expect.objectContaining({ field: 'keyId' })]);
+    });
+
+    it('refuses an empty JSON body with 400', async () => {
+      const response = await fetch(`${url}/v1/hsms`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: '',
+      });
+      expect((await expectProblem(response, 400)).type).toMatch(/malformed-json$/);
+    });
+
+    it('refuses a body in an unsupported media type with 415', async () => {
+      const response = await fetch(`${url}/v1/hsms`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/xml' },
+        body: '<hsm/>',
+      });
+      const body = await expectProblem(response, 415);
+      expect(body.detail).toContain('application/json');
+    });
+
+    it('refuses a path with a broken %-encoding with 400 problem+json', async () => {
+      const body = await expectProblem(await fetch(`${url}/v1/keys/%E0%A4%A`, { headers: auth }), 400);
+      expect(body.type).toMatch(/malformed-path$/);
     });
 
     it('refuses a body over 1 MiB with 413', async () => {

@@ -12,6 +12,7 @@ import { HalStatusError, HsmError } from '../hsm-adapter/errors';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** JSON request bodies above this are refused with 413 (the biggest legitimate body is a blob or sign data). */
 export const BODY_LIMIT = '1mb';
+export const BODY_LIMIT_BYTES = 1024 * 1024;
 const TYPE_BASE = 'https://keyledger.dev/problems/';
 
 export interface Problem {
@@ -90,19 +91,15 @@ export class ProblemException extends Error {
   }
 }
 
-/** What body-parser (express) throws: a string `type` such as `entity.parse.failed` and a status. */
-interface BodyParserError extends Error {
-  readonly type: string;
-  readonly status: number;
+/** What Fastify throws for a request it cannot route or parse: a `FST_ERR_…` code and a 4xx status. */
+interface FastifyError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
 }
 
-function isBodyParserError(error: Error): error is BodyParserError {
-  const { type, status } = error as Partial<BodyParserError>;
-  return (
-    typeof type === 'string' &&
-    /^(entity|encoding|charset|request)\./.test(type) &&
-    typeof status === 'number'
-  );
+function isFastifyError(error: unknown): error is FastifyError {
+  const { code, statusCode } = (error ?? {}) as Partial<FastifyError>;
+  return typeof code === 'string' && code.startsWith('FST_ERR_') && typeof statusCode === 'number';
 }
 
 /** Maps anything thrown while serving `instance` (the request path) to a problem. */
@@ -134,34 +131,28 @@ export function toProblem(error: unknown, instance: string): Problem {
       },
     );
   }
-  if (error instanceof Error && isBodyParserError(error)) return fromBodyParser(error, instance);
+  if (isFastifyError(error)) return fromFastify(error, instance);
   return internal(instance);
 }
 
-/** Never echoes the body: V8's JSON errors quote the text around the fault, which may hold a PIN. */
-function fromBodyParser(error: BodyParserError, instance: string): Problem {
-  switch (error.type) {
-    case 'entity.parse.failed': {
-      const at = /position (\d+)/.exec(error.message);
-      return problem(
-        400,
-        'malformed-json',
-        `the request body is not valid JSON${at ? ` (at byte ${at[1]})` : ''}`,
-        instance,
-      );
-    }
-    case 'entity.too.large':
-      return problem(
-        413,
-        'body-too-large',
-        `the request body is larger than the ${BODY_LIMIT} limit`,
-        instance,
-      );
+/** Fastify's own refusals, in our words (its messages never quote the body, which may hold a PIN). */
+function fromFastify(error: FastifyError, instance: string): Problem {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return problem(400, 'malformed-json', 'the request body is not valid JSON', instance);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem(400, 'malformed-json', 'the request body is empty but its Content-Type is application/json', instance);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(413, 'body-too-large', `the request body is larger than the ${BODY_LIMIT} limit`, instance);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem(415, 'unsupported-media-type', 'send the request body as JSON with "Content-Type: application/json"', instance);
+    case 'FST_ERR_BAD_URL':
+      return problem(400, 'malformed-path', 'the request path has an invalid %-encoding', instance);
     default:
       return problem(
-        error.status >= 400 && error.status < 500 ? error.status : 400,
+        error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400,
         'unreadable-body',
-        'the request body could not be read (check Content-Type, Content-Encoding and charset)',
+        'the request could not be read (check Content-Type, Content-Length and Content-Encoding)',
         instance,
       );
   }
@@ -177,11 +168,9 @@ function internal(instance: string): Problem {
 }
 
 function fromHttpException(error: HttpException, instance: string): Problem {
-  // Express's own errors (body-parser, a bad %-encoding) arrive wrapped: their messages may quote input.
+  // Fastify's own errors (body parsing, a bad %-encoding) arrive wrapped by Nest.
   const cause = error.cause;
-  if (cause instanceof Error && isBodyParserError(cause)) return fromBodyParser(cause, instance);
-  if (cause instanceof URIError)
-    return problem(400, 'malformed-path', 'the request path has an invalid %-encoding', instance);
+  if (isFastifyError(cause)) return fromFastify(cause, instance);
   const status = error.getStatus();
   const body = error.getResponse();
   let detail = error.message;

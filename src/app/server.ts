@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication, LogLevel } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { resolveApiToken, type ApiToken } from '../api/api-token';
-import { configureHttp } from '../api/http';
+import { configureHttp, createHttpAdapter } from '../api/http';
 import { AppModule } from './app.module';
 import type { KeyledgerConfig } from './config';
 import { CUSTODY, type CustodyPort } from './custody/custody.port';
@@ -76,18 +76,15 @@ export async function startServer(
     throw error;
   }
   let demo: RunningDemoHsms | undefined;
-  let app: NestExpressApplication | undefined;
+  let app: NestFastifyApplication | undefined;
   try {
     if (options.demoHsms) {
       demo = await startDemoHsms(config.dataDir, options.demoHsms === true ? {} : options.demoHsms);
     }
-    app = await NestFactory.create<NestExpressApplication>(
+    app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot(config, store, { apiToken: token.value }),
-      {
-        logger: options.logLevels ?? ['error', 'warn'],
-        abortOnError: false,
-        bodyParser: false,
-      },
+      createHttpAdapter(),
+      { logger: options.logLevels ?? ['error', 'warn'], abortOnError: false },
     );
     configureHttp(app, version);
     app.enableShutdownHooks();
