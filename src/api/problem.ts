@@ -141,11 +141,26 @@ function fromFastify(error: FastifyError, instance: string): Problem {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return problem(400, 'malformed-json', 'the request body is not valid JSON', instance);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return problem(400, 'malformed-json', 'the request body is empty but its Content-Type is application/json', instance);
+      return problem(
+        400,
+        'malformed-json',
+        'the request body is empty but its Content-Type is application/json',
+        instance,
+      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return problem(413, 'body-too-large', `the request body is larger than the ${BODY_LIMIT} limit`, instance);
+      return problem(
+        413,
+        'body-too-large',
+        `the request body is larger than the ${BODY_LIMIT} limit`,
+        instance,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return problem(415, 'unsupported-media-type', 'send the request body as JSON with "Content-Type: application/json"', instance);
+      return problem(
+        415,
+        'unsupported-media-type',
+        'send the request body as JSON with "Content-Type: application/json"',
+        instance,
+      );
     case 'FST_ERR_BAD_URL':
       return problem(400, 'malformed-path', 'the request path has an invalid %-encoding', instance);
     default:

@@ -84,7 +84,7 @@ export async function startServer(
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot(config, store, { apiToken: token.value }),
       createHttpAdapter(),
-      { logger: options.logLevels ?? ['error', 'warn'], abortOnError: false },
+      { logger: options.logLevels ?? ['error', 'warn'], abortOnError: false, bodyParser: false },
     );
     configureHttp(app, version);
     app.enableShutdownHooks();
