@@ -101,7 +101,7 @@ export async function hsmBenchmarks(emit: Emit): Promise<void> {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const message = randomBytes(64);
     // Warm-up: both processes' JITs take a few thousand signs to reach their steady state.
-    await timed(2 * PER_ROUND, CONNECTIONS, () => hsm.sign(key.handle, { data: digest }));
+    await timed(5 * PER_ROUND, CONNECTIONS, () => hsm.sign(key.handle, { data: digest }));
     const rpcRounds: number[] = [];
     const nodeRounds: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
