@@ -79,7 +79,7 @@ export async function openCustody(dataDir: string, options: { clock?: Clock; env
     store,
     recover: () => recoverOpenOperations(core),
     close: async () => {
-      registry.close();
+      await registry.close();
       await store.close();
     },
   };

@@ -1,7 +1,8 @@
 /**
  * The one write path of the custody service (STYLE 5): read the stream, fold it, decide, append
  * with the expected revision; on `WrongExpectedRevision` (someone appended meanwhile) reload and
- * decide again, a few times. It never overwrites and never retries anything else.
+ * decide again, a few times. It never overwrites and never retries anything else. Folded streams
+ * are written only through this file, so it knows which cached folds are current (`foldStream`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Decider } from '../../domain';
@@ -50,23 +51,64 @@ interface CachedFold {
   readonly state: unknown;
   readonly revision: number;
   readonly events: readonly RecordedEvent[];
+  /** No write of this process to the stream landed during or after the read that made this fold. */
+  readonly current: boolean;
+}
+
+/** A read in flight; a write to its stream that lands meanwhile makes its result not current. */
+interface Read {
+  overlapped: boolean;
+}
+
+interface FoldCache {
+  readonly folds: Map<string, CachedFold>;
+  readonly reads: Map<string, Set<Read>>;
 }
 
 /** Streams whose folded state is kept per store (least recently used first out). */
 export const MAX_CACHED_FOLDS = 10_000;
 
 /**
- * Folded states by stream, per store. Revisions are immutable, so a cached fold is never stale,
- * only behind: every read still asks the store for the events after its revision (and so sees
- * appends of other processes and tombstones). States are immutable values (the deciders build new
- * ones), so one may be shared by callers.
+ * Stores this process is the only writer of: the embedded ledger (DESIGN §8, one process). Every
+ * write to a folded stream goes through `appendDecision` or `tombstoneStream`, so a current fold
+ * is answered from memory. EventStoreDB is shared by several instances: every fold asks it.
  */
-const foldCaches = new WeakMap<EventStore, Map<string, CachedFold>>();
+const SOLE_WRITER_KINDS: ReadonlySet<string> = new Set(['sqlite']);
 
-function foldCacheOf(store: EventStore): Map<string, CachedFold> {
+/**
+ * Folded states by stream, per store. Revisions are immutable, so a cached fold is never wrong,
+ * only behind: it is caught up by reading the events after its revision. States are immutable
+ * values (the deciders build new ones), so one may be shared by callers.
+ */
+const foldCaches = new WeakMap<EventStore, FoldCache>();
+
+function foldCacheOf(store: EventStore): FoldCache {
   let cache = foldCaches.get(store);
-  if (cache === undefined) foldCaches.set(store, (cache = new Map()));
+  if (cache === undefined) foldCaches.set(store, (cache = { folds: new Map(), reads: new Map() }));
   return cache;
+}
+
+/** After a write to `stream` settled (done or refused): its fold, and reads in flight, are behind. */
+function wrote(store: EventStore, stream: string): void {
+  const { folds, reads } = foldCacheOf(store);
+  const fold = folds.get(stream);
+  if (fold?.current === true) folds.set(stream, { ...fold, current: false });
+  for (const read of reads.get(stream) ?? []) read.overlapped = true;
+}
+
+async function readAfter(store: EventStore, stream: string, revision: number | undefined): Promise<{ events: RecordedEvent[]; current: boolean }> {
+  const { reads } = foldCacheOf(store);
+  const read: Read = { overlapped: false };
+  let inFlight = reads.get(stream);
+  if (inFlight === undefined) reads.set(stream, (inFlight = new Set()));
+  inFlight.add(read);
+  try {
+    const events = await store.readStream(stream, revision === undefined ? undefined : { fromRevision: revision + 1 });
+    return { events, current: !read.overlapped };
+  } finally {
+    inFlight.delete(read);
+    if (inFlight.size === 0 && reads.get(stream) === inFlight) reads.delete(stream);
+  }
 }
 
 /** Reads and folds a stream; events of other types (none expected) are skipped, not fatal. */
@@ -76,30 +118,44 @@ export async function foldStream<S, E extends { readonly type: string }>(
   decider: Pick<Decider<S, never, E>, 'evolve' | 'initialState'>,
   isEvent: (e: { readonly type: string }) => e is E,
 ): Promise<Folded<S>> {
-  const cache = foldCacheOf(store);
-  const hit = cache.get(stream);
+  const { folds } = foldCacheOf(store);
+  const hit = folds.get(stream);
   const cached = hit !== undefined && hit.decider === decider && hit.isEvent === isEvent ? hit : undefined;
-  // Only the events after the cached revision are read and folded.
-  const events = await store.readStream(stream, cached === undefined ? undefined : { fromRevision: cached.revision + 1 });
-  if (cached !== undefined && events.length === 0) {
-    if (cache.get(stream) === cached) {
-      cache.delete(stream);
-      cache.set(stream, cached);
-    }
+  if (cached?.current === true && SOLE_WRITER_KINDS.has(store.kind)) {
+    folds.delete(stream);
+    folds.set(stream, cached);
     return { state: cached.state as S, revision: cached.revision, events: cached.events };
   }
+  // Only the events after the cached revision are read and folded.
+  const { events, current } = await readAfter(store, stream, cached?.revision);
   let state = cached === undefined ? decider.initialState() : (cached.state as S);
   for (const e of events) if (isEvent(e)) state = decider.evolve(state, e);
-  const all = cached === undefined ? events : [...cached.events, ...events];
+  const all = cached === undefined ? events : events.length === 0 ? cached.events : [...cached.events, ...events];
   const revision = all.length === 0 ? -1 : all[all.length - 1]!.revision;
-  // An empty stream is not cached (unknown ids must not fill the cache); a concurrent, later fold wins.
-  const current = cache.get(stream);
-  if (revision >= 0 && (current === undefined || current.revision < revision || current.decider !== decider || current.isEvent !== isEvent)) {
-    cache.delete(stream);
-    cache.set(stream, { decider, isEvent, state, revision, events: all });
-    if (cache.size > MAX_CACHED_FOLDS) cache.delete(cache.keys().next().value as string);
+  // An empty stream is not cached (unknown ids must not fill the cache). A concurrent, later fold
+  // wins; at the same revision, a current fold replaces one that is not.
+  const now = folds.get(stream);
+  const replaces =
+    now === undefined ||
+    now.decider !== decider ||
+    now.isEvent !== isEvent ||
+    now.revision < revision ||
+    (now.revision === revision && current && !now.current);
+  if (revision >= 0 && replaces) {
+    folds.delete(stream);
+    folds.set(stream, { decider, isEvent, state, revision, events: all, current });
+    if (folds.size > MAX_CACHED_FOLDS) folds.delete(folds.keys().next().value as string);
   }
   return { state, revision, events: all };
+}
+
+/** Tombstones a stream (STYLE 5: folded streams are written only through this file). */
+export async function tombstoneStream(store: EventStore, stream: string): Promise<void> {
+  try {
+    await store.tombstone(stream);
+  } finally {
+    wrote(store, stream);
+  }
 }
 
 export interface Decided<S, E> {
@@ -129,17 +185,20 @@ export async function appendDecision<S, C extends { readonly type: string }, E e
     const ids = events.map(() => randomUUID());
     const metadata = ctx.metadata(at);
     try {
-      const result = await store.append(
-        stream,
-        events.map((e, i) => ({
-          id: ids[i],
-          type: e.type,
-          data: e.data as JsonObject,
-          // Events of one decision share their cause; the next step is caused by the last of them.
-          metadata: { ...metadata },
-        })),
-        { expectedRevision: folded.revision < 0 ? 'no_stream' : folded.revision },
-      );
+      const result = await store
+        .append(
+          stream,
+          events.map((e, i) => ({
+            id: ids[i],
+            type: e.type,
+            data: e.data as JsonObject,
+            // Events of one decision share their cause; the next step is caused by the last of them.
+            metadata: { ...metadata },
+          })),
+          { expectedRevision: folded.revision < 0 ? 'no_stream' : folded.revision },
+        )
+        // Refused too: a WrongExpectedRevision means another writer, so the retry reads the store.
+        .finally(() => wrote(store, stream));
       ctx.causationId = ids[ids.length - 1]!;
       const state = events.reduce((s, e) => decider.evolve(s, e), folded.state);
       return { state, appended: events, revision: result.nextExpectedRevision };

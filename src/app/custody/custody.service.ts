@@ -89,8 +89,8 @@ export class CustodyService implements CustodyPort, OnApplicationShutdown {
     return presentBlob(this.core, input);
   }
 
-  /** Closes the HSM connections (the ledger is closed by LedgerModule). */
-  onApplicationShutdown(): void {
-    this.core.registry.close();
+  /** Closes the kept key handles and the HSM connections (the ledger is closed by LedgerModule). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.core.registry.close();
   }
 }

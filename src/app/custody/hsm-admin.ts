@@ -218,7 +218,7 @@ export async function recordZeroized(core: CustodyCore, ref: string): Promise<Hs
   for (const keyId of [...(core.index.residents.get(target.hsmId)?.keys() ?? [])]) {
     await core.decideKey(keyId, { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: target.hsmId, reason, at: ctx.now() } }, ctx);
   }
-  core.registry.drop(target.hsmId);
+  await core.registry.drop(target.hsmId);
   return hsmViewOf(core, target.hsmId);
 }
 
@@ -239,6 +239,8 @@ export async function reconcile(core: CustodyCore, ref: string): Promise<Reconci
     ...expected.filter((n) => !seen.has(n)).map((n) => ({ hsmKeyName: n, kind: 'missing-on-hsm' as const, keyId: expectedByName.get(n) })),
     ...observed.filter((n) => !expectedByName.has(n)).map((n) => ({ hsmKeyName: n, kind: 'unknown-to-ledger' as const })),
   ];
+  // A kept handle to a missing key would only take a slot.
+  for (const d of drift) if (d.kind === 'missing-on-hsm') await core.registry.forgetKey(target, d.hsmKeyName);
   const ctx = core.context();
   const at = ctx.now();
   await core.store.append(reconcileStream(target.hsmId), [

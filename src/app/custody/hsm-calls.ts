@@ -1,5 +1,5 @@
 /** Small helpers over the `Hsm` client for the custody steps (reference = libhal-rpc.md). */
-import { createHash } from 'node:crypto';
+import { createHash, verify, type KeyObject } from 'node:crypto';
 import { Curve, type Hsm, type HsmError, KeyFlag } from '../../hsm-adapter';
 
 /** Every custody key: it signs, lives in the token store, and may be exported (§4.3, issue 4). */
@@ -32,6 +32,11 @@ export function signInput(keyType: 'rsa' | 'ec' | 'hashsig', data: Buffer): Buff
   return data;
 }
 
+/** Whether `signature` is the RSA PKCS#1 v1.5 / ECDSA (r‖s) signature over SHA-256 of `data` by `publicKey`. */
+export function signatureVerifies(keyType: 'rsa' | 'ec', publicKey: KeyObject, data: Buffer, signature: Buffer): boolean {
+  return verify('sha256', data, keyType === 'ec' ? { key: publicKey, dsaEncoding: 'ieee-p1363' } : publicKey, signature);
+}
+
 /** Opens the key named `name`, runs `fn` with its handle, closes the handle. Null when the HSM has no such key. */
 export async function withKey<T>(client: Hsm, name: string, fn: (handle: number) => Promise<T>): Promise<{ value: T } | null> {
   let handle: number;
@@ -48,7 +53,10 @@ export async function withKey<T>(client: Hsm, name: string, fn: (handle: number)
   }
 }
 
-/** PKEY_DELETE by name; true if deleted, false if the HSM had no such key (a repeated step). */
+/**
+ * PKEY_DELETE by name; true if deleted, false if the HSM had no such key (a repeated step). Custody
+ * deletes through `HsmRegistry.deleteKey`, which first closes the handle kept to the key.
+ */
 export async function deleteByName(client: Hsm, name: string): Promise<boolean> {
   let handle: number;
   try {

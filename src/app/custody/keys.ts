@@ -4,13 +4,13 @@ import { hsm as hsmDomain, key, streamName } from '../../domain';
 import { StreamDeleted } from '../../event-store';
 import type { KeyRef } from '../../hsm-adapter';
 import { parseHashsigSpki } from '../../soft-hsm/crypto/der';
+import { tombstoneStream } from './append-decision';
 import type { CustodyCore } from './custody-core';
 import { CustodyInvalidInput, type GenerateKeyInput, type KeyView } from './custody.port';
 import { HsmFull } from './errors';
 import {
   CURVES,
   CUSTODY_KEY_FLAGS,
-  deleteByName,
   LABEL_ATTRIBUTE,
   LMOTS_TYPES,
   LMS_TYPES,
@@ -136,7 +136,7 @@ export async function deleteFromHsm(core: CustodyCore, keyId: string, input: { h
   if (r.status === 'live' && (copy?.kind === 'hashsig' ? holders.length === 0 : !plainElsewhere)) {
     throw new CustodyInvalidInput(`deleting key ${keyId} from ${target.name} would lose ${copy?.kind === 'hashsig' ? `hashsig copy ${r.copyId}` : 'the key'}: no other holder and no current blob; raw-export it first`);
   }
-  await core.registry.withHsm(target, (client) => deleteByName(client, r.hsmKeyName));
+  await core.registry.deleteKey(target, r.hsmKeyName);
   const ctx = core.context();
   await core.decideKey(keyId, { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: target.hsmId, reason: 'deleted by operator', at: ctx.now() } }, ctx);
   return getKey(core, keyId);
@@ -151,13 +151,13 @@ export async function destroyKey(core: CustodyCore, keyId: string): Promise<KeyV
   const ctx = core.context();
   for (const r of Object.values(state.residency)) {
     const target = await core.registry.active(r.hsmId);
-    await core.registry.withHsm(target, (client) => deleteByName(client, r.hsmKeyName));
+    await core.registry.deleteKey(target, r.hsmKeyName);
     await core.decideKey(keyId, { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: r.hsmId, reason: 'key destroyed', at: ctx.now() } }, ctx);
   }
   const { appended } = await core.decideKey(keyId, { type: 'DestroyKey', data: { keyId, reason: 'destroyed by operator', at: ctx.now() } }, ctx);
   const destroyed = appended.find((e) => e.type === 'KeyDestroyed');
   for (const sha of destroyed?.type === 'KeyDestroyed' ? destroyed.data.blobSha256s : []) {
-    await core.store.tombstone(streamName('blob', sha)).catch((error: unknown) => {
+    await tombstoneStream(core.store, streamName('blob', sha)).catch((error: unknown) => {
       if (!(error instanceof StreamDeleted)) throw error;
     });
   }

@@ -11,7 +11,7 @@ import type { OpContext } from './append-decision';
 import type { CustodyCore } from './custody-core';
 import { CustodyInvalidInput } from './custody.port';
 import { HsmStateMismatch } from './errors';
-import { deleteByName, withKey } from './hsm-calls';
+import { withKey } from './hsm-calls';
 import { liveKey } from './keys';
 
 export function describeError(error: unknown): string {
@@ -84,7 +84,7 @@ export async function finishRawExport(
 }
 
 export async function evictFromHsm(core: CustodyCore, keyId: string, target: ActiveHsm, hsmKeyName: string, reason: string, ctx: OpContext): Promise<void> {
-  await core.registry.withHsm(target, (client) => deleteByName(client, hsmKeyName));
+  await core.registry.deleteKey(target, hsmKeyName);
   faultPoint('raw-export:after-delete');
   await core.decideKey(keyId, { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: target.hsmId, reason, at: ctx.now() } }, ctx);
 }

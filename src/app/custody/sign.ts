@@ -2,7 +2,10 @@
  * Signing (issue 4): RSA PKCS#1 v1.5 over SHA-256, ECDSA (raw r‖s) over SHA-256, hashsig
  * (RFC 8554) over the data. A hashsig signature's index path and hash are appended to the ledger
  * before the signature is returned (DESIGN §3 "Index log"); anything but a release is an error.
+ * RSA/EC keys sign with a handle the registry keeps open (one PKEY_SIGN), and each signature is
+ * verified with the ledger's public key before it is returned; hashsig keys open, sign and close.
  */
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { key } from '../../domain';
 import type { IndexPath } from '../../domain/hashsig';
 import { hashsigSpkiToRfc8554 } from '../../soft-hsm/crypto/der';
@@ -12,7 +15,7 @@ import type { CustodyCore } from './custody-core';
 import { sha256Hex } from './custody-core';
 import { CustodyInvalidInput, type SignResult } from './custody.port';
 import { HsmStateMismatch, SignatureWithheld } from './errors';
-import { signInput, withKey } from './hsm-calls';
+import { signatureVerifies, signInput, withKey } from './hsm-calls';
 import { liveKey } from './keys';
 
 /** Far above any document digest use, and within one RPC frame for hashsig messages (reference §1.5). */
@@ -43,7 +46,7 @@ export async function sign(core: CustodyCore, keyId: string, input: { data: Buff
   const { state } = await liveKey(core, keyId, 'signing');
   if (state.keyType !== 'hashsig') {
     const { target, r } = await pickSigner(core, state, input.hsm);
-    const signature = await signOn(core, target, r, signInput(state.keyType, Buffer.from(data)));
+    const signature = await signWithKeptHandle(core, target, r, state, Buffer.from(data));
     return { signature, hsm: target.name };
   }
   if (data.length > MAX_HASHSIG_MESSAGE) throw new CustodyInvalidInput(`"data" for a hashsig key expected at most ${MAX_HASHSIG_MESSAGE} bytes, got ${data.length}`);
@@ -52,7 +55,7 @@ export async function sign(core: CustodyCore, keyId: string, input: { data: Buff
     const { state: now } = await liveKey(core, keyId, 'signing');
     if (now.frozen !== null) throw new key.KeyFrozen(keyId, now.frozen.at, now.frozen.detail, 'signing');
     const { target, r } = await pickSigner(core, now, input.hsm);
-    const signature = await signOn(core, target, r, Buffer.from(data));
+    const signature = await signHashsig(core, target, r, Buffer.from(data));
     const publicKey = hashsigSpkiToRfc8554(Buffer.from(now.publicKey, 'base64'));
     const indexPath: IndexPath = hssSignatureIndexPath(publicKey, signature).map((l) => ({ q: l.q, I: Buffer.from(l.I).toString('hex') }));
     const ctx = core.context();
@@ -73,8 +76,40 @@ export async function sign(core: CustodyCore, keyId: string, input: { data: Buff
   });
 }
 
-async function signOn(core: CustodyCore, target: ActiveHsm, r: key.Residency, input: Buffer): Promise<Buffer> {
-  const got = await core.registry.withHsm(target, (client) => withKey(client, r.hsmKeyName, (h) => client.sign(h, { data: input })));
+/** The key's public key, parsed once per folded state (states are immutable values). */
+const publicKeys = new WeakMap<key.LiveKey, { der: Buffer; key: KeyObject }>();
+
+function publicKeyOf(state: key.LiveKey): { der: Buffer; key: KeyObject } {
+  let publicKey = publicKeys.get(state);
+  if (publicKey === undefined) {
+    const der = Buffer.from(state.publicKey, 'base64');
+    publicKeys.set(state, (publicKey = { der, key: createPublicKey({ key: der, format: 'der', type: 'spki' }) }));
+  }
+  return publicKey;
+}
+
+/**
+ * A kept handle may outlive the HSM's memory of it (a restart the client did not notice) and then
+ * name another key: a signature that does not verify is never returned (STYLE 10), and tells
+ * `KeyHandles.use` to let its handles go and try once more with a fresh one.
+ */
+async function signWithKeptHandle(core: CustodyCore, target: ActiveHsm, r: key.Residency, state: key.LiveKey & { keyType: 'rsa' | 'ec' }, data: Buffer): Promise<Buffer> {
+  const publicKey = publicKeyOf(state);
+  const input = signInput(state.keyType, data);
+  const got = await core.registry.withKeyHandle(target, r.hsmKeyName, publicKey.der, async (client, handle) => {
+    const signature = await client.sign(handle, { data: input });
+    if (!signatureVerifies(state.keyType, publicKey.key, data, signature))
+      throw new HsmStateMismatch(`${target.name} signed with key ${r.hsmKeyName}, but not as key ${state.keyId}: the signature does not verify with its public key; run a reconcile`);
+    return signature;
+  });
+  return resident(got, target, r);
+}
+
+async function signHashsig(core: CustodyCore, target: ActiveHsm, r: key.Residency, message: Buffer): Promise<Buffer> {
+  return resident(await core.registry.withHsm(target, (client) => withKey(client, r.hsmKeyName, (h) => client.sign(h, { data: message }))), target, r);
+}
+
+function resident(got: { value: Buffer } | null, target: ActiveHsm, r: key.Residency): Buffer {
   if (got === null) throw new HsmStateMismatch(`${target.name} has no key named ${r.hsmKeyName}, which the ledger records as resident; run a reconcile`);
   return got.value;
 }

@@ -17,7 +17,7 @@ import type { CustodyCore } from './custody-core';
 import { sha256Hex } from './custody-core';
 import { CustodyInvalidInput, type KeyView } from './custody.port';
 import { HsmStateMismatch } from './errors';
-import { attributeUpdates, CUSTODY_KEY_FLAGS, deleteByName, KEKEK_FLAGS, withKey } from './hsm-calls';
+import { attributeUpdates, CUSTODY_KEY_FLAGS, KEKEK_FLAGS, withKey } from './hsm-calls';
 import { getKey, liveKey } from './keys';
 import { describeError, failOp } from './raw-export';
 
@@ -186,5 +186,5 @@ export function kekekCandidates(client: Hsm): Promise<string[]> {
  * that is still there.
  */
 export async function dropKekek(core: CustodyCore, dest: ActiveHsm, kekekName: string): Promise<void> {
-  await core.registry.withHsm(dest, (client) => deleteByName(client, kekekName));
+  await core.registry.deleteKey(dest, kekekName);
 }

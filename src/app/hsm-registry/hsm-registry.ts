@@ -1,6 +1,8 @@
 /**
  * One connected `Hsm` client per registered HSM: connected lazily with the PIN from the secret
- * store, dropped when its transport fails so the next use reconnects. Also resolves the `hsm`
+ * store, dropped when its transport fails so the next use reconnects. Each client keeps open
+ * handles to the RSA/EC keys it signs with (`KeyHandles`); they go with it, and every PKEY_DELETE
+ * by name goes through `deleteKey`, which closes the kept handle first. Also resolves the `hsm`
  * strings the API takes (an id or a name) to the HSM's folded stream state.
  */
 import { hsm as hsmDomain, streamName } from '../../domain';
@@ -8,6 +10,8 @@ import type { EventStore } from '../../event-store';
 import { Hsm, type HsmError, User } from '../../hsm-adapter';
 import { foldStream } from '../custody/append-decision';
 import { CustodyInvalidInput, CustodyNotFound } from '../custody/custody.port';
+import { deleteByName } from '../custody/hsm-calls';
+import { KeyHandles } from '../custody/key-handles';
 import type { LedgerIndex } from '../custody/ledger-index';
 import type { SecretStore } from '../secrets/secret-store';
 
@@ -30,6 +34,7 @@ export function isTransportFailure(error: unknown): boolean {
 
 export class HsmRegistry {
   private readonly clients = new Map<string, Promise<Hsm>>();
+  private readonly keyHandles = new WeakMap<Hsm, KeyHandles>();
 
   constructor(
     private readonly store: EventStore,
@@ -71,7 +76,7 @@ export class HsmRegistry {
 
   /** Keeps a client connected by `registerHsm` (it has just proved the PIN). */
   adopt(hsmId: string, client: Hsm): void {
-    this.drop(hsmId);
+    void this.drop(hsmId);
     this.clients.set(hsmId, Promise.resolve(client));
   }
 
@@ -81,19 +86,53 @@ export class HsmRegistry {
     try {
       return await fn(client);
     } catch (error) {
-      if (isTransportFailure(error)) this.drop(target.hsmId);
+      if (isTransportFailure(error)) void this.drop(target.hsmId);
       throw error;
     }
   }
 
-  drop(hsmId: string): void {
-    const client = this.clients.get(hsmId);
-    this.clients.delete(hsmId);
-    void client?.then((c) => c.disconnect()).catch(() => undefined);
+  /**
+   * Runs `fn` with a handle to the key `name` that stays open for the next call (RSA/EC signing,
+   * see `KeyHandles.use`); null when the HSM has no such key.
+   */
+  withKeyHandle<T>(target: ActiveHsm, name: string, publicKey: Buffer, fn: (client: Hsm, handle: number) => Promise<T>): Promise<{ value: T } | null> {
+    return this.withHsm(target, (client) => this.handlesOf(client).use(name, publicKey, (handle) => fn(client, handle)));
   }
 
-  close(): void {
-    for (const id of [...this.clients.keys()]) this.drop(id);
+  /** PKEY_DELETE by name, after closing the handle kept to it; false if the HSM had no such key. */
+  deleteKey(target: ActiveHsm, name: string): Promise<boolean> {
+    return this.withHsm(target, async (client) => {
+      await this.handlesOf(client).forget(name);
+      return deleteByName(client, name);
+    });
+  }
+
+  /** Closes the handle kept to `name`, if any (e.g. reconcile found the key missing). */
+  forgetKey(target: ActiveHsm, name: string): Promise<void> {
+    return this.withHsm(target, (client) => this.handlesOf(client).forget(name));
+  }
+
+  /** Forgets the client; its kept handles are closed through it (where still its own) before it disconnects. */
+  async drop(hsmId: string): Promise<void> {
+    const client = this.clients.get(hsmId);
+    this.clients.delete(hsmId);
+    const c = await client?.catch(() => undefined);
+    if (c === undefined) return;
+    await this.keyHandles
+      .get(c)
+      ?.dispose()
+      .catch(() => undefined);
+    c.disconnect();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.keys()].map((id) => this.drop(id)));
+  }
+
+  private handlesOf(client: Hsm): KeyHandles {
+    let handles = this.keyHandles.get(client);
+    if (handles === undefined) this.keyHandles.set(client, (handles = new KeyHandles(client)));
+    return handles;
   }
 
   private client(target: ActiveHsm): Promise<Hsm> {
