@@ -176,6 +176,37 @@ describe('signing with kept key handles', () => {
     });
   });
 
+  describe('an HSM without a free handle slot', () => {
+    it('gives back the older half of its kept handles and opens once more', async () => {
+      const keys = await Promise.all(Array.from({ length: 8 }, () => custody.service.generateKey({ hsm: 'a', type: 'ec' })));
+      await custody.core.registry.drop(hsmId); // start with nothing kept
+      const other = await directClient(hsm);
+      const taken: number[] = [];
+      try {
+        // Another client takes every slot but four.
+        const name = keys[0]!.holders[0]!.hsmKeyName!;
+        for (;;) {
+          try {
+            taken.push(await other.open(name));
+          } catch (error) {
+            expect((error as { status?: string }).status).toBe('NO_KEY_SLOTS_AVAILABLE');
+            break;
+          }
+        }
+        for (const h of taken.splice(-4)) await other.close(h);
+        const calls = recordRpcs(hsm);
+        for (const [i, k] of keys.entries()) await signs(k, `sign ${i}`);
+        // Keys 0-3 took the four free slots; key 4 found none, so 0 and 1 were closed and 4 reopened.
+        expect(count(calls, 'PKEY_SIGN')).toBe(8);
+        expect(count(calls, 'PKEY_CLOSE')).toBeGreaterThanOrEqual(2);
+        for (const [i, k] of keys.entries()) await signs(k, `again ${i}`);
+      } finally {
+        for (const h of taken) await other.close(h).catch(() => undefined);
+        other.disconnect();
+      }
+    });
+  });
+
   describe('a dropped client', () => {
     it('closes its kept handles before it disconnects; the next sign opens again with a new client', async () => {
       const k = await custody.service.generateKey({ hsm: 'a', type: 'ec' });

@@ -5,6 +5,8 @@
  * taken until the HSM restarts. So at most `max` are kept (the HSM has 256 for all its clients),
  * the least recently used is closed, and every handle leaving the cache is closed, unless it
  * now opens a different key: after an HSM restart the same number may be another client's handle.
+ * When the HSM has no free handle slot left, the older half of the kept handles is given back and
+ * the open tried once more.
  *
  * Hashsig keys are not kept here: their signing stays open/sign/close, one at a time per key.
  */
@@ -55,7 +57,10 @@ export class KeyHandles {
       } catch (error) {
         this.remove(name, entry);
         if (statusOf(error) === 'KEY_NOT_FOUND') return null;
-        throw error;
+        // All 256 handle slots taken (our kept ones among them): give back the older half, once.
+        if (statusOf(error) !== 'NO_KEY_SLOTS_AVAILABLE' || retried || this.entries.size === 0) throw error;
+        await this.closeOldest(Math.ceil(this.entries.size / 2));
+        continue;
       }
       try {
         return { value: await fn(handle) };
@@ -83,6 +88,13 @@ export class KeyHandles {
     const all = [...this.entries.values()];
     this.entries.clear();
     for (const entry of all) await this.closeHandle(entry);
+  }
+
+  /** Closes the `count` least recently used kept handles. */
+  private async closeOldest(count: number): Promise<void> {
+    const oldest = [...this.entries].slice(0, count);
+    for (const [name] of oldest) this.entries.delete(name);
+    for (const [, entry] of oldest) await this.closeHandle(entry);
   }
 
   /** `release`, and keep nothing from now on: the client is being dropped. */
