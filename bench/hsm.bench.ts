@@ -77,7 +77,7 @@ export async function hsmBenchmarks(emit: Emit): Promise<void> {
   progress(
     cpus
       ? `soft HSM pinned to CPU ${cpus.server}, this process to CPU ${cpus.client}`
-      : 'soft HSM and this process share all CPUs (no taskset, or one CPU)',
+      : 'soft HSM and this process share all CPUs (KEYLEDGER_BENCH_PIN=0, no taskset, or one CPU)',
   );
   const soft = await startSoftHsm(tmp.dir, cpus);
   const hsm = await Hsm.connect({

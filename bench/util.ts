@@ -27,7 +27,8 @@ export function progress(message: string): void {
  * CPU placement for a client/server pair on Linux: the server process gets one CPU of its own, this
  * process the others. Without it the scheduler's wake-affine heuristic keeps pulling the two ends
  * of a request/response ping-pong onto one CPU (measured here: about a third fewer round trips on
- * a 2-CPU VM). Undefined when `taskset` is missing or fewer than two CPUs are allowed.
+ * a 2-CPU VM). Undefined when `taskset` is missing, fewer than two CPUs are allowed, or
+ * KEYLEDGER_BENCH_PIN=0 asks for no pinning (to measure the difference).
  */
 export interface CpuSplit {
   /** The CPU list for the server, for `taskset -c`. */
@@ -50,7 +51,7 @@ function cpuList(text: string): number[] {
 }
 
 export function splitCpus(): CpuSplit | undefined {
-  if (process.platform !== 'linux') return undefined;
+  if (process.platform !== 'linux' || process.env.KEYLEDGER_BENCH_PIN === '0') return undefined;
   const query = spawnSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' });
   if (query.status !== 0) return undefined;
   const original = /:\s*([\d,\-\s]+)$/.exec(query.stdout.trim())?.[1]?.trim();

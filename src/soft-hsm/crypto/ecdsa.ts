@@ -198,7 +198,9 @@ export const NONCE_KEY_BYTES = 32;
 
 /** RNG bytes one precomputed nonce of `curve` consumes: the scalar's octets and 64 extra bits. */
 export function nonceSeedBytes(curve: EcCurveName): number {
-  return CURVES[curve].bytes + 8;
+  const c = CURVES[curve] as CurveParams | undefined;
+  if (!c) throw new RangeError(`no ECDSA parameters for curve ${String(curve)}`);
+  return c.bytes + 8;
 }
 
 /**
