@@ -165,6 +165,19 @@ export async function custodyBenchmarks(emit: Emit): Promise<void> {
       concurrency: CONCURRENCY,
       rounds: restRounds,
     });
+
+    // What the HTTP layer alone costs, with the same client: a public route and an authenticated
+    // read that touch no HSM. Context for sign_resident, not a target.
+    for (const [metric, path] of [
+      ['custody.http.get_health', '/health'],
+      ['custody.http.get_hsms', '/v1/hsms'],
+    ] as const) {
+      const spec = { ...restSpec(REST_SIGNS_PER_ROUND), requests: [{ method: 'GET', path }] };
+      checked(await load.run(spec), `GET ${path} warm-up`);
+      const rates: number[] = [];
+      for (let r = 0; r < 3; r++) rates.push(checked(await load.run(spec), `GET ${path}`));
+      emit({ metric, value: median(rates), unit: 'requests/s', concurrency: CONCURRENCY, rounds: rates });
+    }
   } finally {
     await load.stop();
     await server.close();
