@@ -32,9 +32,14 @@ export function signInput(keyType: 'rsa' | 'ec' | 'hashsig', data: Buffer): Buff
   return data;
 }
 
-/** Whether `signature` is the RSA PKCS#1 v1.5 / ECDSA (r‖s) signature over SHA-256 of `data` by `publicKey`. */
-export function signatureVerifies(keyType: 'rsa' | 'ec', publicKey: KeyObject, data: Buffer, signature: Buffer): boolean {
-  return verify('sha256', data, keyType === 'ec' ? { key: publicKey, dsaEncoding: 'ieee-p1363' } : publicKey, signature);
+/**
+ * Whether `signature` is the RSA PKCS#1 v1.5 / ECDSA (r‖s) signature over SHA-256 of `data` by
+ * `publicKey`. Runs on libuv's thread pool (node:crypto's callback form), not on the event loop:
+ * it is the costliest step of a REST signature.
+ */
+export function signatureVerifies(keyType: 'rsa' | 'ec', publicKey: KeyObject, data: Buffer, signature: Buffer): Promise<boolean> {
+  const key = keyType === 'ec' ? { key: publicKey, dsaEncoding: 'ieee-p1363' as const } : publicKey;
+  return new Promise((resolve, reject) => verify('sha256', data, key, signature, (error, ok) => (error ? reject(error) : resolve(ok))));
 }
 
 /** Opens the key named `name`, runs `fn` with its handle, closes the handle. Null when the HSM has no such key. */

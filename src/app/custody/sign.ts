@@ -98,7 +98,7 @@ async function signWithKeptHandle(core: CustodyCore, target: ActiveHsm, r: key.R
   const input = signInput(state.keyType, data);
   const got = await core.registry.withKeyHandle(target, r.hsmKeyName, publicKey.der, async (client, handle) => {
     const signature = await client.sign(handle, { data: input });
-    if (!signatureVerifies(state.keyType, publicKey.key, data, signature))
+    if (!(await signatureVerifies(state.keyType, publicKey.key, data, signature)))
       throw new HsmStateMismatch(`${target.name} signed with key ${r.hsmKeyName}, but not as key ${state.keyId}: the signature does not verify with its public key; run a reconcile`);
     return signature;
   });
