@@ -84,10 +84,8 @@ export class KeyHandles {
   }
 
   /** Lets every kept handle go, closing those that still open their key; stops at a transport failure. */
-  async release(): Promise<void> {
-    const all = [...this.entries.values()];
-    this.entries.clear();
-    for (const entry of all) await this.closeHandle(entry);
+  release(): Promise<void> {
+    return this.closeOldest(this.entries.size);
   }
 
   /** Closes the `count` least recently used kept handles. */
