@@ -18,7 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { loadConfig } from '../src/app/config';
 import { HsmRegistry } from '../src/app/hsm-registry/hsm-registry';
-import { startServer } from '../src/app/server';
+import { startServer } from '../src/server/server';
 import { startLoadGenerator, type LoadResult, type LoadSpec } from './http-load';
 import type { Emit } from './run';
 import { perSecond, progress, round, tempDir } from './util';

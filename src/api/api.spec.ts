@@ -11,13 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../app/config';
-import {
-  CUSTODY,
-  CustodyInvalidInput,
-  CustodyNotFound,
-  type CustodyPort,
-  type KeyView,
-} from '../app/custody/custody.port';
+import { CUSTODY, type CustodyPort, type KeyView } from '../app/custody/custody.port';
+import { CustodyInvalidInput, CustodyNotFound } from '../app/custody/errors';
 import { LedgerModule } from '../app/ledger.module';
 import { KeyNotFound, StaleBlob } from '../domain/key';
 import { openSqliteEventStore } from '../event-store/sqlite-event-store';

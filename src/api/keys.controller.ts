@@ -74,7 +74,7 @@ export class KeysController {
     @Param('keyId', KeyIdPipe) keyId: string,
     @Body() body: RawExportDto,
   ): Promise<{ blobSha256: string }> {
-    return this.commands.execute(new RawExportCommand(keyId, { hsm: body.hsm }));
+    return this.commands.execute(new RawExportCommand(keyId, { hsm: body.hsm, evict: body.evict }));
   }
 
   @Post(':keyId/raw-import')

@@ -5,7 +5,7 @@
  * secrets; anything unknown becomes a 500 that says nothing about internals.
  */
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { CustodyInvalidInput, CustodyNotFound } from '../app/custody/custody.port';
+import { CustodyInvalidInput, CustodyNotFound } from '../app/custody/errors';
 import { DomainError } from '../domain/errors';
 import { HalStatusError, HsmError } from '../hsm-adapter/errors';
 

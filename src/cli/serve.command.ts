@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../app/config';
-import { demoHsmsEnabled } from '../app/demo/demo-hsms';
-import { startServer } from '../app/server';
+import { demoHsmsEnabled } from '../server/demo-hsms';
+import { startServer } from '../server/server';
 
 export function registerServeCommand(program: Command): void {
   program

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../../src/app/config';
-import { startServer, type RunningServer } from '../../src/app/server';
+import { startServer, type RunningServer } from '../../src/server/server';
 
 describe('demo HSMs across a restart', () => {
   let dataDir: string;

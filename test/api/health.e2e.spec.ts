@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../../src/app/config';
-import { startServer, type RunningServer } from '../../src/app/server';
+import { startServer, type RunningServer } from '../../src/server/server';
 import { EVENT_STORE } from '../../src/app/tokens';
 import type { EventStore } from '../../src/event-store/event-store';
 import { runCli } from '../support/cli';

@@ -1,7 +1,7 @@
 /** Bad input (issue 4 acceptance): each refusal says what was wrong, and the ledger is unchanged. */
 import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustodyNotFound } from '../../src/app/custody/custody.port';
+import { CustodyNotFound } from '../../src/app/custody/errors';
 import { SecretStore } from '../../src/app/secrets/secret-store';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 import { KEK_2, openCustody, PIN, registerInDomain, startHsm, type Custody, type TestHsm } from './support';

@@ -1,6 +1,6 @@
 /** Stale hashsig state is refused (issue 4 acceptance): old blobs, handed-in backups, concurrent imports. */
 import { key as keyDomain } from '../../src/domain';
-import type { CustodyNotFound } from '../../src/app/custody/custody.port';
+import type { CustodyNotFound } from '../../src/app/custody/errors';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 import { holdersPerCopy, openCustody, registerInDomain, startHsm, verifies, type Custody, type TestHsm } from './support';
 

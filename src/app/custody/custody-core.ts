@@ -9,7 +9,7 @@ import { StreamDeleted, type EventStore } from '../../event-store';
 import type { HsmRegistry } from '../hsm-registry/hsm-registry';
 import { appendDecision, foldStream, OpContext, type Decided, type Folded } from './append-decision';
 import type { Clock } from './clock';
-import { CustodyNotFound } from './custody.port';
+import { CustodyNotFound } from './errors';
 import type { LedgerIndex } from './ledger-index';
 
 export interface CustodyOptions {

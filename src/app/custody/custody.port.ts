@@ -142,12 +142,4 @@ export interface CustodyPort {
   presentBlob(input: { keyId: string; blob: Buffer }): Promise<PresentBlobResult>;
 }
 
-export class CustodyNotFound extends Error {
-  readonly type = 'not-found';
-}
-
-export class CustodyInvalidInput extends Error {
-  readonly type = 'invalid-input';
-}
-
 export const CUSTODY = Symbol('CUSTODY');

@@ -4,6 +4,16 @@
  */
 import { DomainError } from '../../domain';
 
+/** An id or name the ledger does not know (key, HSM, KEK domain, blob). */
+export class CustodyNotFound extends Error {
+  readonly type = 'not-found';
+}
+
+/** Input the custody rules cannot process (the DTOs have checked its shape). */
+export class CustodyInvalidInput extends Error {
+  readonly type = 'invalid-input';
+}
+
 /** IMPORT_RAW / generation answered NO_KEY_SLOTS_AVAILABLE: the operation was failed cleanly. */
 export class HsmFull extends DomainError {
   readonly type = 'hsm-full';

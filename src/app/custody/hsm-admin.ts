@@ -6,15 +6,8 @@ import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 import { foldStream } from './append-decision';
 import type { CustodyCore } from './custody-core';
 import { sha256Hex } from './custody-core';
-import {
-  CustodyInvalidInput,
-  CustodyNotFound,
-  type HsmView,
-  type KekDomainView,
-  type ReconcileReport,
-  type RegisterHsmInput,
-} from './custody.port';
-import { KekMismatch } from './errors';
+import { type HsmView, type KekDomainView, type ReconcileReport, type RegisterHsmInput } from './custody.port';
+import { CustodyInvalidInput, CustodyNotFound, KekMismatch } from './errors';
 import { statusOf } from './hsm-calls';
 import { hsmView, kekDomainView } from './views';
 

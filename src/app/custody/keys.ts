@@ -6,8 +6,8 @@ import type { KeyRef } from '../../hsm-adapter';
 import { parseHashsigSpki } from '../../soft-hsm/crypto/der';
 import { tombstoneStream } from './append-decision';
 import type { CustodyCore } from './custody-core';
-import { CustodyInvalidInput, type GenerateKeyInput, type KeyView } from './custody.port';
-import { HsmFull } from './errors';
+import { type GenerateKeyInput, type KeyView } from './custody.port';
+import { CustodyInvalidInput, HsmFull } from './errors';
 import {
   CURVES,
   CUSTODY_KEY_FLAGS,

@@ -9,8 +9,7 @@ import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 import { faultPoint } from '../process-manager/fault-points';
 import type { OpContext } from './append-decision';
 import type { CustodyCore } from './custody-core';
-import { CustodyInvalidInput } from './custody.port';
-import { HsmStateMismatch } from './errors';
+import { CustodyInvalidInput, HsmStateMismatch } from './errors';
 import { withKey } from './hsm-calls';
 import { liveKey } from './keys';
 

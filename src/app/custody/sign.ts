@@ -13,8 +13,8 @@ import { hssSignatureIndexPath } from '../../soft-hsm/hashsig';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 import type { CustodyCore } from './custody-core';
 import { sha256Hex } from './custody-core';
-import { CustodyInvalidInput, type SignResult } from './custody.port';
-import { HsmStateMismatch, SignatureWithheld } from './errors';
+import { type SignResult } from './custody.port';
+import { CustodyInvalidInput, HsmStateMismatch, SignatureWithheld } from './errors';
 import { signatureVerifies, signInput, withKey } from './hsm-calls';
 import { liveKey } from './keys';
 

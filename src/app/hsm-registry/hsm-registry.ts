@@ -9,7 +9,7 @@ import { hsm as hsmDomain, streamName } from '../../domain';
 import type { EventStore } from '../../event-store';
 import { Hsm, type HsmError, User } from '../../hsm-adapter';
 import { foldStream } from '../custody/append-decision';
-import { CustodyInvalidInput, CustodyNotFound } from '../custody/custody.port';
+import { CustodyInvalidInput, CustodyNotFound } from '../custody/errors';
 import { deleteByName } from '../custody/hsm-calls';
 import { KeyHandles } from '../custody/key-handles';
 import type { LedgerIndex } from '../custody/ledger-index';

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../../../src/app/config';
-import type { DemoOptions } from '../../../src/app/demo/demo-hsms';
-import { startServer, type RunningServer } from '../../../src/app/server';
+import type { DemoOptions } from '../../../src/server/demo-hsms';
+import { startServer, type RunningServer } from '../../../src/server/server';
 
 export interface Service {
   readonly url: string;

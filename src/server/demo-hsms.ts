@@ -11,8 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CustodyPort, HsmView } from '../custody/custody.port';
-import { createSoftHsmState, isInitialized, startSoftHsmServer, type SoftHsmServer } from '../../soft-hsm';
+import type { CustodyPort, HsmView } from '../app/custody/custody.port';
+import { createSoftHsmState, isInitialized, startSoftHsmServer, type SoftHsmServer } from '../soft-hsm';
 
 export const DEMO_HSM_NAMES = ['hsm-a', 'hsm-b'] as const;
 export const DEMO_KEK_DOMAIN = 'demo';

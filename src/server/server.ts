@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { resolveApiToken, type ApiToken } from '../api/api-token';
 import { configureHttp, createHttpAdapter } from '../api/http';
 import { AppModule } from './app.module';
-import type { KeyledgerConfig } from './config';
-import { CUSTODY, type CustodyPort } from './custody/custody.port';
-import { registerDemoHsms, startDemoHsms, type DemoOptions, type RunningDemoHsms } from './demo/demo-hsms';
+import type { KeyledgerConfig } from '../app/config';
+import { CUSTODY, type CustodyPort } from '../app/custody/custody.port';
+import { registerDemoHsms, startDemoHsms, type DemoOptions, type RunningDemoHsms } from './demo-hsms';
 import { LedgerUnavailable } from '../event-store/errors';
 import { takePidLock, type PidLock } from '../soft-hsm/keystore/pid-lock';
 import { openEventStore } from './open-event-store';
@@ -52,7 +52,7 @@ export interface ServerOptions {
   readonly demoHsms?: boolean | DemoOptions;
 }
 
-// package.json sits two levels up from both src/app (tests) and dist/app (installed).
+// package.json sits two levels up from both src/server (tests) and dist/server (installed).
 const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
   version: string;
 };

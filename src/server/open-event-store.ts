@@ -1,7 +1,7 @@
 import type { EventStore } from '../event-store/event-store';
 import { openEsdbEventStore } from '../event-store/esdb-event-store';
 import { openSqliteEventStore } from '../event-store/sqlite-event-store';
-import type { KeyledgerConfig } from './config';
+import type { KeyledgerConfig } from '../app/config';
 
 /**
  * Opens the ledger the configuration names: the embedded SQLite file (default) or EventStoreDB.

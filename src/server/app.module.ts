@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ApiModule } from '../api/api.module';
 import type { EventStore } from '../event-store/event-store';
-import type { KeyledgerConfig } from './config';
-import { CustodyModule } from './custody.module';
-import { LedgerModule } from './ledger.module';
+import type { KeyledgerConfig } from '../app/config';
+import { CustodyModule } from '../app/custody.module';
+import { LedgerModule } from '../app/ledger.module';
 
 export interface AppOptions {
   /** The API bearer token (see src/api/api-token.ts). */
