@@ -6,6 +6,7 @@
 import { ledgerBenchmarks } from './ledger.bench';
 import { custodyBenchmarks } from './custody.bench';
 import { hsmBenchmarks } from './hsm.bench';
+import { listKeysBenchmark } from './list-keys.bench';
 import { lmsBenchmarks } from './lms';
 
 export interface BenchResult {
@@ -21,7 +22,12 @@ export type Emit = (result: BenchResult) => void;
 const groups: Record<string, (emit: Emit) => Promise<void>> = {
   ledger: ledgerBenchmarks,
   hsm: hsmBenchmarks,
-  custody: custodyBenchmarks,
+  custody: async (emit) => {
+    await custodyBenchmarks(emit);
+    await listKeysBenchmark(emit);
+  },
+  // The last line of the custody group alone, for a quick look at the read side.
+  'list-keys': listKeysBenchmark,
   lms: async (emit) => lmsBenchmarks(emit),
 };
 
