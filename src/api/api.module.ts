@@ -6,13 +6,13 @@ import { HealthController } from './health.controller';
 import { HsmsController, KekDomainsController } from './hsms.controller';
 import { KeysController } from './keys.controller';
 import { ProblemFilter } from './problem.filter';
-import { ReadSide } from './read-side';
 import { createValidationPipe } from './validation';
 
 /**
- * The REST API (DESIGN §1 `src/api`): controllers over the custody port, bearer-token auth on all
- * but `/health` and `/docs`, class-validator bodies, problem+json errors. `custody` is the module
- * that exports `CUSTODY`.
+ * The REST API (docs/architecture.md §1 `src/api`): controllers that dispatch custody commands and
+ * queries on the CQRS buses and nothing else, bearer-token auth on all but `/health` and `/docs`,
+ * class-validator bodies, problem+json errors. `custody` is the module whose handlers answer them
+ * (the custody application, or a test double).
  */
 @Module({})
 export class ApiModule {
@@ -25,13 +25,11 @@ export class ApiModule {
       imports: [options.custody],
       controllers: [HealthController, HsmsController, KekDomainsController, KeysController, BlobsController],
       providers: [
-        ReadSide,
         { provide: API_TOKEN, useValue: options.token },
         { provide: APP_GUARD, useClass: BearerAuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
-      exports: [ReadSide],
     };
   }
 }

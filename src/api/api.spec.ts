@@ -1,7 +1,7 @@
 /**
  * The HTTP layer alone: auth, validation, problem+json mapping and base64, over a real socket, with
- * a test double behind the custody port (the custody service has its own specs; the e2e suites in
- * test/api run the real one).
+ * test-double handlers behind the command and query buses (the custody use cases have their own
+ * specs; the e2e suites in test/api run the real ones).
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
@@ -11,15 +11,21 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../app/config';
-import { CUSTODY, type CustodyPort, type KeyView } from '../app/custody/custody.port';
+import {
+  PresentBlobCommand,
+  RawImportCommand,
+  RegisterHsmCommand,
+  SignCommand,
+} from '../app/custody/custody.commands';
+import { GetKeyQuery } from '../app/custody/custody.queries';
+import type { HsmView, KeyView, PresentBlobResult, RegisterHsmInput, SignResult } from '../app/custody/views';
 import { CustodyInvalidInput, CustodyNotFound } from '../app/custody/errors';
 import { LedgerModule } from '../app/ledger.module';
 import { KeyNotFound, StaleBlob } from '../domain/key';
 import { openSqliteEventStore } from '../event-store/sqlite-event-store';
 import { HalPinIncorrect } from '../hsm-adapter/errors';
 import { ApiModule } from './api.module';
-import { CqrsModule } from '@nestjs/cqrs';
-import { CUSTODY_COMMAND_HANDLERS } from '../app/custody/custody.commands';
+import { CommandHandler, CqrsModule, QueryHandler } from '@nestjs/cqrs';
 import { configureHttp, createHttpAdapter } from './http';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -39,20 +45,54 @@ const keyView: KeyView = {
   obligations: [],
 };
 
-/** Only what these specs call; each test sets the behaviour it needs. */
+/** Only what these specs dispatch; each test sets the behaviour it needs. */
 const custody = {
   getKey: jest.fn<Promise<KeyView>, [string]>(),
-  sign: jest.fn<ReturnType<CustodyPort['sign']>, Parameters<CustodyPort['sign']>>(),
-  rawImport: jest.fn<ReturnType<CustodyPort['rawImport']>, Parameters<CustodyPort['rawImport']>>(),
-  presentBlob: jest.fn<ReturnType<CustodyPort['presentBlob']>, Parameters<CustodyPort['presentBlob']>>(),
-  registerHsm: jest.fn<ReturnType<CustodyPort['registerHsm']>, Parameters<CustodyPort['registerHsm']>>(),
+  sign: jest.fn<Promise<SignResult>, [string, { data: Buffer; hsm?: string }]>(),
+  rawImport: jest.fn<
+    Promise<{ hsm: string; hsmKeyName: string; blobSha256: string }>,
+    [string, { hsm: string; blobSha256?: string }]
+  >(),
+  presentBlob: jest.fn<Promise<PresentBlobResult>, [{ keyId: string; blob: Buffer }]>(),
+  registerHsm: jest.fn<Promise<HsmView>, [RegisterHsmInput]>(),
 };
 
-// The controllers dispatch state changes on the CommandBus; the real handlers run over the double.
+// The controllers dispatch on the CQRS buses; these handlers answer with the double.
+@QueryHandler(GetKeyQuery)
+class GetKeyDouble {
+  execute(q: GetKeyQuery) {
+    return custody.getKey(q.keyId);
+  }
+}
+@CommandHandler(SignCommand)
+class SignDouble {
+  execute(c: SignCommand) {
+    return custody.sign(c.keyId, c.input);
+  }
+}
+@CommandHandler(RawImportCommand)
+class RawImportDouble {
+  execute(c: RawImportCommand) {
+    return custody.rawImport(c.keyId, c.input);
+  }
+}
+@CommandHandler(PresentBlobCommand)
+class PresentBlobDouble {
+  execute(c: PresentBlobCommand) {
+    return custody.presentBlob(c.input);
+  }
+}
+@CommandHandler(RegisterHsmCommand)
+class RegisterHsmDouble {
+  execute(c: RegisterHsmCommand) {
+    return custody.registerHsm(c.input);
+  }
+}
+
 @Module({
   imports: [CqrsModule.forRoot()],
-  providers: [{ provide: CUSTODY, useValue: custody }, ...CUSTODY_COMMAND_HANDLERS],
-  exports: [CUSTODY, CqrsModule],
+  providers: [GetKeyDouble, SignDouble, RawImportDouble, PresentBlobDouble, RegisterHsmDouble],
+  exports: [CqrsModule],
 })
 class FakeCustodyModule {}
 
@@ -169,18 +209,22 @@ describe('REST API over a custody test double', () => {
       expect(custody.sign).not.toHaveBeenCalled();
     });
 
-    it('refuses a body that is not JSON (wrong Content-Type) with 400 listing the required fields', async () => {
+    it('refuses a text/plain body with 415 naming the media type to send', async () => {
       const response = await fetch(`${url}/v1/hsms`, {
         method: 'POST',
         headers: { ...auth, 'content-type': 'text/plain' },
         body: 'name=x',
       });
-      const body = await expectProblem(response, 400);
-      expect((body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual([
-        'endpoint',
-        'name',
-        'pin',
-      ]);
+      const body = await expectProblem(response, 415);
+      expect(body.type).toMatch(/unsupported-media-type$/);
+      expect(body.detail).toContain('application/json');
+      expect(custody.registerHsm).not.toHaveBeenCalled();
+    });
+
+    it('takes a request without a body as no body, whatever Content-Type it names', async () => {
+      custody.getKey.mockResolvedValue(keyView);
+      const response = await fetch(`${url}/v1/keys/${KEY_ID}`, { headers: { ...auth, 'content-type': 'text/plain' } });
+      expect(response.status).toBe(200);
     });
 
     it('refuses a malformed key id in the path with 400', async () => {

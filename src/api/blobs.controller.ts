@@ -1,6 +1,9 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CUSTODY, type CustodyPort, type PresentBlobResult } from '../app/custody/custody.port';
+import { PresentBlobCommand } from '../app/custody/custody.commands';
+import { GetBlobQuery } from '../app/custody/custody.queries';
+import type { PresentBlobResult } from '../app/custody/views';
 import { decodeBase64Strict } from './base64';
 import { BlobResponse, PresentBlobDto, PresentBlobResponse } from './dto/blob.dto';
 import { Sha256Pipe } from './params';
@@ -11,13 +14,16 @@ import { blobJson } from './views';
 @ApiBearerAuth()
 @Controller('v1/blobs')
 export class BlobsController {
-  constructor(@Inject(CUSTODY) private readonly custody: CustodyPort) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
 
   @Get(':sha256')
   @ApiOperation({ summary: 'a stored blob with its status' })
   @ApiOkResponse({ type: BlobResponse })
   async get(@Param('sha256', Sha256Pipe) sha256: string): Promise<Record<string, unknown>> {
-    return blobJson(await this.custody.getBlob(sha256));
+    return blobJson(await this.queries.execute(new GetBlobQuery(sha256)));
   }
 
   @Post()
@@ -31,7 +37,7 @@ export class BlobsController {
   @ApiConflictResponse({ description: 'refused: problem+json with currentBlob and currentHolder' })
   async present(@Body() body: PresentBlobDto): Promise<PresentBlobResult> {
     const blob = decodeBase64Strict(body.blob)!;
-    const result = await this.custody.presentBlob({ keyId: body.keyId, blob });
+    const result = await this.commands.execute(new PresentBlobCommand({ keyId: body.keyId, blob }));
     if (!result.accepted) {
       const current = result.currentBlob
         ? ` The current blob is ${result.currentBlob}${result.currentHolder ? `, held by ${result.currentHolder}` : ''}.`

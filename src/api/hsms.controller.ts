@@ -1,15 +1,21 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
-import { RegisterHsmCommand } from '../app/custody/custody.commands';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
-  CUSTODY,
-  type CustodyPort,
-  type HsmView,
-  type KekDomainView,
-  type ReconcileReport,
-} from '../app/custody/custody.port';
-import { residencyProjection, type ResidencyDoc } from '../projections/custody';
+  CreateKekDomainCommand,
+  JoinKekDomainCommand,
+  ReconcileHsmCommand,
+  RecordZeroizedCommand,
+  RegisterHsmCommand,
+} from '../app/custody/custody.commands';
+import {
+  GetHsmQuery,
+  GetKekDomainQuery,
+  HsmResidencyQuery,
+  ListHsmsQuery,
+  ListKekDomainsQuery,
+} from '../app/custody/custody.queries';
+import type { HsmView, KekDomainView, ReconcileReport } from '../app/custody/views';
 import {
   HsmRefDto,
   HsmResponse,
@@ -20,23 +26,21 @@ import {
   RegisterHsmDto,
 } from './dto/hsm.dto';
 import { HsmRefPipe } from './params';
-import { ReadSide } from './read-side';
 
 @ApiTags('hsms')
 @ApiBearerAuth()
 @Controller('v1/hsms')
 export class HsmsController {
   constructor(
-    @Inject(CUSTODY) private readonly custody: CustodyPort,
-    private readonly reads: ReadSide,
     private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
   ) {}
 
   @Get()
   @ApiOperation({ summary: 'list registered HSMs' })
   @ApiOkResponse({ type: [HsmResponse] })
   list(): Promise<HsmView[]> {
-    return this.custody.listHsms();
+    return this.queries.execute(new ListHsmsQuery());
   }
 
   @Post()
@@ -50,7 +54,7 @@ export class HsmsController {
   @ApiOperation({ summary: 'one HSM' })
   @ApiOkResponse({ type: HsmResponse })
   get(@Param('hsm', HsmRefPipe) hsm: string): Promise<HsmView> {
-    return this.custody.getHsm(hsm);
+    return this.queries.execute(new GetHsmQuery(hsm));
   }
 
   @Get(':hsm/keys')
@@ -58,12 +62,8 @@ export class HsmsController {
     summary: 'keys resident on the HSM, from the residency read model (live, or disabled awaiting deletion)',
   })
   @ApiOkResponse({ type: ResidencyResponse })
-  async residency(@Param('hsm', HsmRefPipe) hsm: string): Promise<ResidencyResponse> {
-    const { hsmId, name } = await this.custody.getHsm(hsm);
-    const doc = await this.reads.query(
-      () => this.reads.get(residencyProjection.name, hsmId) as ResidencyDoc | undefined,
-    );
-    return { hsmId, hsm: name, count: doc?.count ?? 0, keys: doc?.keys ?? {} };
+  residency(@Param('hsm', HsmRefPipe) hsm: string): Promise<ResidencyResponse> {
+    return this.queries.execute(new HsmResidencyQuery(hsm));
   }
 
   @Post(':hsm/zeroized')
@@ -73,7 +73,7 @@ export class HsmsController {
   })
   @ApiOkResponse({ type: HsmResponse })
   zeroized(@Param('hsm', HsmRefPipe) hsm: string): Promise<HsmView> {
-    return this.custody.recordZeroized(hsm);
+    return this.commands.execute(new RecordZeroizedCommand(hsm));
   }
 
   @Post(':hsm/reconcile')
@@ -81,7 +81,7 @@ export class HsmsController {
   @ApiOperation({ summary: "compare the HSM's key listing with the ledger; drift is recorded, never fixed" })
   @ApiOkResponse({ type: ReconcileResponse })
   reconcile(@Param('hsm', HsmRefPipe) hsm: string): Promise<ReconcileReport> {
-    return this.custody.reconcile(hsm);
+    return this.commands.execute(new ReconcileHsmCommand(hsm));
   }
 }
 
@@ -89,7 +89,24 @@ export class HsmsController {
 @ApiBearerAuth()
 @Controller('v1/kek-domains')
 export class KekDomainsController {
-  constructor(@Inject(CUSTODY) private readonly custody: CustodyPort) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'list KEK domains with their member HSMs' })
+  @ApiOkResponse({ type: [KekDomainResponse] })
+  list(): Promise<KekDomainView[]> {
+    return this.queries.execute(new ListKekDomainsQuery());
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'one KEK domain (by id or name)' })
+  @ApiOkResponse({ type: KekDomainResponse })
+  get(@Param('id', HsmRefPipe) id: string): Promise<KekDomainView> {
+    return this.queries.execute(new GetKekDomainQuery(id));
+  }
 
   @Post()
   @ApiOperation({
@@ -97,7 +114,7 @@ export class KekDomainsController {
   })
   @ApiCreatedResponse({ type: KekDomainResponse })
   create(@Body() body: KekDomainCreateDto): Promise<KekDomainView> {
-    return this.custody.createKekDomain({ name: body.name, hsm: body.hsm });
+    return this.commands.execute(new CreateKekDomainCommand({ name: body.name, hsm: body.hsm }));
   }
 
   @Post(':id/members')
@@ -105,6 +122,6 @@ export class KekDomainsController {
   @ApiOperation({ summary: 'join an HSM to the KEK domain, proven by importing the canary blob' })
   @ApiOkResponse({ type: KekDomainResponse })
   join(@Param('id', HsmRefPipe) id: string, @Body() body: HsmRefDto): Promise<KekDomainView> {
-    return this.custody.joinKekDomain({ kekDomain: id, hsm: body.hsm });
+    return this.commands.execute(new JoinKekDomainCommand({ kekDomain: id, hsm: body.hsm }));
   }
 }

@@ -25,14 +25,15 @@ export function createHttpAdapter(): FastifyAdapter {
 
 /**
  * HTTP settings of the API on a Nest app built on `createHttpAdapter()` with `bodyParser: false`
- * (the body parser is this one): an empty body labelled
- * JSON counts as no body (as on Express: clients send the header on a DELETE), and the OpenAPI
- * document.
+ * (the body parser is this one): JSON bodies only, an empty body labelled JSON counts as no body
+ * (as on Express: clients send the header on a DELETE), and the OpenAPI document.
  */
 export function configureHttp(app: NestFastifyApplication, version: string): void {
   const fastify = app.getHttpAdapter().getInstance();
   const json = fastify.getDefaultJsonParser('error', 'error');
-  fastify.removeContentTypeParser('application/json');
+  // JSON only: a body in any other media type (text/plain included, which Fastify would hand over
+  // as a string) is a 415 that names the type to send.
+  fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') done(null, undefined);
     else json(request, body as string, done);

@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
+  DeleteFromHsmCommand,
   DestroyKeyCommand,
   GenerateKeyCommand,
   RawExportCommand,
@@ -9,7 +10,7 @@ import {
   SignCommand,
   TransferKeyCommand,
 } from '../app/custody/custody.commands';
-import { CUSTODY, type CustodyPort } from '../app/custody/custody.port';
+import { GetKeyQuery, KeyEventsQuery, ListKeysQuery, type KeyEventView } from '../app/custody/custody.queries';
 import { decodeBase64Strict } from './base64';
 import { HsmRefDto } from './dto/hsm.dto';
 import {
@@ -34,8 +35,8 @@ type Json = Record<string, unknown>;
 @Controller('v1/keys')
 export class KeysController {
   constructor(
-    @Inject(CUSTODY) private readonly custody: CustodyPort,
     private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
   ) {}
 
   @Post()
@@ -49,21 +50,21 @@ export class KeysController {
   @ApiOperation({ summary: 'list keys' })
   @ApiOkResponse({ type: [KeyResponse] })
   async list(): Promise<Json[]> {
-    return (await this.custody.listKeys()).map(keyJson);
+    return (await this.queries.execute(new ListKeysQuery())).map(keyJson);
   }
 
   @Get(':keyId')
   @ApiOperation({ summary: 'custody state of one key: holders, blobs, current blob, hashsig usage' })
   @ApiOkResponse({ type: KeyResponse })
   async get(@Param('keyId', KeyIdPipe) keyId: string): Promise<Json> {
-    return keyJson(await this.custody.getKey(keyId));
+    return keyJson(await this.queries.execute(new GetKeyQuery(keyId)));
   }
 
   @Get(':keyId/events')
   @ApiOperation({ summary: "the key's ledger stream, oldest first" })
   @ApiOkResponse({ type: [KeyEventResponse] })
-  events(@Param('keyId', KeyIdPipe) keyId: string): Promise<unknown[]> {
-    return this.custody.keyEvents(keyId);
+  events(@Param('keyId', KeyIdPipe) keyId: string): Promise<KeyEventView[]> {
+    return this.queries.execute(new KeyEventsQuery(keyId));
   }
 
   @Post(':keyId/raw-export')
@@ -74,7 +75,7 @@ export class KeysController {
     @Param('keyId', KeyIdPipe) keyId: string,
     @Body() body: RawExportDto,
   ): Promise<{ blobSha256: string }> {
-    return this.commands.execute(new RawExportCommand(keyId, { hsm: body.hsm, evict: body.evict }));
+    return this.commands.execute(new RawExportCommand(keyId, { hsm: body.hsm }));
   }
 
   @Post(':keyId/raw-import')
@@ -123,6 +124,6 @@ export class KeysController {
     @Param('hsm', HsmRefPipe) hsm: string,
   ): Promise<Json> {
     const ref: HsmRefDto = { hsm };
-    return keyJson(await this.custody.deleteFromHsm(keyId, ref));
+    return keyJson(await this.commands.execute(new DeleteFromHsmCommand(keyId, ref)));
   }
 }

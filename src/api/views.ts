@@ -1,5 +1,5 @@
 /** Port views to JSON: binary fields become base64 (issue 4 item 5); nothing else changes. */
-import type { BlobView, KeyView, SignResult } from '../app/custody/custody.port';
+import type { BlobView, KeyView, SignResult } from '../app/custody/views';
 
 export function keyJson(view: KeyView): Record<string, unknown> {
   const { publicKey, publicKeyRfc8554, ...rest } = view;

@@ -5,11 +5,10 @@ import type { KeyledgerConfig } from './config';
 import { CLOCK, systemClock, type Clock } from './custody/clock';
 import { CUSTODY_COMMAND_HANDLERS } from './custody/custody.commands';
 import { CustodyCore, DEFAULT_CUSTODY_OPTIONS, type CustodyOptions } from './custody/custody-core';
-import { CUSTODY } from './custody/custody.port';
-import { CustodyService } from './custody/custody.service';
-import { LedgerIndex } from './custody/ledger-index';
+import { CUSTODY_QUERY_HANDLERS } from './custody/custody.queries';
 import { HsmRegistry } from './hsm-registry/hsm-registry';
 import { ProcessManager } from './process-manager/process-manager';
+import { ReadSide } from './read-side/read-side';
 import { SecretStore } from './secrets/secret-store';
 import { EVENT_STORE, KEYLEDGER_CONFIG } from './tokens';
 
@@ -17,9 +16,10 @@ import { EVENT_STORE, KEYLEDGER_CONFIG } from './tokens';
 export const CUSTODY_OPTIONS = Symbol('CUSTODY_OPTIONS');
 
 /**
- * The custody write side (issue 4): `CUSTODY` (the service), the HSM registry, the local secret
- * store, the process manager (runs on bootstrap) and the CQRS command handlers. Needs the global
- * `LedgerModule` (EVENT_STORE, KEYLEDGER_CONFIG).
+ * The custody application (docs/architecture.md §1): the command handlers (the one write path),
+ * the query handlers over the read side, the HSM registry, the local secret store and the crash
+ * recovery (runs on bootstrap, after the read side has started). Needs the global `LedgerModule`
+ * (EVENT_STORE, KEYLEDGER_CONFIG).
  */
 @Module({
   imports: [CqrsModule.forRoot()],
@@ -27,26 +27,33 @@ export const CUSTODY_OPTIONS = Symbol('CUSTODY_OPTIONS');
     { provide: CLOCK, useValue: systemClock },
     {
       provide: CUSTODY_OPTIONS,
-      useFactory: (): CustodyOptions => ({ ...DEFAULT_CUSTODY_OPTIONS, operatorId: process.env.KEYLEDGER_OPERATOR_ID?.trim() || 'operator', env: process.env }),
+      useFactory: (): CustodyOptions => ({
+        ...DEFAULT_CUSTODY_OPTIONS,
+        operatorId: process.env.KEYLEDGER_OPERATOR_ID?.trim() || 'operator',
+        env: process.env,
+      }),
     },
-    { provide: SecretStore, useFactory: (config: KeyledgerConfig) => new SecretStore(config.dataDir), inject: [KEYLEDGER_CONFIG] },
-    { provide: LedgerIndex, useFactory: (store: EventStore) => new LedgerIndex(store), inject: [EVENT_STORE] },
+    {
+      provide: SecretStore,
+      useFactory: (config: KeyledgerConfig) => new SecretStore(config.dataDir),
+      inject: [KEYLEDGER_CONFIG],
+    },
+    ReadSide,
     {
       provide: HsmRegistry,
-      useFactory: (store: EventStore, secrets: SecretStore, index: LedgerIndex) => new HsmRegistry(store, secrets, index),
-      inject: [EVENT_STORE, SecretStore, LedgerIndex],
+      useFactory: (store: EventStore, secrets: SecretStore, reads: ReadSide) => new HsmRegistry(store, secrets, reads),
+      inject: [EVENT_STORE, SecretStore, ReadSide],
     },
     {
       provide: CustodyCore,
-      useFactory: (store: EventStore, registry: HsmRegistry, index: LedgerIndex, clock: Clock, options: CustodyOptions) =>
-        new CustodyCore(store, registry, index, clock, options),
-      inject: [EVENT_STORE, HsmRegistry, LedgerIndex, CLOCK, CUSTODY_OPTIONS],
+      useFactory: (store: EventStore, registry: HsmRegistry, reads: ReadSide, clock: Clock, options: CustodyOptions) =>
+        new CustodyCore(store, registry, reads, clock, options),
+      inject: [EVENT_STORE, HsmRegistry, ReadSide, CLOCK, CUSTODY_OPTIONS],
     },
-    CustodyService,
-    { provide: CUSTODY, useExisting: CustodyService },
     ProcessManager,
     ...CUSTODY_COMMAND_HANDLERS,
+    ...CUSTODY_QUERY_HANDLERS,
   ],
-  exports: [CUSTODY, CustodyService, HsmRegistry, SecretStore, ProcessManager, CqrsModule],
+  exports: [CustodyCore, HsmRegistry, ReadSide, SecretStore, ProcessManager, CqrsModule],
 })
 export class CustodyModule {}

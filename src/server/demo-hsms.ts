@@ -11,7 +11,10 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CustodyPort, HsmView } from '../app/custody/custody.port';
+import type { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { CreateKekDomainCommand, JoinKekDomainCommand, RegisterHsmCommand } from '../app/custody/custody.commands';
+import { ListHsmsQuery } from '../app/custody/custody.queries';
+import type { HsmView } from '../app/custody/views';
 import { createSoftHsmState, isInitialized, startSoftHsmServer, type SoftHsmServer } from '../soft-hsm';
 
 export const DEMO_HSM_NAMES = ['hsm-a', 'hsm-b'] as const;
@@ -143,13 +146,13 @@ export async function startDemoHsms(dataDir: string, options: DemoOptions = {}):
  * hsm-a founds it, hsm-b joins by importing the canary. Safe to run on every start.
  */
 export async function registerDemoHsms(
-  custody: CustodyPort,
+  { commands, queries }: { readonly commands: CommandBus; readonly queries: QueryBus },
   demo: RunningDemoHsms,
   dataDir: string,
   log: (line: string) => void = () => undefined,
 ): Promise<HsmView[]> {
   const root = path.join(dataDir, 'soft-hsm');
-  const known = new Map((await custody.listHsms()).map((h) => [h.name, h]));
+  const known = new Map((await queries.execute(new ListHsmsQuery())).map((h) => [h.name, h]));
   for (const hsm of demo.hsms) {
     if (known.has(hsm.name)) continue;
     const pin = Object.hasOwn(demo.pendingPins, hsm.name) ? demo.pendingPins[hsm.name] : undefined;
@@ -160,7 +163,7 @@ export async function registerDemoHsms(
     }
     known.set(
       hsm.name,
-      await custody.registerHsm({ name: hsm.name, endpoint: hsm.endpoint, pin, capacity: demo.capacity }),
+      await commands.execute(new RegisterHsmCommand({ name: hsm.name, endpoint: hsm.endpoint, pin, capacity: demo.capacity })),
     );
   }
   // Every PIN is in the service's secret store now.
@@ -171,17 +174,17 @@ export async function registerDemoHsms(
     let domainId = founder.kekDomainId ?? joiner.kekDomainId;
     if (founder.kekDomainId === null && founder.status === 'active') {
       if (domainId === null) {
-        domainId = (await custody.createKekDomain({ name: DEMO_KEK_DOMAIN, hsm: founder.name })).kekDomainId;
+        domainId = (await commands.execute(new CreateKekDomainCommand({ name: DEMO_KEK_DOMAIN, hsm: founder.name }))).kekDomainId;
       } else {
-        await custody.joinKekDomain({ kekDomain: domainId, hsm: founder.name });
+        await commands.execute(new JoinKekDomainCommand({ kekDomain: domainId, hsm: founder.name }));
       }
     }
     if (joiner.kekDomainId === null && joiner.status === 'active' && domainId !== null) {
-      await custody.joinKekDomain({ kekDomain: domainId, hsm: joiner.name });
+      await commands.execute(new JoinKekDomainCommand({ kekDomain: domainId, hsm: joiner.name }));
     }
   } catch (error) {
     // E.g. a demo HSM zeroized in a drill whose KEK is not re-entered yet: the service still starts.
     log(`demo HSMs: KEK domain not set up: ${(error as Error).message}`);
   }
-  return custody.listHsms();
+  return queries.execute(new ListHsmsQuery());
 }

@@ -9,7 +9,7 @@ import { resolveApiToken, type ApiToken } from '../api/api-token';
 import { configureHttp, createHttpAdapter } from '../api/http';
 import { AppModule } from './app.module';
 import type { KeyledgerConfig } from '../app/config';
-import { CUSTODY, type CustodyPort } from '../app/custody/custody.port';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { registerDemoHsms, startDemoHsms, type DemoOptions, type RunningDemoHsms } from './demo-hsms';
 import { LedgerUnavailable } from '../event-store/errors';
 import { takePidLock, type PidLock } from '../soft-hsm/keystore/pid-lock';
@@ -90,7 +90,7 @@ export async function startServer(
     app.enableShutdownHooks();
     await app.listen(config.port, config.host);
     if (demo !== undefined) {
-      await registerDemoHsms(app.get<CustodyPort>(CUSTODY), demo, config.dataDir, (line) =>
+      await registerDemoHsms({ commands: app.get(CommandBus), queries: app.get(QueryBus) }, demo, config.dataDir, (line) =>
         console.warn(line),
       );
     }

@@ -9,7 +9,7 @@ import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/app/config';
-import { CUSTODY, type CustodyPort, type KeyView } from '../../src/app/custody/custody.port';
+import type { KeyView } from '../../src/app/custody/views';
 import { CustodyModule } from '../../src/app/custody.module';
 import { LedgerModule } from '../../src/app/ledger.module';
 import { FAULT_POINTS, type FaultPoint } from '../../src/app/process-manager/fault-points';
@@ -17,7 +17,7 @@ import { ProcessManager } from '../../src/app/process-manager/process-manager';
 import { openSqliteEventStore } from '../../src/event-store';
 import { runTs } from '../support/ts-child';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
-import { directClient, holdersPerCopy, openCustody, registerInDomain, startHsm, type TestHsm } from './support';
+import { custodyClient, directClient, holdersPerCopy, openCustody, registerInDomain, startHsm, type TestHsm } from './support';
 
 const CHILD = join(__dirname, 'fixtures', 'custody-child.ts');
 
@@ -83,7 +83,7 @@ describe('SIGKILL at every fault point, then restart', () => {
     try {
       const report = app.get(ProcessManager).lastReport!;
       expect(report.errors).toEqual([]);
-      const svc = app.get<CustodyPort>(CUSTODY);
+      const svc = custodyClient(app);
       const view = await svc.getKey(k.keyId);
       expect(view.openOperations).toEqual([]);
       expect(view.obligations).toEqual([]);

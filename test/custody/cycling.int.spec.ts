@@ -4,7 +4,7 @@
  */
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 import { directClient, openCustody, registerInDomain, startHsm, verifies, type Custody, type TestHsm } from './support';
-import type { KeyView } from '../../src/app/custody/custody.port';
+import type { KeyView } from '../../src/app/custody/views';
 
 const KEYS = 200;
 const CAPACITY = 50;

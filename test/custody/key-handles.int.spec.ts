@@ -3,7 +3,7 @@
  * signs with one PKEY_SIGN; every path that deletes it closes the kept handle first; a dropped
  * client, a restarted HSM or a key deleted behind the ledger never yields another key's signature.
  */
-import type { KeyView } from '../../src/app/custody/custody.port';
+import type { KeyView } from '../../src/app/custody/views';
 import { KeyHandles } from '../../src/app/custody/key-handles';
 import { Curve, KeyFlag, type Hsm } from '../../src/hsm-adapter';
 import type { SoftHsm } from '../../src/soft-hsm';

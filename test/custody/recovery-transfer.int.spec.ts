@@ -1,6 +1,6 @@
 /** Disaster recovery and HSM-to-HSM transfer (issue 4 acceptance), on real soft HSMs. */
 import { zeroizeSoftHsm, enterMasterKek } from '../../src/soft-hsm';
-import type { KeyView } from '../../src/app/custody/custody.port';
+import type { KeyView } from '../../src/app/custody/views';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 import { KEK_1, openCustody, registerInDomain, startHsm, verifies, type Custody, type TestHsm } from './support';
 

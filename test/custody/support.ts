@@ -1,12 +1,51 @@
 /** Real soft HSMs on Unix sockets and a real SQLite ledger for the custody integration specs. */
+import 'reflect-metadata';
+import type { INestApplicationContext } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { Test } from '@nestjs/testing';
 import { verify as nodeVerify } from 'node:crypto';
 import { join } from 'node:path';
-import type { CustodyPort, KeyView } from '../../src/app/custody/custody.port';
+import { loadConfig } from '../../src/app/config';
+import { CUSTODY_OPTIONS, CustodyModule } from '../../src/app/custody.module';
+import { CLOCK, type Clock } from '../../src/app/custody/clock';
+import {
+  CreateKekDomainCommand,
+  DeleteFromHsmCommand,
+  DestroyKeyCommand,
+  GenerateKeyCommand,
+  JoinKekDomainCommand,
+  PresentBlobCommand,
+  RawExportCommand,
+  RawImportCommand,
+  ReconcileHsmCommand,
+  RecordZeroizedCommand,
+  RegisterHsmCommand,
+  SignCommand,
+  TransferKeyCommand,
+} from '../../src/app/custody/custody.commands';
 import { CustodyCore, DEFAULT_CUSTODY_OPTIONS } from '../../src/app/custody/custody-core';
-import { CustodyService } from '../../src/app/custody/custody.service';
-import { LedgerIndex } from '../../src/app/custody/ledger-index';
-import type { Clock } from '../../src/app/custody/clock';
-import { HsmRegistry } from '../../src/app/hsm-registry/hsm-registry';
+import {
+  GetBlobQuery,
+  GetHsmQuery,
+  GetKeyQuery,
+  KeyEventsQuery,
+  ListHsmsQuery,
+  ListKeysQuery,
+  type KeyEventView,
+} from '../../src/app/custody/custody.queries';
+import type {
+  BlobView,
+  GenerateKeyInput,
+  HsmView,
+  KekDomainView,
+  KeyView,
+  PresentBlobResult,
+  ReconcileReport,
+  RegisterHsmInput,
+  SignResult,
+} from '../../src/app/custody/views';
+import { LedgerModule } from '../../src/app/ledger.module';
+import { ProcessManager } from '../../src/app/process-manager/process-manager';
 import { recoverOpenOperations } from '../../src/app/process-manager/recover';
 import { SecretStore } from '../../src/app/secrets/secret-store';
 import { openSqliteEventStore, type EventStore } from '../../src/event-store';
@@ -53,40 +92,98 @@ export function directClient(hsm: TestHsm): Promise<Hsm> {
   return Hsm.connect({ endpoint: hsm.endpoint, pin: PIN, user: User.NORMAL, poolSize: 1 });
 }
 
+/**
+ * The custody use cases as the int specs call them: each method dispatches the command or query on
+ * the application's own buses, so the specs run the one write path and the read side.
+ */
+export interface CustodyClient {
+  registerHsm(input: RegisterHsmInput): Promise<HsmView>;
+  listHsms(): Promise<HsmView[]>;
+  getHsm(hsm: string): Promise<HsmView>;
+  createKekDomain(input: { name: string; hsm: string }): Promise<KekDomainView>;
+  joinKekDomain(input: { kekDomain: string; hsm: string }): Promise<KekDomainView>;
+  recordZeroized(hsm: string): Promise<HsmView>;
+  reconcile(hsm: string): Promise<ReconcileReport>;
+  generateKey(input: GenerateKeyInput): Promise<KeyView>;
+  listKeys(): Promise<KeyView[]>;
+  getKey(keyId: string): Promise<KeyView>;
+  keyEvents(keyId: string): Promise<KeyEventView[]>;
+  rawExport(keyId: string, input: { hsm: string; evict?: boolean }): Promise<{ blobSha256: string }>;
+  rawImport(keyId: string, input: { hsm: string; blobSha256?: string }): Promise<{ hsm: string; hsmKeyName: string; blobSha256: string }>;
+  transfer(keyId: string, input: { from: string; to: string }): Promise<KeyView>;
+  deleteFromHsm(keyId: string, input: { hsm: string }): Promise<KeyView>;
+  destroyKey(keyId: string): Promise<KeyView>;
+  sign(keyId: string, input: { data: Buffer; hsm?: string }): Promise<SignResult>;
+  getBlob(sha256: string): Promise<BlobView>;
+  presentBlob(input: { keyId: string; blob: Buffer }): Promise<PresentBlobResult>;
+}
+
+export function custodyClient(app: Pick<INestApplicationContext, 'get'>): CustodyClient {
+  const commands = app.get(CommandBus);
+  const queries = app.get(QueryBus);
+  return {
+    registerHsm: (input) => commands.execute(new RegisterHsmCommand(input)),
+    listHsms: () => queries.execute(new ListHsmsQuery()),
+    getHsm: (hsm) => queries.execute(new GetHsmQuery(hsm)),
+    createKekDomain: (input) => commands.execute(new CreateKekDomainCommand(input)),
+    joinKekDomain: (input) => commands.execute(new JoinKekDomainCommand(input)),
+    recordZeroized: (hsm) => commands.execute(new RecordZeroizedCommand(hsm)),
+    reconcile: (hsm) => commands.execute(new ReconcileHsmCommand(hsm)),
+    generateKey: (input) => commands.execute(new GenerateKeyCommand(input)),
+    listKeys: () => queries.execute(new ListKeysQuery()),
+    getKey: (keyId) => queries.execute(new GetKeyQuery(keyId)),
+    keyEvents: (keyId) => queries.execute(new KeyEventsQuery(keyId)),
+    rawExport: (keyId, input) => commands.execute(new RawExportCommand(keyId, input)),
+    rawImport: (keyId, input) => commands.execute(new RawImportCommand(keyId, input)),
+    transfer: (keyId, input) => commands.execute(new TransferKeyCommand(keyId, input)),
+    deleteFromHsm: (keyId, input) => commands.execute(new DeleteFromHsmCommand(keyId, input)),
+    destroyKey: (keyId) => commands.execute(new DestroyKeyCommand(keyId)),
+    sign: (keyId, input) => commands.execute(new SignCommand(keyId, input)),
+    getBlob: (sha256) => queries.execute(new GetBlobQuery(sha256)),
+    presentBlob: (input) => commands.execute(new PresentBlobCommand(input)),
+  };
+}
+
 export interface Custody {
-  readonly service: CustodyPort;
+  readonly service: CustodyClient;
   readonly core: CustodyCore;
   readonly store: EventStore;
   recover(): ReturnType<typeof recoverOpenOperations>;
   close(): Promise<void>;
 }
 
-/** The service wired as CustodyModule wires it, with a small KEKEK to stay fast. */
+/**
+ * The custody application as CustodyModule wires it, with a small KEKEK to stay fast. Crash
+ * recovery does not run at start-up here: the specs call `recover()` and check its report.
+ */
 export async function openCustody(dataDir: string, options: { clock?: Clock; env?: NodeJS.ProcessEnv } = {}): Promise<Custody> {
   const store = await openSqliteEventStore(dataDir);
-  const index = new LedgerIndex(store);
-  const registry = new HsmRegistry(store, new SecretStore(dataDir, options.env ?? {}), index);
-  const core = new CustodyCore(store, registry, index, options.clock ?? { now: () => new Date() }, {
-    ...DEFAULT_CUSTODY_OPTIONS,
-    operatorId: 'test-operator',
-    kekekBits: 1024,
-    env: options.env ?? {},
-  });
-  const service = new CustodyService(core);
+  const env = options.env ?? {};
+  const config = loadConfig({ KEYLEDGER_DATA_DIR: dataDir });
+  const moduleRef = await Test.createTestingModule({ imports: [LedgerModule.forRoot(config, store), CustodyModule] })
+    .overrideProvider(CLOCK)
+    .useValue(options.clock ?? { now: () => new Date() })
+    .overrideProvider(CUSTODY_OPTIONS)
+    .useValue({ ...DEFAULT_CUSTODY_OPTIONS, operatorId: 'test-operator', kekekBits: 1024, env })
+    .overrideProvider(SecretStore)
+    .useValue(new SecretStore(dataDir, env))
+    .overrideProvider(ProcessManager)
+    .useValue({})
+    .compile();
+  moduleRef.useLogger(false);
+  await moduleRef.init();
+  const core = moduleRef.get(CustodyCore);
   return {
-    service,
+    service: custodyClient(moduleRef),
     core,
     store,
     recover: () => recoverOpenOperations(core),
-    close: async () => {
-      await registry.close();
-      await store.close();
-    },
+    close: () => moduleRef.close(),
   };
 }
 
 /** Registers `hsms` and puts them all in one KEK domain founded by the first. */
-export async function registerInDomain(custody: CustodyPort, hsms: readonly TestHsm[], domain = 'domain-1', capacity?: number): Promise<string> {
+export async function registerInDomain(custody: CustodyClient, hsms: readonly TestHsm[], domain = 'domain-1', capacity?: number): Promise<string> {
   for (const h of hsms) await custody.registerHsm({ name: h.name, endpoint: h.endpoint, pin: PIN, capacity });
   const created = await custody.createKekDomain({ name: domain, hsm: hsms[0]!.name });
   for (const h of hsms.slice(1)) await custody.joinKekDomain({ kekDomain: domain, hsm: h.name });

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { HsmRefDto } from './hsm.dto';
 import { IsStrictBase64 } from '../base64';
 import { MAX_LABEL, MAX_SIGN_BYTES, REF } from './limits';
@@ -51,15 +51,7 @@ export class GenerateKeyDto extends HsmRefDto {
   label?: string;
 }
 
-export class RawExportDto extends HsmRefDto {
-  @ApiPropertyOptional({
-    description:
-      'RSA/EC: also delete the key from the HSM once its blob is stored (a clean page-out). A hashsig key always leaves the HSM on raw export.',
-  })
-  @IsOptional()
-  @IsBoolean()
-  evict?: boolean;
-}
+export class RawExportDto extends HsmRefDto {}
 
 export class RawImportDto extends HsmRefDto {
   @ApiPropertyOptional({ description: 'SHA-256 (hex) of the blob to import; default: the current blob' })

@@ -4,9 +4,8 @@ import { StreamDeleted } from '../../event-store';
 import { MAX_BLOB_BASE64 } from '../../domain/blob';
 import type { CustodyCore } from './custody-core';
 import { sha256Hex } from './custody-core';
-import { type BlobView, type PresentBlobResult } from './custody.port';
 import { CustodyInvalidInput, CustodyNotFound } from './errors';
-import { currentBlobOf } from './views';
+import { currentBlobOf, type BlobView, type PresentBlobResult } from './views';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { blob, DomainError, hsm, kekDomain, key, streamName } from '../../domain';
 import { StreamDeleted, type EventStore } from '../../event-store';
 import type { HsmRegistry } from '../hsm-registry/hsm-registry';
+import type { ReadSide } from '../read-side/read-side';
 import { appendDecision, foldStream, OpContext, type Decided, type Folded } from './append-decision';
 import type { Clock } from './clock';
 import { CustodyNotFound } from './errors';
-import type { LedgerIndex } from './ledger-index';
 
 export interface CustodyOptions {
   /** `operatorId` in event metadata until operators authenticate (issue 4: one bearer token). */
@@ -39,7 +39,7 @@ export class CustodyCore {
   constructor(
     readonly store: EventStore,
     readonly registry: HsmRegistry,
-    readonly index: LedgerIndex,
+    readonly reads: ReadSide,
     readonly clock: Clock,
     readonly options: CustodyOptions,
   ) {}
@@ -90,11 +90,24 @@ export class CustodyCore {
   withHsmNames(error: unknown): unknown {
     if (!(error instanceof DomainError)) return error;
     let message = error.message;
-    for (const [id, name] of this.index.hsmNameById) {
+    for (const [id, name] of this.reads.hsmNames()) {
       if (name !== id && message.includes(id)) message = message.split(id).join(`${name} (${id})`);
     }
     error.message = message;
     return error;
+  }
+
+  /**
+   * Names of HSMs by id, for views: what the read models know, after a catch-up when one of `ids`
+   * is not among them yet (an HSM registered a moment ago).
+   */
+  async hsmNamer(ids: Iterable<string> = []): Promise<(hsmId: string) => string> {
+    let names = this.reads.hsmNames();
+    if ([...ids].some((id) => !names.has(id))) {
+      await this.reads.catchUp();
+      names = this.reads.hsmNames();
+    }
+    return (id) => names.get(id) ?? id;
   }
 
   decideHsm(

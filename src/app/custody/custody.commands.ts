@@ -1,22 +1,58 @@
 /**
- * The custody use cases that change state, as @nestjs/cqrs commands: the REST API dispatches them
- * on the CommandBus; each handler is thin wiring to one method of the custody port. Events are persisted by the service to the store, never
- * through the in-memory EventBus (STYLE 5).
+ * The one write path (docs/architecture.md §1): every state change of the custody service is one of
+ * these @nestjs/cqrs commands, dispatched on the CommandBus; its handler runs the use case over
+ * `CustodyCore` (load the stream, decide with src/domain, append with the expected revision, call
+ * the HSM). Events are persisted by the use case to the store, never through the in-memory
+ * EventBus (docs/style.md §5). A gate that applies to every state change (approvals) belongs here,
+ * in front of the handlers.
  */
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import {
-  CUSTODY,
-  type CustodyPort,
-  type GenerateKeyInput,
-  type HsmView,
-  type KeyView,
-  type RegisterHsmInput,
-  type SignResult,
-} from './custody.port';
+import { presentBlob } from './blobs';
+import { CustodyCore } from './custody-core';
+import * as admin from './hsm-admin';
+import * as keys from './keys';
+import { rawExport } from './raw-export';
+import { rawImport } from './raw-import';
+import { sign } from './sign';
+import { transfer } from './transfer';
+import type {
+  GenerateKeyInput,
+  HsmView,
+  KekDomainView,
+  KeyView,
+  PresentBlobResult,
+  ReconcileReport,
+  RegisterHsmInput,
+  SignResult,
+} from './views';
 
 export class RegisterHsmCommand extends Command<HsmView> {
   constructor(readonly input: RegisterHsmInput) {
+    super();
+  }
+}
+/** Records that an HSM was zeroized (tamper response): it leaves its KEK domain, its keys are gone. */
+export class RecordZeroizedCommand extends Command<HsmView> {
+  constructor(readonly hsm: string) {
+    super();
+  }
+}
+/** Compares the HSM's PKEY_MATCH listing with the ledger; drift is recorded, never "fixed". */
+export class ReconcileHsmCommand extends Command<ReconcileReport> {
+  constructor(readonly hsm: string) {
+    super();
+  }
+}
+/** Creates a KEK domain founded by `hsm`: generates and raw-exports its canary key. */
+export class CreateKekDomainCommand extends Command<KekDomainView> {
+  constructor(readonly input: { name: string; hsm: string }) {
+    super();
+  }
+}
+/** `hsm` joins by importing the domain's canary blob (proof that it holds the domain's master KEK). */
+export class JoinKekDomainCommand extends Command<KekDomainView> {
+  constructor(readonly input: { kekDomain: string; hsm: string }) {
     super();
   }
 }
@@ -49,10 +85,20 @@ export class TransferKeyCommand extends Command<KeyView> {
     super();
   }
 }
+/** A state change for hashsig keys (the index path is recorded before release); RSA/EC too are signed here. */
 export class SignCommand extends Command<SignResult> {
   constructor(
     readonly keyId: string,
     readonly input: { data: Buffer; hsm?: string },
+  ) {
+    super();
+  }
+}
+/** PKEY_DELETE of the key from one HSM; refused where it would lose the key. */
+export class DeleteFromHsmCommand extends Command<KeyView> {
+  constructor(
+    readonly keyId: string,
+    readonly input: { hsm: string },
   ) {
     super();
   }
@@ -62,63 +108,109 @@ export class DestroyKeyCommand extends Command<KeyView> {
     super();
   }
 }
+/** A blob handed in from outside (an old backup) is judged; a refusal is recorded. */
+export class PresentBlobCommand extends Command<PresentBlobResult> {
+  constructor(readonly input: { keyId: string; blob: Buffer }) {
+    super();
+  }
+}
+
+/** What every handler needs: the custody core the use cases run over. */
+abstract class CustodyHandler {
+  constructor(@Inject(CustodyCore) protected readonly core: CustodyCore) {}
+}
 
 @CommandHandler(RegisterHsmCommand)
-export class RegisterHsmHandler implements ICommandHandler<RegisterHsmCommand> {
-  constructor(@Inject(CUSTODY) private readonly custody: CustodyPort) {}
+export class RegisterHsmHandler extends CustodyHandler implements ICommandHandler<RegisterHsmCommand> {
   execute(c: RegisterHsmCommand) {
-    return this.custody.registerHsm(c.input);
+    return admin.registerHsm(this.core, c.input);
+  }
+}
+@CommandHandler(RecordZeroizedCommand)
+export class RecordZeroizedHandler extends CustodyHandler implements ICommandHandler<RecordZeroizedCommand> {
+  execute(c: RecordZeroizedCommand) {
+    return admin.recordZeroized(this.core, c.hsm);
+  }
+}
+@CommandHandler(ReconcileHsmCommand)
+export class ReconcileHsmHandler extends CustodyHandler implements ICommandHandler<ReconcileHsmCommand> {
+  execute(c: ReconcileHsmCommand) {
+    return admin.reconcile(this.core, c.hsm);
+  }
+}
+@CommandHandler(CreateKekDomainCommand)
+export class CreateKekDomainHandler extends CustodyHandler implements ICommandHandler<CreateKekDomainCommand> {
+  execute(c: CreateKekDomainCommand) {
+    return admin.createKekDomain(this.core, c.input);
+  }
+}
+@CommandHandler(JoinKekDomainCommand)
+export class JoinKekDomainHandler extends CustodyHandler implements ICommandHandler<JoinKekDomainCommand> {
+  execute(c: JoinKekDomainCommand) {
+    return admin.joinKekDomain(this.core, c.input);
   }
 }
 @CommandHandler(GenerateKeyCommand)
-export class GenerateKeyHandler implements ICommandHandler<GenerateKeyCommand> {
-  constructor(@Inject(CUSTODY) private readonly custody: CustodyPort) {}
+export class GenerateKeyHandler extends CustodyHandler implements ICommandHandler<GenerateKeyCommand> {
   execute(c: GenerateKeyCommand) {
-    return this.custody.generateKey(c.input);
+    return keys.generateKey(this.core, c.input);
   }
 }
 @CommandHandler(RawExportCommand)
-export class RawExportHandler implements ICommandHandler<RawExportCommand> {
-  constructor(@Inject(CUSTODY) private readonly custody: CustodyPort) {}
+export class RawExportHandler extends CustodyHandler implements ICommandHandler<RawExportCommand> {
   execute(c: RawExportCommand) {
-    return this.custody.rawExport(c.keyId, c.input);
+    return rawExport(this.core, c.keyId, c.input);
   }
 }
 @CommandHandler(RawImportCommand)
-export class RawImportHandler implements ICommandHandler<RawImportCommand> {
-  constructor(@Inject(CUSTODY) private readonly custody: CustodyPort) {}
+export class RawImportHandler extends CustodyHandler implements ICommandHandler<RawImportCommand> {
   execute(c: RawImportCommand) {
-    return this.custody.rawImport(c.keyId, c.input);
+    return rawImport(this.core, c.keyId, c.input);
   }
 }
 @CommandHandler(TransferKeyCommand)
-export class TransferKeyHandler implements ICommandHandler<TransferKeyCommand> {
-  constructor(@Inject(CUSTODY) private readonly custody: CustodyPort) {}
+export class TransferKeyHandler extends CustodyHandler implements ICommandHandler<TransferKeyCommand> {
   execute(c: TransferKeyCommand) {
-    return this.custody.transfer(c.keyId, c.input);
+    return transfer(this.core, c.keyId, c.input);
   }
 }
 @CommandHandler(SignCommand)
-export class SignHandler implements ICommandHandler<SignCommand> {
-  constructor(@Inject(CUSTODY) private readonly custody: CustodyPort) {}
+export class SignHandler extends CustodyHandler implements ICommandHandler<SignCommand> {
   execute(c: SignCommand) {
-    return this.custody.sign(c.keyId, c.input);
+    return sign(this.core, c.keyId, c.input);
+  }
+}
+@CommandHandler(DeleteFromHsmCommand)
+export class DeleteFromHsmHandler extends CustodyHandler implements ICommandHandler<DeleteFromHsmCommand> {
+  execute(c: DeleteFromHsmCommand) {
+    return keys.deleteFromHsm(this.core, c.keyId, c.input);
   }
 }
 @CommandHandler(DestroyKeyCommand)
-export class DestroyKeyHandler implements ICommandHandler<DestroyKeyCommand> {
-  constructor(@Inject(CUSTODY) private readonly custody: CustodyPort) {}
+export class DestroyKeyHandler extends CustodyHandler implements ICommandHandler<DestroyKeyCommand> {
   execute(c: DestroyKeyCommand) {
-    return this.custody.destroyKey(c.keyId);
+    return keys.destroyKey(this.core, c.keyId);
+  }
+}
+@CommandHandler(PresentBlobCommand)
+export class PresentBlobHandler extends CustodyHandler implements ICommandHandler<PresentBlobCommand> {
+  execute(c: PresentBlobCommand) {
+    return presentBlob(this.core, c.input);
   }
 }
 
 export const CUSTODY_COMMAND_HANDLERS = [
   RegisterHsmHandler,
+  RecordZeroizedHandler,
+  ReconcileHsmHandler,
+  CreateKekDomainHandler,
+  JoinKekDomainHandler,
   GenerateKeyHandler,
   RawExportHandler,
   RawImportHandler,
   TransferKeyHandler,
   SignHandler,
+  DeleteFromHsmHandler,
   DestroyKeyHandler,
+  PresentBlobHandler,
 ];

@@ -6,10 +6,9 @@ import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 import { foldStream } from './append-decision';
 import type { CustodyCore } from './custody-core';
 import { sha256Hex } from './custody-core';
-import { type HsmView, type KekDomainView, type ReconcileReport, type RegisterHsmInput } from './custody.port';
 import { CustodyInvalidInput, CustodyNotFound, KekMismatch } from './errors';
 import { statusOf } from './hsm-calls';
-import { hsmView, kekDomainView } from './views';
+import { hsmView, kekDomainView, type HsmView, type KekDomainView, type ReconcileReport, type RegisterHsmInput } from './views';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ENDPOINT = /^(unix:\/\S+|tcp:\/\/[A-Za-z0-9.\-[\]:]+:\d{1,5})$/;
@@ -22,12 +21,13 @@ export function checkName(field: string, value: unknown): string {
   return value;
 }
 
+/** The HSM as its own fold shows it now (what a command that changed it answers), with its resident keys. */
 export async function hsmViewOf(core: CustodyCore, hsmId: string): Promise<HsmView> {
   const folded = await foldStream(core.store, streamName('hsm', hsmId), hsmDomain.hsmDecider, hsmDomain.isHsmEvent);
   if (folded.state.status === 'absent') throw new CustodyNotFound(`HSM ${hsmId} is not registered`);
-  await core.index.catchUp();
+  await core.reads.catchUp();
   const registered = folded.events[0]!.data as hsmDomain.HsmRegistered['data'];
-  return hsmView(folded.state, registered, core.index.residents.get(hsmId)?.size ?? 0);
+  return hsmView({ hsmId, registered, state: folded.state }, core.reads.residency(hsmId).count);
 }
 
 export async function registerHsm(core: CustodyCore, input: RegisterHsmInput): Promise<HsmView> {
@@ -39,8 +39,7 @@ export async function registerHsm(core: CustodyCore, input: RegisterHsmInput): P
     throw new CustodyInvalidInput(`"pin" expected a string of 4 to 4096 characters`);
   const capacity = input.capacity ?? DEFAULT_HSM_CAPACITY;
   if (!Number.isSafeInteger(capacity) || capacity < 1) throw new CustodyInvalidInput(`"capacity" expected a positive integer, got ${String(capacity)}`);
-  await core.index.catchUp();
-  const existing = core.index.hsmIdByName.get(name);
+  const existing = await core.reads.hsmIdOf(name);
   if (existing !== undefined) {
     const state = await core.registry.state(existing);
     throw new hsmDomain.HsmAlreadyRegistered(existing, state.status === 'active' ? state.registeredAt : '?');
@@ -61,14 +60,8 @@ export async function registerHsm(core: CustodyCore, input: RegisterHsmInput): P
   }
 }
 
-export async function listHsms(core: CustodyCore): Promise<HsmView[]> {
-  await core.index.catchUp();
-  return Promise.all([...core.index.hsmNameById.keys()].map((id) => hsmViewOf(core, id)));
-}
-
 async function resolveKekDomain(core: CustodyCore, ref: string): Promise<kekDomain.KekDomainState & { status: 'active' | 'retired' }> {
-  await core.index.catchUp();
-  const id = core.index.kekDomainIds.has(ref) ? ref : core.index.kekDomainIdByName.get(ref);
+  const id = typeof ref === 'string' ? await core.reads.kekDomainIdOf(ref) : undefined;
   if (id === undefined) throw new CustodyNotFound(`KEK domain ${JSON.stringify(String(ref).slice(0, 80))} does not exist`);
   const state = await core.kekDomainState(id);
   if (state.status === 'absent') throw new CustodyNotFound(`KEK domain ${id} does not exist`);
@@ -77,8 +70,7 @@ async function resolveKekDomain(core: CustodyCore, ref: string): Promise<kekDoma
 
 export async function createKekDomain(core: CustodyCore, input: { name: string; hsm: string }): Promise<KekDomainView> {
   const name = checkName('name', input?.name);
-  await core.index.catchUp();
-  if (core.index.kekDomainIdByName.has(name)) throw new CustodyInvalidInput(`KEK domain "${name}" already exists`);
+  if ((await core.reads.kekDomainIdOf(name)) !== undefined) throw new CustodyInvalidInput(`KEK domain "${name}" already exists`);
   const founder = await core.registry.active(input.hsm);
   const kekDomainId = randomUUID();
   if (founder.kekDomainId !== null) throw new hsmDomain.HsmInOtherKekDomain(founder.hsmId, founder.kekDomainId, kekDomainId);
@@ -207,8 +199,8 @@ export async function recordZeroized(core: CustodyCore, ref: string): Promise<Hs
   if (left !== null) {
     await core.decideKekDomain(left, { type: 'RemoveKekDomainMember', data: { kekDomainId: left, hsmId: target.hsmId, reason, at: ctx.now() } }, ctx);
   }
-  await core.index.catchUp();
-  for (const keyId of [...(core.index.residents.get(target.hsmId)?.keys() ?? [])]) {
+  await core.reads.catchUp();
+  for (const keyId of Object.keys(core.reads.residency(target.hsmId).keys)) {
     await core.decideKey(keyId, { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: target.hsmId, reason, at: ctx.now() } }, ctx);
   }
   await core.registry.drop(target.hsmId);
@@ -224,8 +216,8 @@ export function reconcileStream(hsmId: string): string {
 export async function reconcile(core: CustodyCore, ref: string): Promise<ReconcileReport> {
   const target = await core.registry.active(ref);
   const observed = (await core.registry.withHsm(target, (client) => client.match({}))).sort();
-  await core.index.catchUp();
-  const expectedByName = new Map([...(core.index.residents.get(target.hsmId) ?? new Map<string, string>())].map(([keyId, name]) => [name, keyId]));
+  await core.reads.catchUp();
+  const expectedByName = new Map(Object.entries(core.reads.residency(target.hsmId).keys).map(([keyId, r]) => [r.hsmKeyName, keyId]));
   const expected = [...expectedByName.keys()].sort();
   const seen = new Set(observed);
   const drift: ReconcileReport['drift'][number][] = [

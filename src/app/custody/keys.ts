@@ -6,7 +6,6 @@ import type { KeyRef } from '../../hsm-adapter';
 import { parseHashsigSpki } from '../../soft-hsm/crypto/der';
 import { tombstoneStream } from './append-decision';
 import type { CustodyCore } from './custody-core';
-import { type GenerateKeyInput, type KeyView } from './custody.port';
 import { CustodyInvalidInput, HsmFull } from './errors';
 import {
   CURVES,
@@ -16,26 +15,16 @@ import {
   LMS_TYPES,
   statusOf,
 } from './hsm-calls';
-import { keyView } from './views';
+import { keyFacts, keyView, type GenerateKeyInput, type KeyView } from './views';
 
 export const ORIGIN_COPY = 'c0';
 
-export async function getKey(core: CustodyCore, keyId: string): Promise<KeyView> {
+/** The key as its own fold shows it now: what a command that changed it answers. */
+export async function keyViewOf(core: CustodyCore, keyId: string): Promise<KeyView> {
   const { state, events } = await core.loadKey(keyId);
-  await core.index.catchUp();
-  return keyView(state, events, (id) => core.registry.nameOf(id));
-}
-
-export async function listKeys(core: CustodyCore): Promise<KeyView[]> {
-  await core.index.catchUp();
-  const views: KeyView[] = [];
-  for (const keyId of core.index.keyIds) views.push(await getKey(core, keyId));
-  return views;
-}
-
-export async function keyEvents(core: CustodyCore, keyId: string) {
-  const { events } = await core.loadKey(keyId);
-  return events.map((e) => ({ type: e.type, revision: e.revision, position: e.position, data: e.data as unknown, metadata: e.metadata as unknown }));
+  const generated = events.find((e) => e.type === 'KeyGenerated')!.data as unknown as key.KeyGenerated['data'];
+  const hsmIds = state.status === 'live' ? Object.keys(state.residency) : [];
+  return keyView(state, keyFacts(generated), await core.hsmNamer(hsmIds));
 }
 
 type Spec = key.KeySpec;
@@ -117,7 +106,7 @@ export async function generateKey(core: CustodyCore, input: GenerateKeyInput): P
     },
     ctx,
   );
-  return getKey(core, keyId);
+  return keyViewOf(core, keyId);
 }
 
 /**
@@ -139,13 +128,13 @@ export async function deleteFromHsm(core: CustodyCore, keyId: string, input: { h
   await core.registry.deleteKey(target, r.hsmKeyName);
   const ctx = core.context();
   await core.decideKey(keyId, { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: target.hsmId, reason: 'deleted by operator', at: ctx.now() } }, ctx);
-  return getKey(core, keyId);
+  return keyViewOf(core, keyId);
 }
 
 /** Deletes every resident instance, records the destruction, then tombstones the blob streams (DESIGN §2). */
 export async function destroyKey(core: CustodyCore, keyId: string): Promise<KeyView> {
   const { state } = await core.loadKey(keyId);
-  if (state.status !== 'live') return getKey(core, keyId);
+  if (state.status !== 'live') return keyViewOf(core, keyId);
   const openOp = Object.values(state.ops)[0];
   if (openOp !== undefined) throw new key.OperationInProgress(openOp.opId, `destroying key ${keyId}`, key.describeOp(openOp));
   const ctx = core.context();
@@ -161,7 +150,7 @@ export async function destroyKey(core: CustodyCore, keyId: string): Promise<KeyV
       if (!(error instanceof StreamDeleted)) throw error;
     });
   }
-  return getKey(core, keyId);
+  return keyViewOf(core, keyId);
 }
 
 /** `CustodyNotFound` for an unknown key, the live state otherwise (destroyed keys refuse custody moves). */

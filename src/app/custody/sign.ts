@@ -13,7 +13,7 @@ import { hssSignatureIndexPath } from '../../soft-hsm/hashsig';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 import type { CustodyCore } from './custody-core';
 import { sha256Hex } from './custody-core';
-import { type SignResult } from './custody.port';
+import { type SignResult } from './views';
 import { CustodyInvalidInput, HsmStateMismatch, SignatureWithheld } from './errors';
 import { signatureVerifies, signInput, withKey } from './hsm-calls';
 import { liveKey } from './keys';

@@ -15,10 +15,10 @@ import { faultPoint } from '../process-manager/fault-points';
 import type { OpContext } from './append-decision';
 import type { CustodyCore } from './custody-core';
 import { sha256Hex } from './custody-core';
-import { type KeyView } from './custody.port';
+import { type KeyView } from './views';
 import { CustodyInvalidInput, HsmStateMismatch } from './errors';
 import { attributeUpdates, CUSTODY_KEY_FLAGS, KEKEK_FLAGS, withKey } from './hsm-calls';
-import { getKey, liveKey } from './keys';
+import { keyViewOf, liveKey } from './keys';
 import { describeError, failOp } from './raw-export';
 
 /** The two outputs of PKEY_EXPORT (§5.3) as one stored blob: u32be(len(pkcs8)) ‖ pkcs8 ‖ kek. */
@@ -112,7 +112,7 @@ export async function transfer(core: CustodyCore, keyId: string, input: { from: 
   faultPoint('transfer:after-export');
   const transitSha = await recordExportStep(core, keyId, opId, encodeTransit(out), ctx);
   await importStep(core, keyId, opId, dest, transitSha, kekek.name, ctx);
-  return getKey(core, keyId);
+  return keyViewOf(core, keyId);
 }
 
 /** Stores the transit blob and records the export, with libhal's partition for hashsig (reference §7.6). */

@@ -1,26 +1,146 @@
-/** Folded write-side state → the port's views (the read-side projections may replace the lists). */
-import { hsm, kekDomain, key } from '../../domain';
-import type { RecordedEvent } from '../../event-store';
+/**
+ * What the custody use cases answer, as the REST API and the CLI see it (binary values are Buffers
+ * here; the API encodes them as base64), and the one renderer of each view from folded state: the
+ * write side renders the fold it has just appended to, the read side its projection docs, alike.
+ * HSMs and keys may be named by id or by name wherever a `hsm` string is taken.
+ */
+import { kekDomain, key } from '../../domain';
+import type { HsmCatalogDoc, KeyFacts } from '../../projections/custody';
 import { hashsigSpkiToRfc8554 } from '../../soft-hsm/crypto/der';
-import type { HsmView, KekDomainView, KeyHolderView, KeyView } from './custody.port';
 import { LABEL_ATTRIBUTE, LMOTS_TYPES, LMS_TYPES } from './hsm-calls';
+
+export type KeyType = 'rsa' | 'ec' | 'hashsig';
+
+export interface RegisterHsmInput {
+  readonly name: string;
+  /** `unix:/path` or `tcp://host:port`. */
+  readonly endpoint: string;
+  /** Kept in the local secret store only; never in an event, a log or a response. */
+  readonly pin: string;
+  readonly capacity?: number;
+}
+
+export interface HsmView {
+  readonly hsmId: string;
+  readonly name: string;
+  readonly endpoint: string;
+  readonly kekDomainId: string | null;
+  readonly capacity: number;
+  readonly status: 'active' | 'tampered' | 'zeroized' | 'decommissioned';
+  readonly residentKeys: number;
+  readonly registeredAt: string;
+}
+
+export interface KekDomainView {
+  readonly kekDomainId: string;
+  readonly name: string;
+  readonly members: readonly string[];
+  readonly canaryKeyId: string;
+  readonly canaryBlobSha256: string;
+}
+
+export interface GenerateKeyInput {
+  readonly hsm: string;
+  readonly type: KeyType;
+  /** rsa: 1024..8192, multiple of 8; default 2048. */
+  readonly bits?: number;
+  /** ec: default P-256. */
+  readonly curve?: 'P-256' | 'P-384' | 'P-521';
+  /** hashsig: HSS levels 1..8, default 1. */
+  readonly levels?: number;
+  /** hashsig: default H5. */
+  readonly lms?: 'H5' | 'H10' | 'H15' | 'H20' | 'H25';
+  /** hashsig: default W8. */
+  readonly lmots?: 'W2' | 'W4' | 'W8';
+  readonly label?: string;
+}
+
+export interface KeyHolderView {
+  readonly kind: 'hsm' | 'blob';
+  readonly copyId: string;
+  readonly hsmId?: string;
+  readonly hsm?: string;
+  readonly hsmKeyName?: string;
+  readonly blobSha256?: string;
+  readonly since: string;
+}
+
+export interface KeyView {
+  readonly keyId: string;
+  readonly type: KeyType;
+  readonly state: 'active' | 'frozen' | 'destroyed';
+  readonly label: string | null;
+  readonly params: Record<string, unknown>;
+  /** SPKI DER. */
+  readonly publicKey: Buffer;
+  /** hashsig only: RFC 8554 `u32str(L) || pub[0]`. */
+  readonly publicKeyRfc8554?: Buffer;
+  readonly holders: readonly KeyHolderView[];
+  readonly blobs: readonly { sha256: string; status: 'current' | 'consumed' | 'superseded' | 'destroyed'; copyId: string; kind: 'raw' | 'transit' }[];
+  readonly currentBlob: string | null;
+  readonly hashsig?: { signatures: number; lastIndex: number | null; remaining: number };
+  readonly openOperations: readonly { opId: string; kind: string; hsmId: string; startedAt: string }[];
+  readonly obligations: readonly string[];
+}
+
+export interface SignResult {
+  readonly signature: Buffer;
+  /** Name of the HSM that signed. */
+  readonly hsm: string;
+  /** hashsig only: the top-level leaf index used. */
+  readonly q?: number;
+}
+
+export interface BlobView {
+  readonly sha256: string;
+  readonly keyId: string;
+  readonly status: 'current' | 'consumed' | 'superseded' | 'destroyed';
+  readonly blob: Buffer;
+}
+
+export interface PresentBlobResult {
+  readonly sha256: string;
+  readonly keyId: string;
+  readonly accepted: boolean;
+  /** When refused: why, and for hashsig which blob is current and who holds the copy. */
+  readonly reason?: string;
+  readonly currentBlob?: string | null;
+  readonly currentHolder?: string | null;
+}
+
+export interface ReconcileReport {
+  readonly hsm: string;
+  readonly expected: readonly string[];
+  readonly observed: readonly string[];
+  readonly drift: readonly { hsmKeyName: string; kind: 'missing-on-hsm' | 'unknown-to-ledger'; keyId?: string }[];
+}
 
 const LMS_NAME = Object.fromEntries(Object.entries(LMS_TYPES).map(([k, v]) => [v, k]));
 const LMOTS_NAME = Object.fromEntries(Object.entries(LMOTS_TYPES).map(([k, v]) => [v, k]));
 
+/** What `keyView` needs of a key's KeyGenerated event: what its state drops when it is destroyed. */
+export function keyFacts(generated: key.KeyGenerated['data']): KeyFacts {
+  return {
+    keyType: generated.keyType,
+    params: generated.params as unknown as Record<string, unknown>,
+    publicKey: generated.publicKey,
+    attributes: generated.attributes,
+  };
+}
+
 export function keyView(
   state: key.LiveKey | key.DestroyedKey,
-  events: readonly RecordedEvent[],
+  facts: KeyFacts,
   hsmName: (hsmId: string) => string,
 ): KeyView {
-  // The first event is KeyGenerated: it keeps the public facts a destroyed key's state drops.
-  const generated = events.find((e) => e.type === 'KeyGenerated')?.data as key.KeyGenerated['data'];
-  const publicKey = Buffer.from(generated.publicKey, 'base64');
-  const labelB64 = generated.attributes[String(LABEL_ATTRIBUTE)];
-  const params: Record<string, unknown> = { ...generated.params };
-  if (generated.keyType === 'hashsig') {
-    params.lms = LMS_NAME[generated.params.lmsType];
-    params.lmots = LMOTS_NAME[generated.params.lmotsType];
+  const publicKey = Buffer.from(facts.publicKey, 'base64');
+  const labelB64 = Object.hasOwn(facts.attributes, String(LABEL_ATTRIBUTE))
+    ? facts.attributes[String(LABEL_ATTRIBUTE)]
+    : undefined;
+  const params: Record<string, unknown> = { ...facts.params };
+  if (facts.keyType === 'hashsig') {
+    params.lms = LMS_NAME[params.lmsType as number];
+    params.lmots = LMOTS_NAME[params.lmotsType as number];
   }
   const base = {
     keyId: state.keyId,
@@ -28,7 +148,7 @@ export function keyView(
     label: labelB64 === undefined ? null : Buffer.from(labelB64, 'base64').toString('utf8'),
     params,
     publicKey,
-    ...(generated.keyType === 'hashsig' ? { publicKeyRfc8554: Buffer.from(hashsigSpkiToRfc8554(publicKey)) } : {}),
+    ...(facts.keyType === 'hashsig' ? { publicKeyRfc8554: Buffer.from(hashsigSpkiToRfc8554(publicKey)) } : {}),
   };
   if (state.status === 'destroyed') {
     return {
@@ -71,7 +191,9 @@ export function currentBlobOf(state: key.LiveKey): key.BlobRecord | undefined {
   return key.currentBlob(state) ?? Object.keys(state.copies).map((c) => key.currentBlob(state, c)).find((b) => b !== undefined);
 }
 
-export function hsmView(state: hsm.HsmState & { status: 'active' | 'decommissioned' }, registered: hsm.HsmRegistered['data'], residentKeys: number): HsmView {
+export function hsmView(doc: HsmCatalogDoc, residentKeys: number): HsmView {
+  const { state, registered } = doc;
+  if (state.status === 'absent') throw new TypeError(`HSM ${doc.hsmId} has a catalog doc but no state`);
   const status =
     state.status === 'decommissioned' ? 'decommissioned' : state.tamper !== null ? 'tampered' : state.zeroizedAt !== null && state.kekDomainId === null ? 'zeroized' : 'active';
   return {

@@ -12,7 +12,7 @@ import { foldStream } from '../custody/append-decision';
 import { CustodyInvalidInput, CustodyNotFound } from '../custody/errors';
 import { deleteByName } from '../custody/hsm-calls';
 import { KeyHandles } from '../custody/key-handles';
-import type { LedgerIndex } from '../custody/ledger-index';
+import type { ReadSide } from '../read-side/read-side';
 import type { SecretStore } from '../secrets/secret-store';
 
 export type ActiveHsm = Extract<hsmDomain.HsmState, { status: 'active' }>;
@@ -39,21 +39,13 @@ export class HsmRegistry {
   constructor(
     private readonly store: EventStore,
     readonly secrets: SecretStore,
-    private readonly index: LedgerIndex,
+    private readonly reads: ReadSide,
     readonly connector: HsmConnector = defaultConnector,
   ) {}
 
   /** The folded state of `hsm-<id>` for an id or a name; `CustodyNotFound` when neither is registered. */
   async resolve(ref: string): Promise<hsmDomain.HsmState & { status: 'active' | 'decommissioned' }> {
-    if (typeof ref !== 'string' || ref.trim() === '') throw new CustodyNotFound(`"hsm" expected an HSM id or name, got ${JSON.stringify(ref)}`);
-    // An id, once registered, names the same HSM for good: only names (and unknown refs) need the
-    // index to catch up with the ledger first.
-    if (!this.index.hsmNameById.has(ref)) await this.index.catchUp();
-    const id = this.index.hsmNameById.has(ref) ? ref : this.index.hsmIdByName.get(ref);
-    if (id === undefined) {
-      const known = [...this.index.hsmIdByName.keys()].sort().join(', ') || 'none';
-      throw new CustodyNotFound(`HSM ${JSON.stringify(ref.slice(0, 80))} is not registered (registered: ${known})`);
-    }
+    const id = await this.reads.requireHsmId(ref);
     const state = await this.state(id);
     if (state.status === 'absent') throw new CustodyNotFound(`HSM ${id} is not registered`);
     return state;
@@ -68,10 +60,6 @@ export class HsmRegistry {
 
   async state(hsmId: string): Promise<hsmDomain.HsmState> {
     return (await foldStream(this.store, streamName('hsm', hsmId), hsmDomain.hsmDecider, hsmDomain.isHsmEvent)).state;
-  }
-
-  nameOf(hsmId: string): string {
-    return this.index.hsmNameById.get(hsmId) ?? hsmId;
   }
 
   /** Keeps a client connected by `registerHsm` (it has just proved the PIN). */
@@ -127,6 +115,11 @@ export class HsmRegistry {
 
   async close(): Promise<void> {
     await Promise.all([...this.clients.keys()].map((id) => this.drop(id)));
+  }
+
+  /** Nest: closes the kept key handles and the HSM connections (the ledger is closed by LedgerModule). */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 
   private handlesOf(client: Hsm): KeyHandles {

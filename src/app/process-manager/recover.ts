@@ -29,8 +29,8 @@ async function activeHsm(core: CustodyCore, hsmId: string): Promise<ActiveHsm | 
 
 /** Names on the HSM the ledger does not place there: where a lost IMPORT's key would be. */
 async function unplacedNames(core: CustodyCore, target: ActiveHsm): Promise<string[]> {
-  await core.index.catchUp();
-  const placed = new Set(core.index.residents.get(target.hsmId)?.values() ?? []);
+  await core.reads.catchUp();
+  const placed = new Set(Object.values(core.reads.residency(target.hsmId).keys).map((r) => r.hsmKeyName));
   const names = await core.registry.withHsm(target, (client) => client.match({}));
   return names.filter((n) => !placed.has(n));
 }
@@ -117,9 +117,9 @@ async function orphanKekeks(core: CustodyCore, dest: ActiveHsm, prior: readonly 
 
 /** Every HSM key name any key stream records: KEKEKs and residents, current or past. */
 async function recordedHsmNames(core: CustodyCore): Promise<Set<string>> {
-  await core.index.catchUp();
+  await core.reads.catchUp();
   const names = new Set<string>();
-  for (const keyId of core.index.keyIds) {
+  for (const { keyId } of core.reads.keys()) {
     const { events } = await core.foldKey(keyId);
     for (const e of events) {
       const d = e.data as { kekekName?: unknown; hsmName?: unknown };
@@ -154,11 +154,41 @@ async function settleResidency(core: CustodyCore, state: key.LiveKey, lastEvent:
   }
 }
 
-/** One pass over every key. Errors on one key are reported and do not stop the others. */
+/**
+ * A zeroization records HsmZeroized, then KeyDeletedFromHsm for each key resident there; after a
+ * crash in between, the keys resident since before the zeroization are recorded deleted now.
+ */
+async function settleZeroizations(core: CustodyCore, ctx: OpContext, report: RecoveryReport): Promise<void> {
+  for (const { hsmId, state } of core.reads.hsms()) {
+    if (state.status !== 'active' || state.zeroizedAt === null) continue;
+    const zeroizedAt = state.zeroizedAt;
+    for (const [keyId, r] of Object.entries(core.reads.residency(hsmId).keys)) {
+      if (r.since >= zeroizedAt) continue;
+      try {
+        const reason = `${state.name} zeroized`;
+        await core.decideKey(keyId, { type: 'RecordDeletedFromHsm', data: { keyId, hsmId, reason, at: ctx.now() } }, ctx);
+        report.cleaned.push(`recorded key ${keyId} deleted from ${state.name}, zeroized at ${zeroizedAt}`);
+      } catch (error) {
+        report.errors.push(`key ${keyId}: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+/** Keys whose catalog shows something a crash may have left: open operations, obligations, an unrecorded eviction. */
+function keysToSettle(core: CustodyCore): string[] {
+  return core.reads
+    .keys()
+    .filter((d) => d.state !== 'destroyed' && (d.openOperations > 0 || d.obligations > 0 || d.lastEventType === 'KeyRawExported'))
+    .map((d) => d.keyId);
+}
+
+/** One pass over the keys with something to settle. Errors on one key are reported and do not stop the others. */
 export async function recoverOpenOperations(core: CustodyCore): Promise<RecoveryReport> {
   const report: RecoveryReport = { completed: [], failed: [], cleaned: [], errors: [] };
-  await core.index.catchUp();
-  for (const keyId of [...core.index.keyIds]) {
+  await core.reads.catchUp();
+  await settleZeroizations(core, core.context(), report);
+  for (const keyId of keysToSettle(core)) {
     const ctx = core.context();
     try {
       let folded = await core.foldKey(keyId);

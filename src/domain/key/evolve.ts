@@ -7,9 +7,21 @@ import { InvariantViolated, unknownType } from '../errors';
 import { assertDisjoint, comparePaths, type IndexPath } from '../hashsig';
 import { lookup, withEntry } from '../message';
 import type { KeyEvent, KeyGenerated, KeyRawExported, KeyTransitExported } from './events';
+import { residencyChange } from './residency';
 import type { BlobRecord, ClosedOp, Copy, KeyState, LiveKey, OpenOp } from './state';
 
 export function evolve(state: KeyState, event: KeyEvent): KeyState {
+  const next = custodyAfter(state, event);
+  // Residency follows one rule, shared with the read side's residency projection (residency.ts).
+  const change = residencyChange(event);
+  if (change === undefined || next.status !== 'live') return next;
+  return {
+    ...next,
+    residency: withEntry(next.residency, change.hsmId, change.apply(lookup(next.residency, change.hsmId))),
+  };
+}
+
+function custodyAfter(state: KeyState, event: KeyEvent): KeyState {
   if (event.type === 'KeyGenerated') return generated(state, event.data);
   if (state.status !== 'live') {
     throw new InvariantViolated(`${event.type} for key ${event.data.keyId}, which is ${state.status}`);
@@ -23,10 +35,7 @@ export function evolve(state: KeyState, event: KeyEvent): KeyState {
       return rawExported(state, event.data);
     case 'KeyDeletedFromHsm': {
       const e = event.data;
-      const next: LiveKey = { ...state, residency: withEntry(state.residency, e.hsmId, undefined) };
-      return e.lostCopyId === null
-        ? next
-        : loseCopy(next, e.lostCopyId, e.at, `deleted from ${e.hsmId}: ${e.reason}`);
+      return e.lostCopyId === null ? state : loseCopy(state, e.lostCopyId, e.at, `deleted from ${e.hsmId}: ${e.reason}`);
     }
     case 'KeyRawImportStarted': {
       const { opId, hsmId, copyId, blobSha256, kekDomainId, at } = event.data;
@@ -154,14 +163,7 @@ function generated(state: KeyState, e: KeyGenerated['data']): KeyState {
     generatedAt: e.at,
     copies: withEntry<Copy>({}, e.copyId, copy),
     blobs: {},
-    residency: withEntry({}, e.hsmId, {
-      hsmId: e.hsmId,
-      hsmKeyName: e.hsmName,
-      copyId: e.copyId,
-      since: e.at,
-      status: 'live' as const,
-      disabledBy: null,
-    }),
+    residency: {},
     ops: {},
     closedOps: {},
     frozen: null,
@@ -194,18 +196,15 @@ function rawExported(state: LiveKey, e: KeyRawExported['data']): LiveKey {
   for (const old of e.supersedes) {
     blobs = updateBlob(blobs, old, { status: 'superseded', statusSince: e.at, supersededBy: e.blobSha256 });
   }
-  let next: LiveKey = { ...closeOp(state, e.opId, 'raw-export', 'completed', e.at, e.blobSha256), blobs };
+  const next: LiveKey = { ...closeOp(state, e.opId, 'raw-export', 'completed', e.at, e.blobSha256), blobs };
   const copy = lookup(next.copies, e.copyId);
   if (copy?.kind !== 'hashsig' || e.range === null) return next;
-  next = withCopy(next, {
+  // The exporting HSM's copy is disabled by the residency rule (residency.ts).
+  return withCopy(next, {
     ...copy,
     range: e.range,
     holder: { kind: 'blob', sha256: e.blobSha256, since: e.at },
   });
-  const r = lookup(next.residency, e.hsmId);
-  if (r === undefined) return next;
-  const disabled = { ...r, status: 'disabled' as const, disabledBy: { blobSha256: e.blobSha256, at: e.at } };
-  return { ...next, residency: withEntry(next.residency, e.hsmId, disabled) };
 }
 
 /** The transit blob holds the exported copy until the destination imports it; hashsig splits per reference §7.6. */
@@ -302,17 +301,7 @@ function arrived(
   blobSha256: string,
   at: string,
 ): LiveKey {
-  let next: LiveKey = {
-    ...state,
-    residency: withEntry(state.residency, hsmId, {
-      hsmId,
-      hsmKeyName: hsmName,
-      copyId,
-      since: at,
-      status: 'live',
-      disabledBy: null,
-    }),
-  };
+  let next = state;
   const copy = lookup(next.copies, copyId);
   const blob = lookup(next.blobs, blobSha256);
   // RSA/EC raw blobs stay current after an import (many holders); hashsig blobs and transit blobs are used up.

@@ -9,6 +9,7 @@ export * from './commands';
 export * from './errors';
 export * from './events';
 export * from './queries';
+export * from './residency';
 export * from './state';
 export { MAX_SIGNATURE_BATCH } from './decide-signatures';
 export { decide } from './decide';

@@ -18,9 +18,13 @@ import {
   CUSTODY_PROJECTIONS,
   blobCurrencyProjection,
   hashsigStateProjection,
+  hsmCatalogProjection,
+  kekDomainCatalogProjection,
   keyCatalogProjection,
   residencyProjection,
   type BlobCurrencyDoc,
+  type HsmCatalogDoc,
+  type KekDomainCatalogDoc,
   type HashsigStateDoc,
   type KeyCatalogDoc,
   type ResidencyDoc,
@@ -77,9 +81,26 @@ const D = sha('dd');
 /**
  * A hashsig key: generated on hsm-a, two signatures, raw-exported to blob A, deleted from hsm-a,
  * imported on hsm-b, one more signature, exported again to B. An RSA key: generated on hsm-a,
- * exported to C, imported on hsm-b, exported again to D (C superseded); hsm-a is then zeroized.
+ * exported to C, imported on hsm-b, exported again to D (C superseded); hsm-a is then zeroized and
+ * the RSA key's residency there recorded deleted.
  */
+const registered = (hsmId: string) => ({
+  stream: `hsm-${hsmId}`,
+  type: 'HsmRegistered',
+  data: { hsmId, name: `${hsmId}-name`, endpoint: `unix:/run/${hsmId}.sock`, kekDomainId: null, capacity: 100, at: at(1) },
+});
+const joined = (hsmId: string) => [
+  { stream: `hsm-${hsmId}`, type: 'HsmJoinedKekDomain', data: { hsmId, kekDomainId: 'kd-1', canaryBlobSha256: C, canaryPublicKeySha256: D, at: at(1) } },
+  ...(hsmId === 'hsm-a'
+    ? [{ stream: 'kekdomain-kd-1', type: 'KekDomainCreated', data: { kekDomainId: 'kd-1', name: 'domain-1', canaryKeyId: 'canary', canaryPublicKey: 'AAEC', canaryPublicKeySha256: D, canaryBlobSha256: C, foundingHsmId: hsmId, at: at(1) } }]
+    : [{ stream: 'kekdomain-kd-1', type: 'KekDomainMemberJoined', data: { kekDomainId: 'kd-1', hsmId, canaryBlobSha256: C, canaryPublicKeySha256: D, at: at(1) } }]),
+];
+
 const history = recordAll([
+  registered('hsm-a'),
+  registered('hsm-b'),
+  ...joined('hsm-a'),
+  ...joined('hsm-b'),
   hs(hashsigGenerated('hsm-a')),
   hs(released('c0', 'hsm-a', [path1(0), path1(1)], 1)),
   hs(rawExportStarted('op1', 'hsm-a', 2)),
@@ -106,6 +127,9 @@ const history = recordAll([
     type: 'HsmZeroized',
     data: { hsmId: 'hsm-a', leftKekDomainId: 'kd-1', reason: 'drill', at: at(10) },
   },
+  { stream: 'kekdomain-kd-1', type: 'KekDomainMemberLeft', data: { kekDomainId: 'kd-1', hsmId: 'hsm-a', reason: 'drill', at: at(10) } },
+  // What the service records for every key resident on a zeroized HSM.
+  rsa(deletedFromHsm('hsm-a', 10, { reason: 'hsm-a zeroized' })),
 ]);
 
 const fold = (projection: (typeof CUSTODY_PROJECTIONS)[number]) => foldEvents(projection, history);
@@ -160,14 +184,50 @@ describe('custody projections', () => {
     it('shows the RSA key resident on hsm-b with blob D current', () => {
       const doc = as<KeyCatalogDoc>(docs.get(RSA_KEY));
       expect(doc.currentBlob).toBe(D);
-      expect(doc.holders.map((h) => h.hsmId ?? h.blobSha256)).toEqual(['hsm-a', 'hsm-b', D]);
+      expect(doc.holders.map((h) => h.hsmId ?? h.blobSha256)).toEqual(['hsm-b', D]);
+    });
+  });
+
+  describe('HSM catalog', () => {
+    const docs = fold(hsmCatalogProjection);
+    it('keeps each registration and folds the HSM state: hsm-a left its KEK domain when zeroized', () => {
+      expect(as<HsmCatalogDoc>(docs.get('hsm-a'))).toEqual({
+        hsmId: 'hsm-a',
+        registered: registered('hsm-a').data,
+        state: expect.objectContaining({ status: 'active', name: 'hsm-a-name', kekDomainId: null, zeroizedAt: at(10) }),
+      });
+      expect(as<HsmCatalogDoc>(docs.get('hsm-b')).state).toEqual(
+        expect.objectContaining({ status: 'active', kekDomainId: 'kd-1', zeroizedAt: null }),
+      );
+    });
+  });
+
+  describe('KEK domain catalog', () => {
+    it('lists the members left after hsm-a was zeroized', () => {
+      const doc = as<KekDomainCatalogDoc>(fold(kekDomainCatalogProjection).get('kd-1'));
+      expect(doc.state).toEqual(expect.objectContaining({ status: 'active', name: 'domain-1', foundingHsmId: 'hsm-a' }));
+      expect(doc.state.status !== 'absent' && Object.keys(doc.state.members)).toEqual(['hsm-b']);
     });
   });
 
   describe('residency', () => {
     const docs = fold(residencyProjection);
 
-    it('empties a zeroized HSM and keeps what hsm-b holds, with the disabled hashsig copy counted', () => {
+    it('agrees with every key fold: each HSM holds exactly the keys whose own state places them there', () => {
+      const catalog = fold(keyCatalogProjection);
+      for (const hsmId of ['hsm-a', 'hsm-b']) {
+        const fromKeys = Object.fromEntries(
+          [...catalog.values()].flatMap((d) => {
+            const custody = as<KeyCatalogDoc>(d).custody;
+            const r = custody.status === 'live' ? custody.residency[hsmId] : undefined;
+            return r === undefined || custody.status !== 'live' ? [] : [[custody.keyId, r]];
+          }),
+        );
+        expect(as<ResidencyDoc>(docs.get(hsmId)).keys).toEqual(fromKeys);
+      }
+    });
+
+    it('empties a zeroized HSM once its keys are recorded deleted, and counts the disabled hashsig copy on hsm-b', () => {
       expect(as<ResidencyDoc>(docs.get('hsm-a'))).toEqual({ hsmId: 'hsm-a', keys: {}, count: 0 });
       const b = as<ResidencyDoc>(docs.get('hsm-b'));
       expect(b.count).toBe(2);

@@ -4,9 +4,19 @@
  * state rides along in `custody` so the summary is always what the write side would decide.
  */
 import type { RecordedEvent } from '../../event-store/event-store';
-import { currentBlob, liveHolders, openObligations, type KeyState } from '../../domain/key';
+import { currentBlob, liveHolders, openObligations, type KeyGenerated, type KeyState } from '../../domain/key';
 import type { Projection } from '../projection';
 import { keyIdOf, labelOf, nextKeyState, toDoc } from './key-state';
+
+/** What the key's generation recorded and its state may drop later (a destroyed key keeps only its id). */
+export interface KeyFacts {
+  readonly keyType: 'rsa' | 'ec' | 'hashsig';
+  readonly params: Record<string, unknown>;
+  /** SPKI DER, base64. */
+  readonly publicKey: string;
+  /** libhal attribute type -> base64 value, as generated. */
+  readonly attributes: Readonly<Record<string, string>>;
+}
 
 export interface KeyCatalogDoc {
   readonly keyId: string;
@@ -26,11 +36,21 @@ export interface KeyCatalogDoc {
   readonly blobs: readonly { sha256: string; status: string; copyId: string; kind: string }[];
   readonly openOperations: number;
   readonly obligations: number;
+  /** Position of its KeyGenerated: lists show keys in the order the ledger first recorded them. */
+  readonly firstPosition: number;
   /** Position of the last event of the key: its last movement. */
   readonly lastPosition: number;
   readonly lastEventType: string;
   readonly lastEventAt: string;
+  readonly facts: KeyFacts;
   readonly custody: KeyState;
+}
+
+function factsOf(event: RecordedEvent, previous: KeyCatalogDoc | undefined): KeyFacts {
+  if (previous !== undefined) return previous.facts;
+  if (event.type !== 'KeyGenerated') throw new TypeError(`the first event of a key is ${event.type}, not KeyGenerated`);
+  const d = event.data as unknown as KeyGenerated['data'];
+  return { keyType: d.keyType, params: d.params as unknown as Record<string, unknown>, publicKey: d.publicKey, attributes: d.attributes };
 }
 
 export function summarise(custody: KeyState, event: RecordedEvent, previous?: KeyCatalogDoc): KeyCatalogDoc {
@@ -38,6 +58,8 @@ export function summarise(custody: KeyState, event: RecordedEvent, previous?: Ke
     lastPosition: event.position,
     lastEventType: event.type,
     lastEventAt: (event.data.at as string | undefined) ?? event.recordedAt,
+    firstPosition: previous?.firstPosition ?? event.position,
+    facts: factsOf(event, previous),
   };
   if (custody.status === 'destroyed') {
     return {
@@ -83,7 +105,8 @@ export function summarise(custody: KeyState, event: RecordedEvent, previous?: Ke
 
 export const keyCatalogProjection: Projection = {
   name: 'custody.key-catalog',
-  version: 1,
+  // 2: generation facts (public key, parameters, attributes) kept for every key, destroyed ones too.
+  version: 2,
   handles(event) {
     const keyId = keyIdOf(event);
     return keyId === undefined ? [] : [keyId];

@@ -1,0 +1,173 @@
+/**
+ * One write path (docs/architecture.md §1): every route that changes state dispatches exactly one
+ * custody command on the CommandBus, and every other route only queries. The routes are taken
+ * from the OpenAPI document the service serves, so a new route that is not in the table below
+ * fails this spec. Handlers here are recording doubles; the real ones run in test/api and test/e2e.
+ */
+import 'reflect-metadata';
+import { Module, type Type } from '@nestjs/common';
+import { CommandHandler, CqrsModule, QueryHandler, type ICommand, type IQuery } from '@nestjs/cqrs';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadConfig } from '../app/config';
+import * as commands from '../app/custody/custody.commands';
+import * as queries from '../app/custody/custody.queries';
+import type { KeyView } from '../app/custody/views';
+import { LedgerModule } from '../app/ledger.module';
+import { openSqliteEventStore } from '../event-store/sqlite-event-store';
+import { ApiModule } from './api.module';
+import { configureHttp, createHttpAdapter } from './http';
+
+const TOKEN = 'write-path-token-0123456789';
+const KEY = '5b0c9a4e-7d1f-4c2a-9e3b-1a2b3c4d5e6f';
+const SHA = 'ab'.repeat(32);
+
+/** Every state-changing route and the command it dispatches, with a body its DTO accepts. */
+const WRITE_ROUTES: Record<string, { command: Type<ICommand>; body?: unknown }> = {
+  'POST /v1/hsms': { command: commands.RegisterHsmCommand, body: { name: 'h', endpoint: 'unix:/x.sock', pin: '1234' } },
+  'POST /v1/hsms/{hsm}/zeroized': { command: commands.RecordZeroizedCommand },
+  'POST /v1/hsms/{hsm}/reconcile': { command: commands.ReconcileHsmCommand },
+  'POST /v1/kek-domains': { command: commands.CreateKekDomainCommand, body: { name: 'd', hsm: 'h' } },
+  'POST /v1/kek-domains/{id}/members': { command: commands.JoinKekDomainCommand, body: { hsm: 'h' } },
+  'POST /v1/keys': { command: commands.GenerateKeyCommand, body: { hsm: 'h', type: 'ec' } },
+  'POST /v1/keys/{keyId}/raw-export': { command: commands.RawExportCommand, body: { hsm: 'h' } },
+  'POST /v1/keys/{keyId}/raw-import': { command: commands.RawImportCommand, body: { hsm: 'h' } },
+  'POST /v1/keys/{keyId}/transfer': { command: commands.TransferKeyCommand, body: { from: 'h', to: 'g' } },
+  'POST /v1/keys/{keyId}/sign': { command: commands.SignCommand, body: { data: 'aGVsbG8=' } },
+  'DELETE /v1/keys/{keyId}/residency/{hsm}': { command: commands.DeleteFromHsmCommand },
+  'DELETE /v1/keys/{keyId}': { command: commands.DestroyKeyCommand },
+  'POST /v1/blobs': { command: commands.PresentBlobCommand, body: { keyId: KEY, blob: 'AAECAw==' } },
+};
+
+const keyView: KeyView = {
+  keyId: KEY,
+  type: 'ec',
+  state: 'active',
+  label: null,
+  params: {},
+  publicKey: Buffer.from([0x30]),
+  holders: [],
+  blobs: [],
+  currentBlob: null,
+  openOperations: [],
+  obligations: [],
+};
+
+/** A result each controller can render (it only re-encodes binary fields). */
+function cannedResult(name: string): unknown {
+  switch (name) {
+    case 'SignCommand':
+      return { signature: Buffer.from('sig'), hsm: 'h' };
+    case 'PresentBlobCommand':
+      return { sha256: SHA, keyId: KEY, accepted: true };
+    case 'GetBlobQuery':
+      return { sha256: SHA, keyId: KEY, status: 'current', blob: Buffer.from([1]) };
+    case 'ListKeysQuery':
+    case 'ListHsmsQuery':
+    case 'ListKekDomainsQuery':
+    case 'KeyEventsQuery':
+      return [];
+    default:
+      return keyView;
+  }
+}
+
+const dispatched: { bus: 'command' | 'query'; name: string }[] = [];
+
+function recordingHandlers(): Type[] {
+  const classes = (module: object) =>
+    Object.values(module).filter(
+      (v): v is Type => typeof v === 'function' && /(Command|Query)$/.test((v as { name: string }).name),
+    );
+  return [
+    ...classes(commands).map((command) => {
+      const handler = class {
+        execute(c: ICommand) {
+          dispatched.push({ bus: 'command', name: c.constructor.name });
+          return cannedResult(c.constructor.name);
+        }
+      };
+      CommandHandler(command)(handler);
+      return handler;
+    }),
+    ...classes(queries).map((query) => {
+      const handler = class {
+        execute(q: IQuery) {
+          dispatched.push({ bus: 'query', name: q.constructor.name });
+          return cannedResult(q.constructor.name);
+        }
+      };
+      QueryHandler(query)(handler);
+      return handler;
+    }),
+  ];
+}
+
+describe('the one write path', () => {
+  let dataDir: string;
+  let app: NestFastifyApplication;
+  let url: string;
+  let routes: { method: string; path: string }[];
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyledger-write-path-'));
+    const config = loadConfig({ KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0' });
+    const store = await openSqliteEventStore(dataDir);
+    @Module({ imports: [CqrsModule.forRoot()], providers: recordingHandlers(), exports: [CqrsModule] })
+    class RecordingCustodyModule {}
+    const moduleRef = await Test.createTestingModule({
+      imports: [LedgerModule.forRoot(config, store), ApiModule.forRoot({ token: TOKEN, custody: RecordingCustodyModule })],
+    }).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { bodyParser: false, logger: false });
+    configureHttp(app, '0.0.0');
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    const document = (await (await fetch(`${url}/docs-json`)).json()) as { paths: Record<string, object> };
+    routes = Object.entries(document.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path: p })),
+    );
+  });
+
+  afterAll(async () => {
+    await app.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => (dispatched.length = 0));
+
+  const request = (method: string, p: string, body?: unknown) =>
+    fetch(`${url}${p.replace('{keyId}', KEY).replace('{hsm}', 'h').replace('{id}', 'd').replace('{sha256}', SHA)}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  it('lists every state-changing route the API serves, and no route it does not serve', () => {
+    const served = routes.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+    expect(served.sort()).toEqual(Object.keys(WRITE_ROUTES).sort());
+  });
+
+  it.each(Object.entries(WRITE_ROUTES).map(([route, r]) => [route, r.command.name, r] as const))(
+    '%s dispatches %s and nothing else',
+    async (route, _name, { command, body }) => {
+    const [method, p] = route.split(' ');
+    const response = await request(method!, p!, body);
+    expect(response.status).toBeLessThan(300);
+    expect(dispatched).toEqual([{ bus: 'command', name: command.name }]);
+    },
+  );
+
+  it('answers every other route from the query bus alone', async () => {
+    const reads = routes.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/'));
+    expect(reads.length).toBeGreaterThanOrEqual(9);
+    for (const { method, path: p } of reads) {
+      dispatched.length = 0;
+      const response = await request(method, p);
+      expect({ route: `${method} ${p}`, status: response.status }).toEqual({ route: `${method} ${p}`, status: 200 });
+      expect(dispatched).toEqual([{ bus: 'query', name: expect.stringMatching(/Query$/) }]);
+    }
+  });
+});
