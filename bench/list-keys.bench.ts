@@ -58,7 +58,7 @@ async function appendAll(store: EventStore, items: Decided[]): Promise<void> {
 }
 
 /** Writes the HSM and `LIST_KEYS` key histories into a fresh ledger under `dataDir`. */
-async function seed(dataDir: string): Promise<void> {
+export async function seed(dataDir: string): Promise<void> {
   const store = await openSqliteEventStore(dataDir);
   try {
     const hsmId = randomUUID();

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
@@ -26,7 +26,7 @@ import {
   TransferDto,
 } from './dto/key.dto';
 import { HsmRefPipe, KeyIdPipe } from './params';
-import { keyJson, signJson } from './views';
+import { keyJson, keyListJson, signJson } from './views';
 
 type Json = Record<string, unknown>;
 
@@ -47,10 +47,11 @@ export class KeysController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'list keys' })
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  @ApiOperation({ summary: 'list keys, in the order the ledger first recorded them' })
   @ApiOkResponse({ type: [KeyResponse] })
-  async list(): Promise<Json[]> {
-    return (await this.queries.execute(new ListKeysQuery())).map(keyJson);
+  async list(): Promise<string> {
+    return keyListJson(await this.queries.execute(new ListKeysQuery()));
   }
 
   @Get(':keyId')

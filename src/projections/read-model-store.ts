@@ -66,6 +66,12 @@ export class ReadModelStore {
   private readonly getCheckpoint: Database.Statement<[string], Checkpoint>;
   private readonly putCheckpoint: Database.Statement<[string, number, number]>;
   private readonly commitTx: (changes: readonly ProjectionChanges[]) => void;
+  /**
+   * Projections whose docs are also kept parsed in memory (`mirror`), by id. The file has one
+   * writer, this store's runner, and every write goes through `commit` or `reset`, which update
+   * the mirror after the transaction, so a mirror is never behind the file.
+   */
+  private readonly mirrors = new Map<string, { docs: Map<string, Doc>; ordered: StoredDoc[] | undefined }>();
   private readonly resetTx: (projection: string, version: number) => void;
 
   private constructor(
@@ -132,13 +138,35 @@ export class ReadModelStore {
     }
   }
 
+  /**
+   * Keeps `projection`'s docs parsed in memory from now on (loaded once here), for read models that
+   * are listed whole on a hot path. Docs handed out are shared: callers must not mutate them
+   * (projections never do, STYLE: evolve is pure).
+   */
+  mirror(projection: string): void {
+    if (this.mirrors.has(projection)) return;
+    const docs = new Map<string, Doc>();
+    for (const { id, json } of this.allDocs.all(projection)) docs.set(id, JSON.parse(json) as Doc);
+    this.mirrors.set(projection, { docs, ordered: undefined });
+  }
+
   get(projection: string, id: string): Doc | undefined {
+    const mirror = this.mirrors.get(projection);
+    if (mirror !== undefined) return mirror.docs.get(id);
     const json = this.getDoc.get(projection, id);
     return json === undefined ? undefined : (JSON.parse(json) as Doc);
   }
 
   /** Every document of a projection, ordered by id. */
   all(projection: string): StoredDoc[] {
+    const mirror = this.mirrors.get(projection);
+    if (mirror !== undefined) {
+      // Ordered once per change of the projection, then handed out as a copy.
+      mirror.ordered ??= [...mirror.docs]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([id, doc]) => ({ id, doc }));
+      return [...mirror.ordered];
+    }
     return this.allDocs.all(projection).map(({ id, json }) => ({ id, doc: JSON.parse(json) as Doc }));
   }
 
@@ -154,11 +182,25 @@ export class ReadModelStore {
   /** Writes changed docs and checkpoints of several projections in one transaction. */
   commit(changes: readonly ProjectionChanges[]): void {
     this.commitTx(changes);
+    for (const { projection, docs } of changes) {
+      const mirror = this.mirrors.get(projection);
+      if (mirror === undefined) continue;
+      for (const [id, doc] of docs) {
+        if (doc === undefined) mirror.docs.delete(id);
+        else mirror.docs.set(id, doc);
+      }
+      if (docs.size > 0) mirror.ordered = undefined;
+    }
   }
 
   /** Deletes a projection's documents and sets its checkpoint to position 0 at `version`. */
   reset(projection: string, version: number): void {
     this.resetTx(projection, version);
+    const mirror = this.mirrors.get(projection);
+    if (mirror !== undefined) {
+      mirror.docs.clear();
+      mirror.ordered = undefined;
+    }
   }
 
   close(): void {

@@ -69,6 +69,30 @@ describe('ReadModelStore on a real file', () => {
       expect(models.all('holders')).toHaveLength(1);
     });
 
+    it('answers a mirrored projection from memory exactly as from the file, through commits and resets', () => {
+      const fromFile = openReadModelStore(dir);
+      try {
+        models.mirror('inventory');
+        const same = () => {
+          expect(models.all('inventory')).toEqual(fromFile.all('inventory'));
+          for (const id of ['key-a', 'key-b', 'key-c']) expect(models.get('inventory', id)).toEqual(fromFile.get('inventory', id));
+        };
+        same();
+        models.commit([
+          { projection: 'inventory', version: 3, position: 41, docs: new Map([['key-c', { state: 'new' }], ['key-a', undefined]]) },
+        ]);
+        expect(models.all('inventory').map((d) => d.id)).toEqual(['key-b', 'key-c']);
+        same();
+        models.reset('inventory', 4);
+        expect(models.all('inventory')).toEqual([]);
+        same();
+        // A projection that is not mirrored still reads the file.
+        expect(models.get('holders', 'hsm-a')).toEqual({ keys: ['key-b'] });
+      } finally {
+        fromFile.close();
+      }
+    });
+
     it('keeps them across reopening, in a WAL-mode file', () => {
       models.close();
       models = openReadModelStore(dir);

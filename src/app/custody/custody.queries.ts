@@ -6,6 +6,7 @@
  */
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import type { KeyCatalogDoc } from '../../projections/custody';
 import { ReadSide } from '../read-side/read-side';
 import { getBlob } from './blobs';
 import { CustodyCore } from './custody-core';
@@ -127,16 +128,36 @@ export class GetKekDomainHandler extends ReadHandler implements IQueryHandler<Ge
   }
 }
 
+/**
+ * Views rendered from key catalog docs. A doc is immutable (the read models replace it on change)
+ * and HSM names are permanent, so its view is rendered once; a view naming an HSM the read models
+ * did not know yet is not kept.
+ */
+const renderedViews = new WeakMap<KeyCatalogDoc, KeyView>();
+
+function catalogView(doc: KeyCatalogDoc, names: ReadonlyMap<string, string>): KeyView | undefined {
+  const kept = renderedViews.get(doc);
+  if (kept !== undefined) return kept;
+  if (doc.custody.status === 'absent') return undefined;
+  let complete = true;
+  const view = keyView(doc.custody, doc.facts, (id) => {
+    const name = names.get(id);
+    if (name === undefined) complete = false;
+    return name ?? id;
+  });
+  if (complete) renderedViews.set(doc, view);
+  return view;
+}
+
 @QueryHandler(ListKeysQuery)
 export class ListKeysHandler extends ReadHandler implements IQueryHandler<ListKeysQuery> {
   async execute(): Promise<KeyView[]> {
     await this.reads.catchUp();
     const names = this.reads.hsmNames();
-    const hsmName = (id: string) => names.get(id) ?? id;
     return this.reads
       .keys()
       .sort((a, b) => a.firstPosition - b.firstPosition)
-      .flatMap((d) => (d.custody.status === 'absent' ? [] : [keyView(d.custody, d.facts, hsmName)]));
+      .flatMap((d) => catalogView(d, names) ?? []);
   }
 }
 
@@ -145,9 +166,9 @@ export class GetKeyHandler extends ReadHandler implements IQueryHandler<GetKeyQu
   async execute(q: GetKeyQuery): Promise<KeyView> {
     await this.reads.catchUp();
     const doc = this.reads.key(q.keyId);
-    if (doc === undefined || doc.custody.status === 'absent') throw new CustodyNotFound(`key ${q.keyId} is not in the ledger`);
-    const names = this.reads.hsmNames();
-    return keyView(doc.custody, doc.facts, (id) => names.get(id) ?? id);
+    const view = doc === undefined ? undefined : catalogView(doc, this.reads.hsmNames());
+    if (view === undefined) throw new CustodyNotFound(`key ${q.keyId} is not in the ledger`);
+    return view;
   }
 }
 

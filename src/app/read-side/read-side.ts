@@ -55,6 +55,9 @@ export class ReadSide implements OnModuleInit, OnApplicationShutdown {
   start(): void {
     if (this.runner !== undefined) return;
     this.readModels = openReadModelStore(this.config.dataDir);
+    // Listed whole by queries and the write side: kept parsed in memory, the rest read by id.
+    for (const p of [keyCatalogProjection, residencyProjection, hsmCatalogProjection, kekDomainCatalogProjection])
+      this.readModels.mirror(p.name);
     this.runner = new ProjectionRunner(this.store, this.readModels, CUSTODY_PROJECTIONS);
     this.runner.start();
     this.runner.done.catch((error: unknown) =>
