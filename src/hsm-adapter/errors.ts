@@ -7,12 +7,17 @@
  *   frame). The connection owner must drop the connection. `halStatus` is what a server answers.
  * - `HsmTransportError`: I/O failed (socket closed, timeout).
  *
- * Every class has a string discriminant (`kind`, and `status` for HSM statuses), so callers need not
- * dispatch on class identity.
+ * Every class has string discriminants (`kind`, `type`, and `status` for HSM statuses), so callers
+ * need not dispatch on class identity. All are HSM failures to the API (src/domain/error-category.ts).
  */
+import type { ErrorCategory, ProblemExtras } from '../domain/error-category';
 
-export abstract class HsmError extends Error {
+export abstract class HsmError extends Error implements ProblemExtras {
+  // Whatever went wrong, the HSM did not do what was asked: the API answers 502.
+  static readonly category: ErrorCategory = 'hsm-failure';
   abstract readonly kind: 'status' | 'protocol' | 'transport';
+  /** The problem type the API answers with, e.g. 'hsm-transport-error'. */
+  abstract readonly type: string;
   /** The RPC that failed (e.g. 'IMPORT_RAW'), when known. */
   readonly rpc: string | undefined;
 
@@ -20,6 +25,15 @@ export abstract class HsmError extends Error {
     super(message, options);
     this.name = new.target.name;
     this.rpc = rpc;
+  }
+
+  /** A transport or protocol message alone does not say that it is about the HSM. */
+  get problemDetail(): string {
+    return `the HSM could not be reached or answered badly: ${this.message}`;
+  }
+
+  get problemExtensions(): Readonly<Record<string, unknown>> {
+    return { rpc: this.rpc };
   }
 }
 
@@ -176,6 +190,7 @@ function statusMessage(code: number, status: string, rpc: string | undefined, ad
 /** The HSM answered with a non-zero status. */
 export abstract class HalStatusError extends HsmError {
   readonly kind = 'status';
+  readonly type = 'hsm-error';
 
   constructor(
     readonly code: number,
@@ -184,6 +199,15 @@ export abstract class HalStatusError extends HsmError {
     advice: string,
   ) {
     super(statusMessage(code, status, rpc, advice), rpc);
+  }
+
+  /** The message names the status and the advice already. */
+  override get problemDetail(): string {
+    return this.message;
+  }
+
+  override get problemExtensions(): Readonly<Record<string, unknown>> {
+    return { hsmStatus: this.status, rpc: this.rpc };
   }
 }
 
@@ -336,6 +360,7 @@ export function halError(code: number, rpc?: string): HalStatusError {
  */
 export class HsmProtocolError extends HsmError {
   readonly kind = 'protocol';
+  readonly type = 'hsm-protocol-error';
   constructor(
     message: string,
     readonly halStatus: number = HalStatus.RPC_PROTOCOL_ERROR,
@@ -383,6 +408,7 @@ export class FrameTooLarge extends HsmProtocolError {
 /** I/O to the HSM failed: connect refused, socket closed mid-call, timeout. */
 export class HsmTransportError extends HsmError {
   readonly kind = 'transport';
+  readonly type = 'hsm-transport-error';
   constructor(message: string, rpc?: string, options?: ErrorOptions) {
     super(message, rpc, options);
   }
