@@ -4,7 +4,6 @@ import { RpcFunc, RpcName } from '../../../src/hsm-adapter/constants';
 import {
   FrameTooLarge,
   HAL_STATUS_NAMES,
-  HalKeyNotFound,
   HalStatus,
   HalStatusError,
   halError,
@@ -38,13 +37,15 @@ describe('halError for the 50 libhal statuses', () => {
     expect(new Set(classes).size).toBe(50);
     const names = codes.map((code) => halError(code).name);
     expect(names[20]).toBe('HalKeyNotFound');
-    expect(halError(21)).toBeInstanceOf(HalKeyNotFound);
+    expect(halError(21, 'PKEY_OPEN')).toBeInstanceOf(classes[20]);
     const squash = (s: string) => s.replace(/_/g, '').toLowerCase();
     codes.forEach((code, i) => expect(squash(names[i])).toBe(`hal${squash(HAL_STATUS_NAMES[code])}`));
   });
 
   it('maps names to codes in order (§4.1), the Python client convention', () => {
     expect(HAL_STATUS_NAMES).toHaveLength(51);
+    expect(new Set(HAL_STATUS_NAMES).size).toBe(51);
+    HAL_STATUS_NAMES.forEach((name, code) => expect([name, HalStatus[name]]).toEqual([name, code]));
     expect(HalStatus).toMatchObject({
       OK: 0,
       KEY_NOT_FOUND: 21,
