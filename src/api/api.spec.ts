@@ -23,7 +23,7 @@ import { CustodyInvalidInput, CustodyNotFound } from '../app/custody/errors';
 import { LedgerModule } from '../app/ledger.module';
 import { KeyNotFound, StaleBlob } from '../domain/key';
 import { openSqliteEventStore } from '../event-store/sqlite-event-store';
-import { HalPinIncorrect } from '../hsm-adapter/errors';
+import { HalStatus, halError } from '../hsm-adapter/errors';
 import { ApiModule } from './api.module';
 import { CommandHandler, CqrsModule, QueryHandler } from '@nestjs/cqrs';
 import { configureHttp, createHttpAdapter } from './http';
@@ -298,7 +298,7 @@ describe('REST API over a custody test double', () => {
     });
 
     it('maps an HSM status error to 502 with the status name', async () => {
-      custody.sign.mockRejectedValue(new HalPinIncorrect('LOGIN'));
+      custody.sign.mockRejectedValue(halError(HalStatus.PIN_INCORRECT, 'LOGIN'));
       const body = await expectProblem(await post(`/v1/keys/${KEY_ID}/sign`, { data: 'aGVsbG8=' }), 502);
       expect(body.hsmStatus).toBe('PIN_INCORRECT');
       expect(body.detail).toContain('PIN_INCORRECT');

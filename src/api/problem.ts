@@ -1,13 +1,13 @@
 /**
  * RFC 9457 problem details: the one place that turns an error into `{type, title, status, detail,
- * instance}`. Every mapping is on a string discriminant (`type`, `kind`), never on class identity
- * across a boundary (STYLE). Messages of our own errors are written for people and carry no
- * secrets; anything unknown becomes a 500 that says nothing about internals.
+ * instance}`. Errors of the HTTP edge itself (validation, Nest, Fastify) are handled here; every
+ * other error declares its category where it is defined (src/domain/error-category.ts), and the
+ * status comes from that category alone, never from class identity (STYLE 8). Messages of our own
+ * errors are written for people and carry no secrets; anything without a category becomes a 500
+ * that says nothing about internals.
  */
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { CustodyInvalidInput, CustodyNotFound } from '../app/custody/errors';
-import { DomainError } from '../domain/errors';
-import { HalStatusError, HsmError } from '../hsm-adapter/errors';
+import { errorCategory, type ErrorCategory, type ProblemExtras } from '../domain/error-category';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** JSON request bodies above this are refused with 413 (the biggest legitimate body is a blob or sign data). */
@@ -25,17 +25,25 @@ export interface Problem {
   readonly [extension: string]: unknown;
 }
 
-/** Domain refusals that mean "no such thing" rather than "conflicts with the custody rules". */
-const NOT_FOUND_TYPES = new Set([
-  'key-not-found',
-  'hsm-not-registered',
-  'kek-domain-not-found',
-  'unknown-blob',
-  'unknown-copy',
-  'unknown-operation',
-]);
-/** Domain refusals of a malformed command: the request is understood but cannot be processed. */
-const UNPROCESSABLE_TYPES = new Set(['invalid-command', 'too-big']);
+/** The HTTP status of each error category: the only place a category becomes a status. */
+const CATEGORY_STATUS: { readonly [C in ErrorCategory]: number } = {
+  'not-found': 404,
+  conflict: 409,
+  invalid: 422,
+  forbidden: 403,
+  'hsm-failure': 502,
+  unavailable: 503,
+  internal: 500,
+};
+
+/**
+ * Messages of these categories name files, drivers and connection strings: they are for the
+ * service log (the filter logs every 5xx but 502), the client gets the type and this detail.
+ */
+const WITHHELD_DETAIL: { readonly [C in ErrorCategory]?: string } = {
+  unavailable:
+    'the service cannot use its ledger, read models or secret store right now; retry later (the cause is in the service log)',
+};
 
 const TITLES: Readonly<Record<number, string>> = {
   400: 'Bad Request',
@@ -111,28 +119,29 @@ export function toProblem(error: unknown, instance: string): Problem {
     return problem(error.status, error.problemType, error.detail, instance, error.extensions);
   }
   if (error instanceof HttpException) return fromHttpException(error, instance);
-  if (error instanceof CustodyNotFound) return problem(404, 'not-found', error.message, instance);
-  if (error instanceof CustodyInvalidInput) return problem(422, 'invalid-input', error.message, instance);
-  if (error instanceof DomainError) {
-    const status = NOT_FOUND_TYPES.has(error.type) ? 404 : UNPROCESSABLE_TYPES.has(error.type) ? 422 : 409;
-    return problem(status, error.type, error.message, instance);
-  }
-  if (error instanceof HalStatusError) {
-    return problem(502, 'hsm-error', error.message, instance, { hsmStatus: error.status, rpc: error.rpc });
-  }
-  if (error instanceof HsmError) {
-    return problem(
-      502,
-      `hsm-${error.kind}-error`,
-      `the HSM could not be reached or answered badly: ${error.message}`,
-      instance,
-      {
-        rpc: error.rpc,
-      },
-    );
-  }
   if (isFastifyError(error)) return fromFastify(error, instance);
-  return internal(instance);
+  const category = errorCategory(error);
+  // An internal error's type would say what broke; like an error without a category, it says nothing.
+  if (category === undefined || category === 'internal') return internal(instance);
+  return fromCategory(error as CategorizedError, category, instance);
+}
+
+/** What a categorized error gives its problem: `type` (the URI suffix clients see) and its message. */
+interface CategorizedError extends ProblemExtras {
+  readonly type?: unknown;
+  readonly message?: unknown;
+}
+
+function fromCategory(error: CategorizedError, category: ErrorCategory, instance: string): Problem {
+  const { type, message, problemDetail, problemExtensions } = error;
+  // A category without a string type is a bug in the error class: say nothing rather than guess.
+  if (typeof type !== 'string' || type === '') return internal(instance);
+  const detail =
+    WITHHELD_DETAIL[category] ??
+    (typeof problemDetail === 'string' ? problemDetail : typeof message === 'string' ? message : '');
+  const extensions =
+    typeof problemExtensions === 'object' && problemExtensions !== null ? problemExtensions : {};
+  return problem(CATEGORY_STATUS[category], type, detail, instance, extensions);
 }
 
 /** Fastify's own refusals, in our words (its messages never quote the body, which may hold a PIN). */
@@ -175,7 +184,7 @@ function fromFastify(error: FastifyError, instance: string): Problem {
 
 function internal(instance: string): Problem {
   return problem(
-    500,
+    CATEGORY_STATUS.internal,
     'internal',
     'the service failed to handle this request; the error is in its log',
     instance,

@@ -1,7 +1,11 @@
+import type { ErrorCategory } from './error-category';
+
 /**
  * The root of the domain's closed error taxonomy (STYLE 8): one class per refusal, each with a
- * string `type` (callers and the API map on it, never on class identity across a wire) and a
- * message that says what was refused and why.
+ * string `type` (callers and the API map on it, never on class identity across a wire), a
+ * `static readonly category` (see error-category.ts) and a message that says what was refused and
+ * why. The root declares no category, so a refusal without one is caught by the categories spec
+ * instead of silently becoming a 409.
  */
 export abstract class DomainError extends Error {
   abstract readonly type: string;
@@ -13,6 +17,7 @@ export abstract class DomainError extends Error {
 
 /** A command field is missing or malformed (STYLE 9: name the field and the expectation). */
 export class InvalidCommand extends DomainError {
+  static readonly category: ErrorCategory = 'invalid';
   readonly type = 'invalid-command';
 }
 
@@ -21,6 +26,7 @@ export class InvalidCommand extends DomainError {
  * index). Never a user error: a bug or a tampered ledger, so it is not a `DomainError`.
  */
 export class InvariantViolated extends Error {
+  static readonly category: ErrorCategory = 'internal';
   readonly type = 'invariant-violated';
   constructor(message: string) {
     super(`ledger invariant violated: ${message}`);

@@ -8,6 +8,13 @@ export * as hsm from './hsm';
 export * as kekDomain from './kek-domain';
 export * as key from './key';
 export { DomainError, InvalidCommand, InvariantViolated } from './errors';
+export {
+  ERROR_CATEGORIES,
+  declaredCategory,
+  errorCategory,
+  type ErrorCategory,
+  type ProblemExtras,
+} from './error-category';
 export { abbr } from './format';
 export type { Command, Decider, Event } from './message';
 export { AUDIT_STREAM, parseStreamName, streamName, type StreamCategory } from './streams';

@@ -2,17 +2,23 @@
  * The HSM adapter's closed error taxonomy (STYLE.md practice 8).
  *
  * - `HalStatusError`: the HSM answered with a non-zero `hal_error_t` (§4.1). One class per status,
- *   built by `halError(code, rpc)`; codes above 50 give `HsmUnknownStatus`.
+ *   built by `halError(code, rpc)` from the one table of statuses below; codes above 50 give
+ *   `HsmUnknownStatus`.
  * - `HsmProtocolError`: bytes that break the protocol (malformed frame, truncated XDR, oversized
  *   frame). The connection owner must drop the connection. `halStatus` is what a server answers.
  * - `HsmTransportError`: I/O failed (socket closed, timeout).
  *
- * Every class has a string discriminant (`kind`, and `status` for HSM statuses), so callers need not
- * dispatch on class identity.
+ * Every class has string discriminants (`kind`, `type`, and `status` for HSM statuses), so callers
+ * need not dispatch on class identity. All are HSM failures to the API (src/domain/error-category.ts).
  */
+import type { ErrorCategory, ProblemExtras } from '../domain/error-category';
 
-export abstract class HsmError extends Error {
+export abstract class HsmError extends Error implements ProblemExtras {
+  // Whatever went wrong, the HSM did not do what was asked: the API answers 502.
+  static readonly category: ErrorCategory = 'hsm-failure';
   abstract readonly kind: 'status' | 'protocol' | 'transport';
+  /** The problem type the API answers with, e.g. 'hsm-transport-error'. */
+  abstract readonly type: string;
   /** The RPC that failed (e.g. 'IMPORT_RAW'), when known. */
   readonly rpc: string | undefined;
 
@@ -21,68 +27,19 @@ export abstract class HsmError extends Error {
     this.name = new.target.name;
     this.rpc = rpc;
   }
+
+  /** A transport or protocol message alone does not say that it is about the HSM. */
+  get problemDetail(): string {
+    return `the HSM could not be reached or answered badly: ${this.message}`;
+  }
+
+  get problemExtensions(): Readonly<Record<string, unknown>> {
+    return { rpc: this.rpc };
+  }
 }
 
-/** `hal_error_t` names without the `HAL_ERROR_` prefix, indexed by code (§4.1). */
-export const HAL_STATUS_NAMES = [
-  'OK',
-  'BAD_ARGUMENTS',
-  'UNSUPPORTED_KEY',
-  'IO_SETUP_FAILED',
-  'IO_TIMEOUT',
-  'IO_UNEXPECTED',
-  'IO_OS_ERROR',
-  'IO_BAD_COUNT',
-  'CSPRNG_BROKEN',
-  'KEYWRAP_BAD_MAGIC',
-  'KEYWRAP_BAD_LENGTH',
-  'KEYWRAP_BAD_PADDING',
-  'IMPOSSIBLE',
-  'ALLOCATION_FAILURE',
-  'RESULT_TOO_LONG',
-  'ASN1_PARSE_FAILED',
-  'KEY_NOT_ON_CURVE',
-  'INVALID_SIGNATURE',
-  'CORE_NOT_FOUND',
-  'CORE_BUSY',
-  'KEYSTORE_ACCESS',
-  'KEY_NOT_FOUND',
-  'KEY_NAME_IN_USE',
-  'NO_KEY_SLOTS_AVAILABLE',
-  'PIN_INCORRECT',
-  'NO_CLIENT_SLOTS_AVAILABLE',
-  'FORBIDDEN',
-  'XDR_BUFFER_OVERFLOW',
-  'RPC_TRANSPORT',
-  'RPC_PACKET_OVERFLOW',
-  'RPC_BAD_FUNCTION',
-  'KEY_NAME_TOO_LONG',
-  'MASTERKEY_NOT_SET',
-  'MASTERKEY_FAIL',
-  'MASTERKEY_BAD_LENGTH',
-  'KS_DRIVER_NOT_FOUND',
-  'KEYSTORE_BAD_CRC',
-  'KEYSTORE_BAD_BLOCK_TYPE',
-  'KEYSTORE_LOST_DATA',
-  'BAD_ATTRIBUTE_LENGTH',
-  'ATTRIBUTE_NOT_FOUND',
-  'NO_KEY_INDEX_SLOTS',
-  'KS_INDEX_UUID_MISORDERED',
-  'KEYSTORE_WRONG_BLOCK_TYPE',
-  'RPC_PROTOCOL_ERROR',
-  'NOT_IMPLEMENTED',
-  'CORE_REASSIGNED',
-  'ASSERTION_FAILED',
-  'HASHSIG_KEY_EXHAUSTED',
-  'NOT_READY',
-  'TAMPER',
-] as const;
-export type HalStatusName = (typeof HAL_STATUS_NAMES)[number];
-
-/** Status codes by name, for servers that answer with a status: `HalStatus.KEY_NOT_FOUND` is 21. */
-export const HalStatus = Object.fromEntries(HAL_STATUS_NAMES.map((name, code) => [name, code])) as {
-  readonly [N in HalStatusName]: number;
-};
+/** What a person can do about a status; some depend on the RPC that failed. */
+type Advice = string | ((rpc: string | undefined) => string);
 
 const keywrap = (what: string) => (rpc: string | undefined) => {
   if (rpc === 'IMPORT_RAW')
@@ -92,74 +49,168 @@ const keywrap = (what: string) => (rpc: string | undefined) => {
   return `a stored key does not unwrap under the HSM's master KEK (master KEK changed or keystore damaged): ${what}`;
 };
 
-/** What a person can do about each status (§3.3, §4, §5, §7, §9). */
-const ADVICE: {
-  readonly [N in Exclude<HalStatusName, 'OK'>]: string | ((rpc: string | undefined) => string);
-} = {
-  BAD_ARGUMENTS:
+/**
+ * The libhal statuses, written out once (§4.1): code, `hal_error_t` name without the `HAL_ERROR_`
+ * prefix, and what a person can do about it (§3.3, §4, §5, §7, §9). Names, codes, the lookup by
+ * code and the classes are all derived from it.
+ */
+const STATUSES = [
+  [
+    1,
+    'BAD_ARGUMENTS',
     'the HSM rejected the arguments (e.g. flag bits outside 0x3f, RSA bits not a multiple of 8, curve or user out of range, PIN not 4..4096 bytes, or not exactly one of hash handle and input)',
-  UNSUPPORTED_KEY:
+  ],
+  [
+    2,
+    'UNSUPPORTED_KEY',
     'the HSM does not support this key type or parameter set (e.g. LM-OTS W1, a hashsig signature over 16384 bytes, or a non-RSA KEKEK)',
-  IO_SETUP_FAILED: 'the HSM could not set up I/O to its crypto cores; power-cycle the HSM',
-  IO_TIMEOUT: 'an HSM crypto core timed out; retry, and power-cycle the HSM if it persists',
-  IO_UNEXPECTED:
+  ],
+  [3, 'IO_SETUP_FAILED', 'the HSM could not set up I/O to its crypto cores; power-cycle the HSM'],
+  [4, 'IO_TIMEOUT', 'an HSM crypto core timed out; retry, and power-cycle the HSM if it persists'],
+  [
+    5,
+    'IO_UNEXPECTED',
     'an HSM crypto core returned unexpected data; retry, and check the FPGA bitstream if it persists',
-  IO_OS_ERROR: "the HSM's I/O layer reported an operating-system error; check the HSM console",
-  IO_BAD_COUNT: 'an HSM crypto core transfer had the wrong byte count; check the FPGA bitstream',
-  CSPRNG_BROKEN: "the HSM's random number generator failed; stop using this HSM until its TRNG is checked",
-  KEYWRAP_BAD_MAGIC: keywrap('integrity check value mismatch'),
-  KEYWRAP_BAD_LENGTH: keywrap('wrapped length invalid'),
-  KEYWRAP_BAD_PADDING: keywrap('padding invalid'),
-  IMPOSSIBLE: 'the HSM reached a state its firmware considers impossible; report the call and its arguments',
-  ALLOCATION_FAILURE: 'the HSM ran out of memory; close unused key and hash handles, or restart the HSM',
-  RESULT_TOO_LONG:
+  ],
+  [6, 'IO_OS_ERROR', "the HSM's I/O layer reported an operating-system error; check the HSM console"],
+  [7, 'IO_BAD_COUNT', 'an HSM crypto core transfer had the wrong byte count; check the FPGA bitstream'],
+  [
+    8,
+    'CSPRNG_BROKEN',
+    "the HSM's random number generator failed; stop using this HSM until its TRNG is checked",
+  ],
+  [9, 'KEYWRAP_BAD_MAGIC', keywrap('integrity check value mismatch')],
+  [10, 'KEYWRAP_BAD_LENGTH', keywrap('wrapped length invalid')],
+  [11, 'KEYWRAP_BAD_PADDING', keywrap('padding invalid')],
+  [
+    12,
+    'IMPOSSIBLE',
+    'the HSM reached a state its firmware considers impossible; report the call and its arguments',
+  ],
+  [
+    13,
+    'ALLOCATION_FAILURE',
+    'the HSM ran out of memory; close unused key and hash handles, or restart the HSM',
+  ],
+  [
+    14,
+    'RESULT_TOO_LONG',
     'the result does not fit the requested maximum (e.g. pkcs8_max below 5480, kek_max below the KEKEK modulus size, attribute values over buffer_len); ask for more',
-  ASN1_PARSE_FAILED:
+  ],
+  [
+    15,
+    'ASN1_PARSE_FAILED',
     'the HSM could not parse the DER it was given (private key, SPKI or EncryptedPrivateKeyInfo)',
-  KEY_NOT_ON_CURVE: 'the EC public point is not on the named curve',
-  INVALID_SIGNATURE: 'the signature does not verify under this key',
-  CORE_NOT_FOUND: "the HSM's FPGA bitstream lacks the crypto core this operation needs",
-  CORE_BUSY: 'the crypto core this operation needs is busy; retry',
-  KEYSTORE_ACCESS: 'the HSM could not access its keystore; check the HSM console',
-  KEY_NOT_FOUND:
+  ],
+  [16, 'KEY_NOT_ON_CURVE', 'the EC public point is not on the named curve'],
+  [17, 'INVALID_SIGNATURE', 'the signature does not verify under this key'],
+  [18, 'CORE_NOT_FOUND', "the HSM's FPGA bitstream lacks the crypto core this operation needs"],
+  [19, 'CORE_BUSY', 'the crypto core this operation needs is busy; retry'],
+  [20, 'KEYSTORE_ACCESS', 'the HSM could not access its keystore; check the HSM console'],
+  [
+    21,
+    'KEY_NOT_FOUND',
     'no such key: the handle or name is not valid on this HSM, or the key is not visible to this login (session keys vanish on logout)',
-  KEY_NAME_IN_USE:
+  ],
+  [
+    22,
+    'KEY_NAME_IN_USE',
     'a key with this name is already on this HSM (for a hashsig import: a key with the same LMS identifier I is active here)',
-  NO_KEY_SLOTS_AVAILABLE:
+  ],
+  [
+    23,
+    'NO_KEY_SLOTS_AVAILABLE',
     'the HSM keystore is full; delete or raw-export keys first (or close unused key handles: at most 256 are open at once)',
-  PIN_INCORRECT: 'wrong PIN',
-  NO_CLIENT_SLOTS_AVAILABLE: 'the HSM already has 10 logged-in clients; log one out first',
-  FORBIDDEN:
+  ],
+  [24, 'PIN_INCORRECT', 'wrong PIN'],
+  [25, 'NO_CLIENT_SLOTS_AVAILABLE', 'the HSM already has 10 logged-in clients; log one out first'],
+  [
+    26,
+    'FORBIDDEN',
     'not permitted: log in as the right user (NORMAL or WHEEL to use keys), or the key lacks the flag this needs (DIGITALSIGNATURE to sign or verify, EXPORTABLE to export, KEYENCIPHERMENT on a KEKEK)',
-  XDR_BUFFER_OVERFLOW: 'the HSM found the request truncated or malformed (XDR decoding overran the packet)',
-  RPC_TRANSPORT: 'the RPC transport to the HSM failed; check the muxd socket, serial line or TLS connection',
-  RPC_PACKET_OVERFLOW: 'the request or its result would exceed the 16384-byte RPC packet; ask for less',
-  RPC_BAD_FUNCTION: (rpc) => `the HSM firmware does not implement ${rpc ?? 'this RPC function'}`,
-  KEY_NAME_TOO_LONG: 'the key name is not a 16-byte UUID',
-  MASTERKEY_NOT_SET: 'the HSM has no master KEK; enter it from the HSM console before using the keystore',
-  MASTERKEY_FAIL: 'the HSM could not read or write its master key memory; check the HSM console',
-  MASTERKEY_BAD_LENGTH: "the HSM's master KEK has the wrong length (it must be 32 bytes)",
-  KS_DRIVER_NOT_FOUND: 'the HSM firmware has no keystore driver for this operation (firmware build problem)',
-  KEYSTORE_BAD_CRC:
+  ],
+  [
+    27,
+    'XDR_BUFFER_OVERFLOW',
+    'the HSM found the request truncated or malformed (XDR decoding overran the packet)',
+  ],
+  [
+    28,
+    'RPC_TRANSPORT',
+    'the RPC transport to the HSM failed; check the muxd socket, serial line or TLS connection',
+  ],
+  [
+    29,
+    'RPC_PACKET_OVERFLOW',
+    'the request or its result would exceed the 16384-byte RPC packet; ask for less',
+  ],
+  [30, 'RPC_BAD_FUNCTION', (rpc) => `the HSM firmware does not implement ${rpc ?? 'this RPC function'}`],
+  [31, 'KEY_NAME_TOO_LONG', 'the key name is not a 16-byte UUID'],
+  [
+    32,
+    'MASTERKEY_NOT_SET',
+    'the HSM has no master KEK; enter it from the HSM console before using the keystore',
+  ],
+  [33, 'MASTERKEY_FAIL', 'the HSM could not read or write its master key memory; check the HSM console'],
+  [34, 'MASTERKEY_BAD_LENGTH', "the HSM's master KEK has the wrong length (it must be 32 bytes)"],
+  [
+    35,
+    'KS_DRIVER_NOT_FOUND',
+    'the HSM firmware has no keystore driver for this operation (firmware build problem)',
+  ],
+  [
+    36,
+    'KEYSTORE_BAD_CRC',
     'a keystore block failed its CRC check (flash damage); restore the key from its current blob',
-  KEYSTORE_BAD_BLOCK_TYPE: 'a keystore block has an unknown type (flash damage or firmware mismatch)',
-  KEYSTORE_LOST_DATA:
+  ],
+  [37, 'KEYSTORE_BAD_BLOCK_TYPE', 'a keystore block has an unknown type (flash damage or firmware mismatch)'],
+  [
+    38,
+    'KEYSTORE_LOST_DATA',
     'the HSM keystore lost data (interrupted write or damage); reconcile the HSM with the ledger',
-  BAD_ATTRIBUTE_LENGTH: "an attribute value is too long for the key's keystore block",
-  ATTRIBUTE_NOT_FOUND:
+  ],
+  [39, 'BAD_ATTRIBUTE_LENGTH', "an attribute value is too long for the key's keystore block"],
+  [
+    40,
+    'ATTRIBUTE_NOT_FOUND',
     'the key lacks a requested attribute (or has none); ask with buffer_len 0 to get lengths, 0 meaning absent',
-  NO_KEY_INDEX_SLOTS: 'the HSM keystore is full; delete or raw-export keys first',
-  KS_INDEX_UUID_MISORDERED: 'the HSM keystore index is out of order (damage); restart the HSM to rebuild it',
-  KEYSTORE_WRONG_BLOCK_TYPE:
+  ],
+  [41, 'NO_KEY_INDEX_SLOTS', 'the HSM keystore is full; delete or raw-export keys first'],
+  [
+    42,
+    'KS_INDEX_UUID_MISORDERED',
+    'the HSM keystore index is out of order (damage); restart the HSM to rebuild it',
+  ],
+  [
+    43,
+    'KEYSTORE_WRONG_BLOCK_TYPE',
     'a keystore block has the wrong type for this operation (damage or firmware bug)',
-  RPC_PROTOCOL_ERROR: 'the HSM reported an RPC protocol error (request and response did not match)',
-  NOT_IMPLEMENTED: (rpc) => `the HSM firmware does not implement this operation${rpc ? ` of ${rpc}` : ''}`,
-  CORE_REASSIGNED: 'a crypto core was reassigned during the operation; retry',
-  ASSERTION_FAILED: 'an HSM firmware assertion failed; report the call and its arguments',
-  HASHSIG_KEY_EXHAUSTED:
+  ],
+  [44, 'RPC_PROTOCOL_ERROR', 'the HSM reported an RPC protocol error (request and response did not match)'],
+  [
+    45,
+    'NOT_IMPLEMENTED',
+    (rpc) => `the HSM firmware does not implement this operation${rpc ? ` of ${rpc}` : ''}`,
+  ],
+  [46, 'CORE_REASSIGNED', 'a crypto core was reassigned during the operation; retry'],
+  [47, 'ASSERTION_FAILED', 'an HSM firmware assertion failed; report the call and its arguments'],
+  [
+    48,
+    'HASHSIG_KEY_EXHAUSTED',
     'the hashsig key has no one-time signatures left in its range (or too few to split off for export)',
-  NOT_READY: 'the HSM is still rebuilding hashsig trees after a restart; retry shortly',
-  TAMPER: 'the HSM reports a tamper event; take it out of service and follow the tamper procedure',
+  ],
+  [49, 'NOT_READY', 'the HSM is still rebuilding hashsig trees after a restart; retry shortly'],
+  [50, 'TAMPER', 'the HSM reports a tamper event; take it out of service and follow the tamper procedure'],
+] as const satisfies readonly (readonly [number, string, Advice])[];
+
+export type HalStatusName = 'OK' | (typeof STATUSES)[number][1];
+
+/** `hal_error_t` names indexed by code; 0 is OK (§4.1). */
+export const HAL_STATUS_NAMES: readonly HalStatusName[] = ['OK', ...STATUSES.map(([, name]) => name)];
+
+/** Status codes by name, for servers that answer with a status: `HalStatus.KEY_NOT_FOUND` is 21. */
+export const HalStatus = Object.fromEntries(HAL_STATUS_NAMES.map((name, code) => [name, code])) as {
+  readonly [N in HalStatusName]: number;
 };
 
 /** The name of a status code, or undefined if libhal does not define it. */
@@ -176,6 +227,7 @@ function statusMessage(code: number, status: string, rpc: string | undefined, ad
 /** The HSM answered with a non-zero status. */
 export abstract class HalStatusError extends HsmError {
   readonly kind = 'status';
+  readonly type = 'hsm-error';
 
   constructor(
     readonly code: number,
@@ -185,73 +237,16 @@ export abstract class HalStatusError extends HsmError {
   ) {
     super(statusMessage(code, status, rpc, advice), rpc);
   }
-}
 
-function statusClass<const C extends number, const S extends Exclude<HalStatusName, 'OK'>>(
-  code: C,
-  status: S,
-) {
-  const advice = ADVICE[status];
-  abstract class Status extends HalStatusError {
-    declare readonly code: C;
-    declare readonly status: S;
-    constructor(rpc?: string) {
-      super(code, status, rpc, typeof advice === 'string' ? advice : advice(rpc));
-    }
+  /** The message names the status and the advice already. */
+  override get problemDetail(): string {
+    return this.message;
   }
-  return Status;
-}
 
-export class HalBadArguments extends statusClass(1, 'BAD_ARGUMENTS') {}
-export class HalUnsupportedKey extends statusClass(2, 'UNSUPPORTED_KEY') {}
-export class HalIoSetupFailed extends statusClass(3, 'IO_SETUP_FAILED') {}
-export class HalIoTimeout extends statusClass(4, 'IO_TIMEOUT') {}
-export class HalIoUnexpected extends statusClass(5, 'IO_UNEXPECTED') {}
-export class HalIoOsError extends statusClass(6, 'IO_OS_ERROR') {}
-export class HalIoBadCount extends statusClass(7, 'IO_BAD_COUNT') {}
-export class HalCsprngBroken extends statusClass(8, 'CSPRNG_BROKEN') {}
-export class HalKeywrapBadMagic extends statusClass(9, 'KEYWRAP_BAD_MAGIC') {}
-export class HalKeywrapBadLength extends statusClass(10, 'KEYWRAP_BAD_LENGTH') {}
-export class HalKeywrapBadPadding extends statusClass(11, 'KEYWRAP_BAD_PADDING') {}
-export class HalImpossible extends statusClass(12, 'IMPOSSIBLE') {}
-export class HalAllocationFailure extends statusClass(13, 'ALLOCATION_FAILURE') {}
-export class HalResultTooLong extends statusClass(14, 'RESULT_TOO_LONG') {}
-export class HalAsn1ParseFailed extends statusClass(15, 'ASN1_PARSE_FAILED') {}
-export class HalKeyNotOnCurve extends statusClass(16, 'KEY_NOT_ON_CURVE') {}
-export class HalInvalidSignature extends statusClass(17, 'INVALID_SIGNATURE') {}
-export class HalCoreNotFound extends statusClass(18, 'CORE_NOT_FOUND') {}
-export class HalCoreBusy extends statusClass(19, 'CORE_BUSY') {}
-export class HalKeystoreAccess extends statusClass(20, 'KEYSTORE_ACCESS') {}
-export class HalKeyNotFound extends statusClass(21, 'KEY_NOT_FOUND') {}
-export class HalKeyNameInUse extends statusClass(22, 'KEY_NAME_IN_USE') {}
-export class HalNoKeySlotsAvailable extends statusClass(23, 'NO_KEY_SLOTS_AVAILABLE') {}
-export class HalPinIncorrect extends statusClass(24, 'PIN_INCORRECT') {}
-export class HalNoClientSlotsAvailable extends statusClass(25, 'NO_CLIENT_SLOTS_AVAILABLE') {}
-export class HalForbidden extends statusClass(26, 'FORBIDDEN') {}
-export class HalXdrBufferOverflow extends statusClass(27, 'XDR_BUFFER_OVERFLOW') {}
-export class HalRpcTransport extends statusClass(28, 'RPC_TRANSPORT') {}
-export class HalRpcPacketOverflow extends statusClass(29, 'RPC_PACKET_OVERFLOW') {}
-export class HalRpcBadFunction extends statusClass(30, 'RPC_BAD_FUNCTION') {}
-export class HalKeyNameTooLong extends statusClass(31, 'KEY_NAME_TOO_LONG') {}
-export class HalMasterkeyNotSet extends statusClass(32, 'MASTERKEY_NOT_SET') {}
-export class HalMasterkeyFail extends statusClass(33, 'MASTERKEY_FAIL') {}
-export class HalMasterkeyBadLength extends statusClass(34, 'MASTERKEY_BAD_LENGTH') {}
-export class HalKsDriverNotFound extends statusClass(35, 'KS_DRIVER_NOT_FOUND') {}
-export class HalKeystoreBadCrc extends statusClass(36, 'KEYSTORE_BAD_CRC') {}
-export class HalKeystoreBadBlockType extends statusClass(37, 'KEYSTORE_BAD_BLOCK_TYPE') {}
-export class HalKeystoreLostData extends statusClass(38, 'KEYSTORE_LOST_DATA') {}
-export class HalBadAttributeLength extends statusClass(39, 'BAD_ATTRIBUTE_LENGTH') {}
-export class HalAttributeNotFound extends statusClass(40, 'ATTRIBUTE_NOT_FOUND') {}
-export class HalNoKeyIndexSlots extends statusClass(41, 'NO_KEY_INDEX_SLOTS') {}
-export class HalKsIndexUuidMisordered extends statusClass(42, 'KS_INDEX_UUID_MISORDERED') {}
-export class HalKeystoreWrongBlockType extends statusClass(43, 'KEYSTORE_WRONG_BLOCK_TYPE') {}
-export class HalRpcProtocolError extends statusClass(44, 'RPC_PROTOCOL_ERROR') {}
-export class HalNotImplemented extends statusClass(45, 'NOT_IMPLEMENTED') {}
-export class HalCoreReassigned extends statusClass(46, 'CORE_REASSIGNED') {}
-export class HalAssertionFailed extends statusClass(47, 'ASSERTION_FAILED') {}
-export class HalHashsigKeyExhausted extends statusClass(48, 'HASHSIG_KEY_EXHAUSTED') {}
-export class HalNotReady extends statusClass(49, 'NOT_READY') {}
-export class HalTamper extends statusClass(50, 'TAMPER') {}
+  override get problemExtensions(): Readonly<Record<string, unknown>> {
+    return { hsmStatus: this.status, rpc: this.rpc };
+  }
+}
 
 /** A status code libhal does not define (newer or foreign firmware). */
 export class HsmUnknownStatus extends HalStatusError {
@@ -266,59 +261,27 @@ export class HsmUnknownStatus extends HalStatusError {
   }
 }
 
-/** Classes by code; index 0 (OK) is not an error. */
-const STATUS_CLASSES: readonly (new (rpc?: string) => HalStatusError)[] = [
-  HalBadArguments,
-  HalUnsupportedKey,
-  HalIoSetupFailed,
-  HalIoTimeout,
-  HalIoUnexpected,
-  HalIoOsError,
-  HalIoBadCount,
-  HalCsprngBroken,
-  HalKeywrapBadMagic,
-  HalKeywrapBadLength,
-  HalKeywrapBadPadding,
-  HalImpossible,
-  HalAllocationFailure,
-  HalResultTooLong,
-  HalAsn1ParseFailed,
-  HalKeyNotOnCurve,
-  HalInvalidSignature,
-  HalCoreNotFound,
-  HalCoreBusy,
-  HalKeystoreAccess,
-  HalKeyNotFound,
-  HalKeyNameInUse,
-  HalNoKeySlotsAvailable,
-  HalPinIncorrect,
-  HalNoClientSlotsAvailable,
-  HalForbidden,
-  HalXdrBufferOverflow,
-  HalRpcTransport,
-  HalRpcPacketOverflow,
-  HalRpcBadFunction,
-  HalKeyNameTooLong,
-  HalMasterkeyNotSet,
-  HalMasterkeyFail,
-  HalMasterkeyBadLength,
-  HalKsDriverNotFound,
-  HalKeystoreBadCrc,
-  HalKeystoreBadBlockType,
-  HalKeystoreLostData,
-  HalBadAttributeLength,
-  HalAttributeNotFound,
-  HalNoKeyIndexSlots,
-  HalKsIndexUuidMisordered,
-  HalKeystoreWrongBlockType,
-  HalRpcProtocolError,
-  HalNotImplemented,
-  HalCoreReassigned,
-  HalAssertionFailed,
-  HalHashsigKeyExhausted,
-  HalNotReady,
-  HalTamper,
-];
+/** `KEY_NOT_FOUND` → `HalKeyNotFound`, the name logs and stack traces show. */
+function className(status: string): string {
+  return `Hal${status.toLowerCase().replace(/(?:^|_)([a-z0-9])/g, (_, c: string) => c.toUpperCase())}`;
+}
+
+type StatusClass = new (rpc?: string) => HalStatusError;
+
+function statusClass(code: number, status: Exclude<HalStatusName, 'OK'>, advice: Advice): StatusClass {
+  const Status = class extends HalStatusError {
+    constructor(rpc?: string) {
+      super(code, status, rpc, typeof advice === 'string' ? advice : advice(rpc));
+    }
+  };
+  Object.defineProperty(Status, 'name', { value: className(status) });
+  return Status;
+}
+
+/** One class per status (STYLE 8), by code; OK (0) is not an error. */
+const STATUS_CLASSES: ReadonlyMap<number, StatusClass> = new Map(
+  STATUSES.map(([code, status, advice]) => [code, statusClass(code, status, advice)]),
+);
 
 /**
  * The error for a non-zero status word from the HSM. `code` is the u32 status; 0 (OK) is not an error
@@ -326,7 +289,7 @@ const STATUS_CLASSES: readonly (new (rpc?: string) => HalStatusError)[] = [
  */
 export function halError(code: number, rpc?: string): HalStatusError {
   if (code === 0) throw new RangeError('halError: status 0 is HAL_OK, not an error');
-  const Class = Number.isInteger(code) && code > 0 ? STATUS_CLASSES[code - 1] : undefined;
+  const Class = STATUS_CLASSES.get(code);
   return Class ? new Class(rpc) : new HsmUnknownStatus(code, rpc);
 }
 
@@ -336,6 +299,7 @@ export function halError(code: number, rpc?: string): HalStatusError {
  */
 export class HsmProtocolError extends HsmError {
   readonly kind = 'protocol';
+  readonly type = 'hsm-protocol-error';
   constructor(
     message: string,
     readonly halStatus: number = HalStatus.RPC_PROTOCOL_ERROR,
@@ -383,6 +347,7 @@ export class FrameTooLarge extends HsmProtocolError {
 /** I/O to the HSM failed: connect refused, socket closed mid-call, timeout. */
 export class HsmTransportError extends HsmError {
   readonly kind = 'transport';
+  readonly type = 'hsm-transport-error';
   constructor(message: string, rpc?: string, options?: ErrorOptions) {
     super(message, rpc, options);
   }

@@ -165,7 +165,8 @@ export class Hsm {
 
   /**
    * Logs in as `user`, on this connection now and on every other one before its next use; the PIN
-   * is kept for connections made later. A wrong PIN throws `HalPinIncorrect` (after the HSM's delay).
+   * is kept for connections made later. A wrong PIN throws the PIN_INCORRECT status error (after
+   * the HSM's delay).
    */
   async login(user: HalUser, pin: string | Uint8Array): Promise<void> {
     const login = { user: checkUser(user), pin: pinBytes(pin) };

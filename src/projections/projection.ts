@@ -1,3 +1,4 @@
+import type { ErrorCategory } from '../domain/error-category';
 import type { JsonObject, RecordedEvent } from '../event-store/event-store';
 
 /** A read-model document: a JSON object, stored as JSON text. */
@@ -21,6 +22,8 @@ export interface Projection {
 
 /** A projection threw, or returned something the runner cannot store. The runner stops on it. */
 export class ProjectionFailed extends Error {
+  // The runner has stopped, so read models behind it are stale until an operator acts.
+  static readonly category: ErrorCategory = 'unavailable';
   readonly type = 'projection-failed';
   constructor(
     readonly projection: string,

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { ErrorCategory } from '../domain/error-category';
 import type { Doc } from './projection';
 
 /** File name of the read models inside the data directory. */
@@ -26,6 +27,7 @@ const SCHEMA = `
 
 /** The read-model file cannot be opened or is not one of ours. It holds nothing the ledger lacks. */
 export class ReadModelUnavailable extends Error {
+  static readonly category: ErrorCategory = 'unavailable';
   readonly type = 'read-model-unavailable';
 }
 

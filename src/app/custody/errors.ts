@@ -1,21 +1,25 @@
 /**
- * Refusals the custody service adds to the domain's taxonomy: conditions only an HSM call can
- * reveal. Each is a `DomainError` with a string `type`, so the API maps them like the domain's.
+ * Errors the custody service adds to the domain's taxonomy: ids it cannot resolve, input it cannot
+ * process, and conditions only an HSM call can reveal. Each has a string `type` and declares its
+ * category (src/domain/error-category.ts), so the API maps them like the domain's.
  */
-import { DomainError } from '../../domain';
+import { DomainError, type ErrorCategory } from '../../domain';
 
 /** An id or name the ledger does not know (key, HSM, KEK domain, blob). */
 export class CustodyNotFound extends Error {
+  static readonly category: ErrorCategory = 'not-found';
   readonly type = 'not-found';
 }
 
 /** Input the custody rules cannot process (the DTOs have checked its shape). */
 export class CustodyInvalidInput extends Error {
+  static readonly category: ErrorCategory = 'invalid';
   readonly type = 'invalid-input';
 }
 
 /** IMPORT_RAW / generation answered NO_KEY_SLOTS_AVAILABLE: the operation was failed cleanly. */
 export class HsmFull extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'hsm-full';
   constructor(hsmName: string, refused: string) {
     super(`${hsmName} has no free key slot (NO_KEY_SLOTS_AVAILABLE): ${refused} refused; raw-export and evict a key first`);
@@ -24,6 +28,7 @@ export class HsmFull extends DomainError {
 
 /** The HSM could not unwrap a blob or canary: its master KEK is not the one the blob was wrapped under. */
 export class KekMismatch extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'kek-mismatch';
   constructor(hsmName: string, what: string, status: string) {
     super(`${hsmName} cannot unwrap ${what} (${status}): its master KEK is not the KEK domain's`);
@@ -32,6 +37,7 @@ export class KekMismatch extends DomainError {
 
 /** A hashsig signature was made but the ledger did not release it (key frozen, reuse, signer not holder). */
 export class SignatureWithheld extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'signature-withheld';
   constructor(keyId: string, outcome: string, detail: string) {
     super(`signature of key ${keyId} withheld (${outcome}): ${detail}`);
@@ -40,5 +46,6 @@ export class SignatureWithheld extends DomainError {
 
 /** The HSM holds something other than what the ledger expects, so the step cannot go on. */
 export class HsmStateMismatch extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'hsm-state-mismatch';
 }

@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ErrorCategory } from '../../domain/error-category';
 
 export const SECRETS_FILE = 'secrets.json';
 
@@ -17,7 +18,9 @@ interface SecretsFile {
   readonly pins: Record<string, string>;
 }
 
+/** The secrets file cannot be read or parsed: requests that need a PIN wait for an operator. */
 export class SecretStoreError extends Error {
+  static readonly category: ErrorCategory = 'unavailable';
   readonly type = 'secret-store';
 }
 

@@ -1,8 +1,10 @@
+import type { ErrorCategory } from '../error-category';
 import { DomainError } from '../errors';
 import { abbr } from '../format';
 
 /** The stream already holds other bytes, or the bytes of another key, under this hash. */
 export class BlobMismatch extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'blob-mismatch';
   constructor(
     readonly sha256: string,

@@ -1,7 +1,9 @@
+import type { ErrorCategory } from '../error-category';
 import { DomainError } from '../errors';
 import { abbr } from '../format';
 
 export class HsmNotRegistered extends DomainError {
+  static readonly category: ErrorCategory = 'not-found';
   readonly type = 'hsm-not-registered';
   constructor(readonly hsmId: string) {
     super(`HSM ${hsmId} is not registered`);
@@ -9,6 +11,7 @@ export class HsmNotRegistered extends DomainError {
 }
 
 export class HsmAlreadyRegistered extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'hsm-already-registered';
   constructor(
     readonly hsmId: string,
@@ -19,6 +22,7 @@ export class HsmAlreadyRegistered extends DomainError {
 }
 
 export class HsmIsDecommissioned extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'hsm-decommissioned';
   constructor(
     readonly hsmId: string,
@@ -30,6 +34,7 @@ export class HsmIsDecommissioned extends DomainError {
 }
 
 export class HsmTampered extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'hsm-tampered';
   constructor(
     readonly hsmId: string,
@@ -43,6 +48,7 @@ export class HsmTampered extends DomainError {
 
 /** An HSM's MKM holds one KEK: it leaves a domain only by zeroization. */
 export class HsmInOtherKekDomain extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'hsm-in-other-kek-domain';
   constructor(
     readonly hsmId: string,
@@ -54,6 +60,7 @@ export class HsmInOtherKekDomain extends DomainError {
 }
 
 export class HsmStillInKekDomain extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'hsm-still-in-kek-domain';
   constructor(
     readonly hsmId: string,
@@ -67,6 +74,7 @@ export class HsmStillInKekDomain extends DomainError {
 
 /** The join's proof does not match the domain's canary. */
 export class CanaryProofMismatch extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'canary-proof-mismatch';
   constructor(
     readonly hsmId: string,

@@ -1,7 +1,9 @@
+import type { ErrorCategory } from '../error-category';
 import { DomainError } from '../errors';
 import { abbr } from '../format';
 
 export class KekDomainNotFound extends DomainError {
+  static readonly category: ErrorCategory = 'not-found';
   readonly type = 'kek-domain-not-found';
   constructor(readonly kekDomainId: string) {
     super(`KEK domain ${kekDomainId} does not exist`);
@@ -9,6 +11,7 @@ export class KekDomainNotFound extends DomainError {
 }
 
 export class KekDomainAlreadyExists extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'kek-domain-already-exists';
   constructor(
     readonly kekDomainId: string,
@@ -19,6 +22,7 @@ export class KekDomainAlreadyExists extends DomainError {
 }
 
 export class KekDomainIsRetired extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'kek-domain-retired';
   constructor(
     readonly kekDomainId: string,
@@ -31,6 +35,7 @@ export class KekDomainIsRetired extends DomainError {
 
 /** The HSM imported some other blob than the domain's canary: it proves nothing about this domain. */
 export class WrongCanaryBlob extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'wrong-canary-blob';
   constructor(
     readonly kekDomainId: string,
@@ -46,6 +51,7 @@ export class WrongCanaryBlob extends DomainError {
 
 /** The canary imported, but yielded another key: the HSM's master KEK is not the domain's. */
 export class CanaryMismatch extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'canary-mismatch';
   constructor(
     readonly kekDomainId: string,

@@ -1,8 +1,10 @@
 /** Refusals of the key custody decider (STYLE 8): what was refused, and why, with ids and times. */
+import type { ErrorCategory } from '../error-category';
 import { DomainError } from '../errors';
 import { abbr } from '../format';
 
 export class KeyNotFound extends DomainError {
+  static readonly category: ErrorCategory = 'not-found';
   readonly type = 'key-not-found';
   constructor(readonly keyId: string) {
     super(`key ${keyId} is not in the ledger`);
@@ -10,6 +12,7 @@ export class KeyNotFound extends DomainError {
 }
 
 export class KeyAlreadyRecorded extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'key-already-recorded';
   constructor(
     readonly keyId: string,
@@ -20,6 +23,7 @@ export class KeyAlreadyRecorded extends DomainError {
 }
 
 export class KeyIsDestroyed extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'key-destroyed';
   constructor(
     readonly keyId: string,
@@ -31,6 +35,7 @@ export class KeyIsDestroyed extends DomainError {
 }
 
 export class KeyFrozen extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'key-frozen';
   constructor(
     readonly keyId: string,
@@ -45,6 +50,7 @@ export class KeyFrozen extends DomainError {
 }
 
 export class KeyNotFrozen extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'key-not-frozen';
   constructor(readonly keyId: string) {
     super(`key ${keyId} is not frozen`);
@@ -52,6 +58,7 @@ export class KeyNotFrozen extends DomainError {
 }
 
 export class NotExportable extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'not-exportable';
   constructor(
     readonly keyId: string,
@@ -64,6 +71,7 @@ export class NotExportable extends DomainError {
 }
 
 export class NotHashsig extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'not-hashsig';
   constructor(
     readonly keyId: string,
@@ -74,6 +82,7 @@ export class NotHashsig extends DomainError {
 }
 
 export class UnknownCopy extends DomainError {
+  static readonly category: ErrorCategory = 'not-found';
   readonly type = 'unknown-copy';
   constructor(
     readonly keyId: string,
@@ -84,6 +93,7 @@ export class UnknownCopy extends DomainError {
 }
 
 export class NotResident extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'not-resident';
   constructor(
     readonly keyId: string,
@@ -96,6 +106,7 @@ export class NotResident extends DomainError {
 }
 
 export class AlreadyResident extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'already-resident';
   constructor(
     readonly keyId: string,
@@ -109,6 +120,7 @@ export class AlreadyResident extends DomainError {
 }
 
 export class NoKekDomain extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'no-kek-domain';
   constructor(
     readonly hsmId: string,
@@ -120,6 +132,7 @@ export class NoKekDomain extends DomainError {
 
 /** A raw blob only unwraps under the master KEK it was exported under (reference §9.2). */
 export class WrongKekDomain extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'wrong-kek-domain';
   constructor(
     readonly blobSha256: string,
@@ -136,6 +149,7 @@ export class WrongKekDomain extends DomainError {
 }
 
 export class UnknownBlob extends DomainError {
+  static readonly category: ErrorCategory = 'not-found';
   readonly type = 'unknown-blob';
   constructor(
     readonly keyId: string,
@@ -146,6 +160,7 @@ export class UnknownBlob extends DomainError {
 }
 
 export class BlobNotImportable extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'blob-not-importable';
   constructor(
     readonly blobSha256: string,
@@ -157,6 +172,7 @@ export class BlobNotImportable extends DomainError {
 
 /** Hashsig: only the current blob of a copy may be imported (DESIGN §3); `reason` names the holder. */
 export class StaleBlob extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'stale-blob';
   constructor(
     readonly blobSha256: string,
@@ -167,6 +183,7 @@ export class StaleBlob extends DomainError {
 }
 
 export class BlobNotStored extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'blob-not-stored';
   constructor(
     readonly blobSha256: string,
@@ -179,6 +196,7 @@ export class BlobNotStored extends DomainError {
 }
 
 export class BlobConflict extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'blob-conflict';
   constructor(
     readonly blobSha256: string,
@@ -189,6 +207,7 @@ export class BlobConflict extends DomainError {
 }
 
 export class OperationInProgress extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'operation-in-progress';
   constructor(
     readonly opId: string,
@@ -200,6 +219,7 @@ export class OperationInProgress extends DomainError {
 }
 
 export class DuplicateOperation extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'duplicate-operation';
   constructor(
     readonly opId: string,
@@ -210,6 +230,7 @@ export class DuplicateOperation extends DomainError {
 }
 
 export class UnknownOperation extends DomainError {
+  static readonly category: ErrorCategory = 'not-found';
   readonly type = 'unknown-operation';
   constructor(
     readonly opId: string,
@@ -221,6 +242,7 @@ export class UnknownOperation extends DomainError {
 
 /** A completion that contradicts the one already recorded for the operation. */
 export class OperationClosed extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'operation-closed';
   constructor(
     readonly opId: string,
@@ -231,6 +253,7 @@ export class OperationClosed extends DomainError {
 }
 
 export class HashsigExhausted extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'hashsig-exhausted';
   constructor(
     readonly copyId: string,
@@ -241,6 +264,7 @@ export class HashsigExhausted extends DomainError {
 }
 
 export class PartitionMismatch extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'partition-mismatch';
   constructor(
     readonly opId: string,
@@ -251,6 +275,7 @@ export class PartitionMismatch extends DomainError {
 }
 
 export class StillResident extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
   readonly type = 'still-resident';
   constructor(
     readonly keyId: string,

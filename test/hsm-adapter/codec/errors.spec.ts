@@ -1,9 +1,9 @@
 /** The HSM error taxonomy (§4.1, STYLE.md practice 8). */
+import { errorCategory } from '../../../src/domain/error-category';
 import { RpcFunc, RpcName } from '../../../src/hsm-adapter/constants';
 import {
   FrameTooLarge,
   HAL_STATUS_NAMES,
-  HalKeyNotFound,
   HalStatus,
   HalStatusError,
   halError,
@@ -37,13 +37,15 @@ describe('halError for the 50 libhal statuses', () => {
     expect(new Set(classes).size).toBe(50);
     const names = codes.map((code) => halError(code).name);
     expect(names[20]).toBe('HalKeyNotFound');
-    expect(halError(21)).toBeInstanceOf(HalKeyNotFound);
+    expect(halError(21, 'PKEY_OPEN')).toBeInstanceOf(classes[20]);
     const squash = (s: string) => s.replace(/_/g, '').toLowerCase();
     codes.forEach((code, i) => expect(squash(names[i])).toBe(`hal${squash(HAL_STATUS_NAMES[code])}`));
   });
 
   it('maps names to codes in order (§4.1), the Python client convention', () => {
     expect(HAL_STATUS_NAMES).toHaveLength(51);
+    expect(new Set(HAL_STATUS_NAMES).size).toBe(51);
+    HAL_STATUS_NAMES.forEach((name, code) => expect([name, HalStatus[name]]).toEqual([name, code]));
     expect(HalStatus).toMatchObject({
       OK: 0,
       KEY_NOT_FOUND: 21,
@@ -79,6 +81,29 @@ describe('halError for the 50 libhal statuses', () => {
     expect(halError(30).message).toBe(
       'HSM call failed with RPC_BAD_FUNCTION (30): the HSM firmware does not implement this RPC function',
     );
+  });
+});
+
+describe('HSM errors at the API', () => {
+  it('are all HSM failures, and a status error carries its status and RPC as problem extensions', () => {
+    for (const code of [...codes, 51]) expect(errorCategory(halError(code))).toBe('hsm-failure');
+    const err = halError(HalStatus.PIN_INCORRECT, 'LOGIN');
+    expect([err.type, err.problemDetail, err.problemExtensions]).toEqual([
+      'hsm-error',
+      err.message,
+      { hsmStatus: 'PIN_INCORRECT', rpc: 'LOGIN' },
+    ]);
+  });
+
+  it('say that a transport or protocol failure is about the HSM', () => {
+    const transport = new HsmTransportError('muxd closed the socket', 'PKEY_SIGN');
+    const protocol = new XdrOverflow('LOGIN request.pin', 20, 12, 'frame');
+    expect([transport.type, transport.problemDetail, transport.problemExtensions]).toEqual([
+      'hsm-transport-error',
+      'the HSM could not be reached or answered badly: muxd closed the socket',
+      { rpc: 'PKEY_SIGN' },
+    ]);
+    expect([errorCategory(protocol), protocol.type]).toEqual(['hsm-failure', 'hsm-protocol-error']);
   });
 });
 
