@@ -139,7 +139,7 @@ describe('bad input over HTTP leaves the ledger unchanged', () => {
     const cases: [string, () => Case, string][] = [
       ['raw-export without hsm', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body: {}, status: 400, detail: /hsm/ }), 'hsm'],
       ['raw-export with a numeric hsm', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body: { hsm: 7 }, status: 400, detail: /hsm/ }), 'hsm'],
-      ['raw-export with an unknown field', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body: { hsm: 'hsm-a', purge: true }, status: 400, detail: /purge/ }), 'purge'],
+      ['raw-export with an unknown field', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body: { hsm: 'hsm-a', evict: true }, status: 400, detail: /evict/ }), 'evict'],
       ['raw-import with a non-hex blobSha256', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-import`, body: { hsm: 'hsm-b', blobSha256: 'XYZ' }, status: 400, detail: /blobSha256/ }), 'blobSha256'],
       ['raw-import with an upper-case blobSha256', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-import`, body: { hsm: 'hsm-b', blobSha256: 'AB'.repeat(32) }, status: 400, detail: /blobSha256/ }), 'blobSha256'],
       ['transfer without to', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/transfer`, body: { from: 'hsm-a' }, status: 400, detail: /\bto\b/ }), 'to'],
