@@ -1,17 +1,19 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PresentBlobCommand } from '../app/custody/custody.commands';
 import { GetBlobQuery } from '../app/custody/custody.queries';
 import type { PresentBlobResult } from '../app/custody/views';
 import { decodeBase64Strict } from './base64';
 import { BlobResponse, PresentBlobDto, PresentBlobResponse } from './dto/blob.dto';
+import { CommandProblems, ReadProblems } from './problems.openapi';
 import { Sha256Pipe } from './params';
 import { ProblemException } from './problem';
 import { blobJson } from './views';
 
 @ApiTags('blobs')
 @ApiBearerAuth()
+@ReadProblems()
 @Controller('v1/blobs')
 export class BlobsController {
   constructor(
@@ -27,6 +29,7 @@ export class BlobsController {
   }
 
   @Post()
+  @CommandProblems({ body: true })
   @HttpCode(200)
   @ApiOperation({
     summary: 'hand in a blob from outside (an old backup)',
@@ -34,7 +37,6 @@ export class BlobsController {
       'Accepted only if it is the current blob of its copy. A refusal is recorded and answered 409; for hashsig it names the current blob and holder.',
   })
   @ApiOkResponse({ type: PresentBlobResponse })
-  @ApiConflictResponse({ description: 'refused: problem+json with currentBlob and currentHolder' })
   async present(@Body() body: PresentBlobDto): Promise<PresentBlobResult> {
     const blob = decodeBase64Strict(body.blob)!;
     const result = await this.commands.execute(new PresentBlobCommand({ keyId: body.keyId, blob }));

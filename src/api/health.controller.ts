@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { EventStore } from '../event-store/event-store';
 import { EVENT_STORE } from '../app/tokens';
 import { Public } from './auth.guard';
+import { ApiProblems } from './problems.openapi';
 
 @Public()
 @ApiTags('health')
@@ -12,6 +13,7 @@ export class HealthController {
 
   /** Liveness and ledger head: which store backs the ledger and its current global position. */
   @Get('health')
+  @ApiProblems(500, 503)
   @ApiOkResponse({ description: '{status, store, position}: the ledger head position' })
   async health(): Promise<{ status: 'ok'; store: string; position: number }> {
     return { status: 'ok', store: this.store.kind, position: await this.store.headPosition() };

@@ -25,10 +25,12 @@ import {
   ReconcileResponse,
   RegisterHsmDto,
 } from './dto/hsm.dto';
+import { CommandProblems, ReadProblems } from './problems.openapi';
 import { HsmRefPipe } from './params';
 
 @ApiTags('hsms')
 @ApiBearerAuth()
+@ReadProblems()
 @Controller('v1/hsms')
 export class HsmsController {
   constructor(
@@ -44,6 +46,7 @@ export class HsmsController {
   }
 
   @Post()
+  @CommandProblems({ body: true })
   @ApiOperation({ summary: 'register an HSM; the PIN goes to the local secret store only' })
   @ApiCreatedResponse({ type: HsmResponse })
   async register(@Body() body: RegisterHsmDto): Promise<HsmView> {
@@ -67,6 +70,7 @@ export class HsmsController {
   }
 
   @Post(':hsm/zeroized')
+  @CommandProblems({ body: false })
   @HttpCode(200)
   @ApiOperation({
     summary: 'record that the HSM was zeroized: it leaves its KEK domain and its keys are gone',
@@ -77,6 +81,7 @@ export class HsmsController {
   }
 
   @Post(':hsm/reconcile')
+  @CommandProblems({ body: false })
   @HttpCode(200)
   @ApiOperation({ summary: "compare the HSM's key listing with the ledger; drift is recorded, never fixed" })
   @ApiOkResponse({ type: ReconcileResponse })
@@ -87,6 +92,7 @@ export class HsmsController {
 
 @ApiTags('kek-domains')
 @ApiBearerAuth()
+@ReadProblems()
 @Controller('v1/kek-domains')
 export class KekDomainsController {
   constructor(
@@ -109,6 +115,7 @@ export class KekDomainsController {
   }
 
   @Post()
+  @CommandProblems({ body: true })
   @ApiOperation({
     summary: 'create a KEK domain founded by an HSM (its canary key is generated and raw-exported)',
   })
@@ -118,6 +125,7 @@ export class KekDomainsController {
   }
 
   @Post(':id/members')
+  @CommandProblems({ body: true })
   @HttpCode(200)
   @ApiOperation({ summary: 'join an HSM to the KEK domain, proven by importing the canary blob' })
   @ApiOkResponse({ type: KekDomainResponse })

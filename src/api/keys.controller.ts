@@ -25,6 +25,7 @@ import {
   SignResponse,
   TransferDto,
 } from './dto/key.dto';
+import { CommandProblems, ReadProblems } from './problems.openapi';
 import { HsmRefPipe, KeyIdPipe } from './params';
 import { keyJson, keyListJson, signJson } from './views';
 
@@ -32,6 +33,7 @@ type Json = Record<string, unknown>;
 
 @ApiTags('keys')
 @ApiBearerAuth()
+@ReadProblems()
 @Controller('v1/keys')
 export class KeysController {
   constructor(
@@ -40,6 +42,7 @@ export class KeysController {
   ) {}
 
   @Post()
+  @CommandProblems({ body: true })
   @ApiOperation({ summary: 'generate a key on an HSM' })
   @ApiCreatedResponse({ type: KeyResponse })
   async generate(@Body() body: GenerateKeyDto): Promise<Json> {
@@ -69,6 +72,7 @@ export class KeysController {
   }
 
   @Post(':keyId/raw-export')
+  @CommandProblems({ body: true })
   @HttpCode(200)
   @ApiOperation({ summary: "raw-export the key from an HSM (wrapped under the KEK domain's master KEK)" })
   @ApiOkResponse({ type: RawExportResponse })
@@ -80,6 +84,7 @@ export class KeysController {
   }
 
   @Post(':keyId/raw-import')
+  @CommandProblems({ body: true })
   @HttpCode(200)
   @ApiOperation({ summary: 'raw-import a blob of the key (default: its current blob) onto an HSM' })
   @ApiOkResponse({ type: RawImportResponse })
@@ -91,6 +96,7 @@ export class KeysController {
   }
 
   @Post(':keyId/transfer')
+  @CommandProblems({ body: true })
   @HttpCode(200)
   @ApiOperation({ summary: 'transfer the key HSM to HSM under a KEKEK generated on the destination' })
   @ApiOkResponse({ type: KeyResponse })
@@ -101,6 +107,7 @@ export class KeysController {
   }
 
   @Post(':keyId/sign')
+  @CommandProblems({ body: true })
   @HttpCode(200)
   @ApiOperation({ summary: 'sign data (RSA PKCS#1 v1.5 SHA-256, ECDSA r||s over SHA-256, hashsig RFC 8554)' })
   @ApiOkResponse({ type: SignResponse })
@@ -111,6 +118,7 @@ export class KeysController {
   }
 
   @Delete(':keyId')
+  @CommandProblems({ body: false })
   @ApiOperation({ summary: 'destroy the key: every blob is tombstoned' })
   @ApiOkResponse({ type: KeyResponse })
   async destroy(@Param('keyId', KeyIdPipe) keyId: string): Promise<Json> {
@@ -118,6 +126,7 @@ export class KeysController {
   }
 
   @Delete(':keyId/residency/:hsm')
+  @CommandProblems({ body: false })
   @ApiOperation({ summary: 'delete the key from one HSM (its blob or another HSM must hold it)' })
   @ApiOkResponse({ type: KeyResponse })
   async deleteFromHsm(

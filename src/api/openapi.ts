@@ -10,7 +10,8 @@ export function setupOpenApi(app: INestApplication, version: string): void {
         'Errors are RFC 9457 application/problem+json. Every /v1 route needs "Authorization: Bearer <token>".',
     )
     .setVersion(version)
-    .addBearerAuth()
+    // An opaque random token (not a JWT): no bearerFormat.
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: undefined, description: 'KEYLEDGER_TOKEN, or the api-token file in the data directory' })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

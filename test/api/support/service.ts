@@ -35,15 +35,18 @@ export async function startService(options: { demo?: DemoOptions | false; prefix
       demoHsms: options.demo === false ? false : { pinDelayMs: 0, ...options.demo },
     },
   );
-  const call = (method: string, p: string, body?: unknown, o: { auth?: false | string } = {}) => {
+  const documented = await documentedStatuses(server.url);
+  const call = async (method: string, p: string, body?: unknown, o: { auth?: false | string } = {}) => {
     const headers: Record<string, string> = {};
     if (o.auth !== false) headers.authorization = `Bearer ${o.auth ?? token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    return fetch(`${server.url}${p}`, {
+    const response = await fetch(`${server.url}${p}`, {
       method,
       headers,
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
+    documented.check(method, p, response.status);
+    return response;
   };
   return {
     url: server.url,
@@ -63,6 +66,35 @@ export async function startService(options: { demo?: DemoOptions | false; prefix
     async close() {
       await server.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The statuses the service's OpenAPI document lists per operation. `check` fails the test on a
+ * status a route answered that its operation does not document (a path no operation matches, such
+ * as an unknown route, is not checked).
+ */
+export async function documentedStatuses(url: string): Promise<{ check(method: string, p: string, status: number): void }> {
+  const document = (await (await fetch(`${url}/docs-json`)).json()) as {
+    paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+  };
+  const operations = Object.entries(document.paths).map(([template, ops]) => ({
+    template,
+    pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+    statuses: new Map(Object.entries(ops).map(([m, op]) => [m.toUpperCase(), new Set(Object.keys(op.responses).map(Number))])),
+  }));
+  return {
+    check(method, p, status) {
+      const path = p.split('?')[0]!.replace(/(.)\/+$/, '$1');
+      const op = operations.find((o) => o.pattern.test(path));
+      const statuses = op?.statuses.get(method.toUpperCase());
+      if (op === undefined || statuses === undefined) return;
+      if (!statuses.has(status)) {
+        throw new Error(
+          `${method} ${p} answered ${status}, which the OpenAPI document does not list for ${method} ${op.template} (${[...statuses].join(', ')})`,
+        );
+      }
     },
   };
 }
