@@ -227,6 +227,18 @@ describe('REST API over a custody test double', () => {
       expect(response.status).toBe(200);
     });
 
+    it.each([
+      [{ type: 'ec', bits: 2048 }, 'bits', 'rsa'],
+      [{ type: 'rsa', curve: 'P-256' }, 'curve', 'ec'],
+      [{ type: 'ec', lms: 'H10' }, 'lms', 'hashsig'],
+      [{ type: 'rsa', levels: 2, lmots: 'W4' }, 'levels', 'hashsig'],
+    ])('refuses a parameter of another key type (%j) with 400 naming it', async (params, field, owner) => {
+      const body = await expectProblem(await post('/v1/keys', { hsm: 'hsm-a', ...params }), 400);
+      expect((body.errors as { field: string; messages: string[] }[]).find((e) => e.field === field)?.messages).toEqual([
+        `${field} applies to type "${owner}" only`,
+      ]);
+    });
+
     it('refuses a malformed key id in the path with 400', async () => {
       const body = await expectProblem(
         await fetch(`${url}/v1/keys/${encodeURIComponent('../x')}`, { headers: auth }),
@@ -344,6 +356,21 @@ describe('REST API over a custody test double', () => {
       expect(body).toEqual(expect.objectContaining({ currentBlob: current, currentHolder: 'hsm-b' }));
       expect(body.detail).toContain(current);
       expect(body.detail).not.toContain('AAECAw==');
+    });
+
+    it('names a current blob that holds the copy itself once, not as its own holder', async () => {
+      const current = 'cd'.repeat(32);
+      custody.presentBlob.mockResolvedValue({
+        sha256: 'ab'.repeat(32),
+        keyId: KEY_ID,
+        accepted: false,
+        reason: 'blob abab… is superseded by cdcd…',
+        currentBlob: current,
+        currentHolder: `blob ${current}`,
+      });
+      const body = await expectProblem(await post('/v1/blobs', { keyId: KEY_ID, blob: 'AAECAw==' }), 409);
+      expect(body.detail).toContain(`The current blob is ${current}; it holds the copy.`);
+      expect(String(body.detail).split(current)).toHaveLength(2);
     });
 
     it('never returns the PIN of a registered HSM', async () => {

@@ -41,9 +41,13 @@ export class BlobsController {
     const blob = decodeBase64Strict(body.blob)!;
     const result = await this.commands.execute(new PresentBlobCommand({ keyId: body.keyId, blob }));
     if (!result.accepted) {
-      const current = result.currentBlob
-        ? ` The current blob is ${result.currentBlob}${result.currentHolder ? `, held by ${result.currentHolder}` : ''}.`
-        : '';
+      // The current blob may be the holder itself: say so once, not "X, held by blob X".
+      const holder = result.currentHolder;
+      const current = !result.currentBlob
+        ? ''
+        : holder === `blob ${result.currentBlob}`
+          ? ` The current blob is ${result.currentBlob}; it holds the copy.`
+          : ` The current blob is ${result.currentBlob}${holder ? `, held by ${holder}` : ''}.`;
       throw new ProblemException(
         409,
         'blob-refused',

@@ -1,10 +1,41 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  registerDecorator,
+  type ValidationArguments,
+} from 'class-validator';
 import { HsmRefDto } from './hsm.dto';
 import { IsStrictBase64 } from '../base64';
 import { MAX_LABEL, MAX_SIGN_BYTES, REF } from './limits';
 
 const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * A parameter of one key type only: given with another type it is refused (400), not ignored, so
+ * `{"type":"ec","bits":2048}` never makes a key the caller did not describe.
+ */
+function OnlyForType(keyType: GenerateKeyDto['type']): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'onlyForType',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      constraints: [keyType],
+      options: { message: `$property applies to type "${keyType}" only` },
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) =>
+          value === undefined || (args.object as GenerateKeyDto).type === keyType,
+      },
+    });
+}
 
 export class GenerateKeyDto extends HsmRefDto {
   @ApiProperty({ enum: ['rsa', 'ec', 'hashsig'] })
@@ -16,11 +47,13 @@ export class GenerateKeyDto extends HsmRefDto {
   @IsInt()
   @Min(1024)
   @Max(8192)
+  @OnlyForType('rsa')
   bits?: number;
 
   @ApiPropertyOptional({ enum: ['P-256', 'P-384', 'P-521'], description: 'ec (default P-256)' })
   @IsOptional()
   @IsIn(['P-256', 'P-384', 'P-521'])
+  @OnlyForType('ec')
   curve?: 'P-256' | 'P-384' | 'P-521';
 
   @ApiPropertyOptional({ description: 'hashsig: HSS levels 1..8 (default 1)' })
@@ -28,6 +61,7 @@ export class GenerateKeyDto extends HsmRefDto {
   @IsInt()
   @Min(1)
   @Max(8)
+  @OnlyForType('hashsig')
   levels?: number;
 
   @ApiPropertyOptional({
@@ -36,11 +70,13 @@ export class GenerateKeyDto extends HsmRefDto {
   })
   @IsOptional()
   @IsIn(['H5', 'H10', 'H15', 'H20', 'H25'])
+  @OnlyForType('hashsig')
   lms?: 'H5' | 'H10' | 'H15' | 'H20' | 'H25';
 
   @ApiPropertyOptional({ enum: ['W2', 'W4', 'W8'], description: 'hashsig LM-OTS type (default W8)' })
   @IsOptional()
   @IsIn(['W2', 'W4', 'W8'])
+  @OnlyForType('hashsig')
   lmots?: 'W2' | 'W4' | 'W8';
 
   @ApiPropertyOptional({ maxLength: MAX_LABEL })
