@@ -2,8 +2,9 @@
  * The CLI's HTTP client for the keyledger service: `KEYLEDGER_URL` (default http://127.0.0.1:8080)
  * and `KEYLEDGER_TOKEN` (default: the token file in `KEYLEDGER_DATA_DIR`, default ./data). Errors
  * carry the problem+json `detail` so the operator reads what the service said.
+ *
+ * Light on purpose: every operator command loads this and nothing of the service (see main.ts).
  */
-import { CommanderError, type Command } from 'commander';
 import * as path from 'node:path';
 import { TOKEN_FILE_NAME, readTokenFile } from '../api/api-token';
 
@@ -44,7 +45,8 @@ export class ApiClient {
     return this.request<T>('GET', p);
   }
 
-  post<T>(p: string, body: unknown): Promise<T> {
+  /** Without `body`, a POST with no body (and no content type), as the body-less routes take it. */
+  post<T>(p: string, body?: unknown): Promise<T> {
     return this.request<T>('POST', p, body);
   }
 
@@ -96,14 +98,6 @@ export class ApiClient {
 /** Path segment encoding for ids and names taken from the command line. */
 export const seg = (value: string): string => encodeURIComponent(value);
 
-/** Commands the operator's errors exit 2 with (commander's own usage errors included). */
-export function usageExits(command: Command): Command {
-  return command.exitOverride((error) => {
-    if (error.exitCode === 1) throw new CommanderError(2, error.code, error.message);
-    throw error;
-  });
-}
-
 /** Prints `value` as JSON (`--json`) or through `text` for a person. */
 export function output(json: boolean | undefined, value: unknown, text: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
@@ -119,3 +113,30 @@ export function table(rows: readonly (readonly string[])[]): string {
 }
 
 export const abbr = (sha: string | null | undefined): string => (sha ? `${sha.slice(0, 12)}…` : '-');
+
+/** Shown for text a person reads: control characters (a label is free text) would garble the table. */
+export const printable = (text: string): string =>
+  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+export interface HsmJson {
+  hsmId: string;
+  name: string;
+  endpoint: string;
+  kekDomainId: string | null;
+  capacity: number;
+  status: string;
+  residentKeys: number;
+  registeredAt: string;
+}
+
+/**
+ * `name (id)` for the HSM ids a response names, from one `GET /v1/hsms`; an id the service no
+ * longer lists (or a fallback name the caller has, e.g. an event's `hsmName`) is shown as it is.
+ */
+export async function hsmNamer(api: ApiClient): Promise<(hsmId: string, fallbackName?: string) => string> {
+  const names = new Map((await api.get<HsmJson[]>('/v1/hsms')).map((h) => [h.hsmId, h.name]));
+  return (hsmId, fallbackName) => {
+    const name = names.get(hsmId) ?? fallbackName;
+    return name === undefined ? hsmId : `${name} (${hsmId})`;
+  };
+}

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import * as fs from 'node:fs';
-import { ApiClient, clientSettings, output, seg, usageExits } from './api-client';
+import { ApiClient, clientSettings, output, seg } from './api-client';
 
 interface BlobJson {
   sha256: string;
@@ -13,7 +13,8 @@ interface BlobJson {
 export function registerBlobsCommand(program: Command): void {
   const blobs = program.command('blobs').description('raw blobs in the custody ledger');
 
-  usageExits(blobs.command('show'))
+  blobs
+    .command('show')
     .description('status of a blob; --out writes its bytes to a file (0600)')
     .argument('<sha256>')
     .option('--out <path>', 'write the blob bytes here')
@@ -32,7 +33,8 @@ export function registerBlobsCommand(program: Command): void {
       );
     });
 
-  usageExits(blobs.command('present'))
+  blobs
+    .command('present')
     .description(
       'hand in a blob from outside (an old backup); refused unless it is the current blob of its copy',
     )

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
-import { SingleBar } from 'cli-progress';
 import * as fs from 'node:fs';
-import { ApiClient, abbr, clientSettings, output, seg, table, usageExits } from './api-client';
+import { ApiClient, abbr, clientSettings, hsmNamer, output, printable, seg, table } from './api-client';
 
 interface KeyJson {
   keyId: string;
@@ -47,6 +46,22 @@ function keyText(k: KeyJson): string {
   return lines.join('\n');
 }
 
+const HASHSIG_EXPORT_NOTE =
+  "(a hashsig key's raw export takes it off the HSM: the firmware disables the exported copy and keyledger deletes it; raw-import the blob to sign again)";
+
+/** What the single raw export did to the HSM's copy, read from the key after it. */
+function exportNote(after: { type: string; leftHsm: boolean }, hsm: string): string {
+  if (after.type === 'hashsig')
+    return after.leftHsm
+      ? `\nhashsig key: it left ${hsm} (the firmware disabled the exported copy and keyledger deleted it); raw-import the blob to sign with it again`
+      : `\nhashsig key: its copy on ${hsm} is disabled by the export and awaits deletion (see keys show)`;
+  return after.leftHsm ? ' (deleted from the HSM)' : '';
+}
+
+// Loaded only when a bar is shown (see main.ts: nothing a command may not need loads at start-up).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const progressBar = (): typeof import('cli-progress') => require('cli-progress');
+
 const heldBy = (k: KeyJson, hsm: string) =>
   k.holders.some((h) => h.kind === 'hsm' && (h.hsm === hsm || h.hsmId === hsm));
 
@@ -62,7 +77,7 @@ async function bulk(
 ): Promise<{ ok: { keyId: string; result: string }[]; failed: { keyId: string; error: string }[] }> {
   const tty = process.stderr.isTTY === true;
   const bar = tty
-    ? new SingleBar({
+    ? new (progressBar().SingleBar)({
         stream: process.stderr,
         format: `${verb} [{bar}] {value}/{total} keys | {failed} failed | eta {eta}s`,
         hideCursor: true,
@@ -99,9 +114,11 @@ function summary(
   verb: string,
   hsm: string,
   result: { ok: unknown[]; failed: { keyId: string; error: string }[] },
+  details: readonly string[] = [],
 ): string {
   const lines = [
     `${verb} ${result.ok.length + result.failed.length} keys on ${hsm}: ${result.ok.length} ok, ${result.failed.length} failed`,
+    ...details.map((d) => `  ${d}`),
   ];
   for (const f of result.failed) lines.push(`  ${f.keyId}: ${f.error}`);
   return lines.join('\n');
@@ -125,13 +142,39 @@ function readData(options: { data?: string; file?: string; text?: string }, comm
 
 type Json = { json?: boolean };
 
+/** `GET /v1/keys/{keyId}/events`: the ledger's events as they are; the fields naming an HSM. */
+interface EventJson {
+  type: string;
+  revision: number;
+  position: number;
+  data: {
+    at?: string;
+    hsmId?: string;
+    hsmName?: string;
+    fromHsm?: string;
+    toHsm?: string;
+    blobSha256?: string;
+  };
+}
+
+/** The HSMs an event names: `name (id)`, and `from → to` for the steps of a transfer. */
+function eventHsms(data: EventJson['data'], hsm: (hsmId: string, fallbackName?: string) => string): string {
+  if (data.fromHsm !== undefined || data.toHsm !== undefined) {
+    const from = data.fromHsm === undefined ? '' : `${hsm(data.fromHsm)} `;
+    const to = data.toHsm === undefined ? '' : `→ ${hsm(data.toHsm, data.hsmName)}`;
+    return `${from}${to}`.trim();
+  }
+  return data.hsmId === undefined ? '-' : hsm(data.hsmId, data.hsmName);
+}
+
 /** `keyledger keys …`: key custody through the running service. */
 export function registerKeysCommand(program: Command): void {
   const keys = program
     .command('keys')
     .description('keys in the custody ledger, through the keyledger service (KEYLEDGER_URL)');
 
-  usageExits(keys.command('list'))
+  keys
+    .command('list')
     .description('list keys with their holders and current blob')
     .option('--json', 'print JSON')
     .action(async (options: Json) => {
@@ -140,13 +183,21 @@ export function registerKeysCommand(program: Command): void {
         list.length === 0
           ? 'no keys'
           : table([
-              ['KEY', 'TYPE', 'STATE', 'CURRENT BLOB', 'HOLDERS'],
-              ...list.map((k) => [k.keyId, k.type, k.state, abbr(k.currentBlob), holderText(k)]),
+              ['KEY', 'TYPE', 'STATE', 'LABEL', 'CURRENT BLOB', 'HOLDERS'],
+              ...list.map((k) => [
+                k.keyId,
+                k.type,
+                k.state,
+                k.label === null ? '-' : printable(k.label),
+                abbr(k.currentBlob),
+                holderText(k),
+              ]),
             ]),
       );
     });
 
-  usageExits(keys.command('show'))
+  keys
+    .command('show')
     .description('custody state of one key')
     .argument('<keyId>')
     .option('--json', 'print JSON')
@@ -155,19 +206,17 @@ export function registerKeysCommand(program: Command): void {
       output(options.json, key, () => keyText(key));
     });
 
-  usageExits(keys.command('events'))
-    .description("the key's ledger events, oldest first")
+  keys
+    .command('events')
+    .description("the key's ledger events, oldest first (HSMs shown as name (id))")
     .argument('<keyId>')
     .option('--json', 'print JSON')
     .action(async (keyId: string, options: Json) => {
-      const events = await client().get<
-        {
-          type: string;
-          revision: number;
-          position: number;
-          data: { at?: string; hsmId?: string; blobSha256?: string };
-        }[]
-      >(`/v1/keys/${seg(keyId)}/events`);
+      const api = client();
+      const [events, hsm] = await Promise.all([
+        api.get<EventJson[]>(`/v1/keys/${seg(keyId)}/events`),
+        options.json ? undefined : hsmNamer(api),
+      ]);
       output(options.json, events, () =>
         table([
           ['REV', 'POSITION', 'AT', 'EVENT', 'HSM', 'BLOB'],
@@ -176,14 +225,15 @@ export function registerKeysCommand(program: Command): void {
             String(e.position),
             e.data.at ?? '-',
             e.type,
-            e.data.hsmId ?? '-',
+            eventHsms(e.data, hsm!),
             abbr(e.data.blobSha256),
           ]),
         ]),
       );
     });
 
-  usageExits(keys.command('generate'))
+  keys
+    .command('generate')
     .description('generate a key on an HSM')
     .requiredOption('--hsm <hsm>', 'HSM id or name')
     .addOption(
@@ -215,14 +265,18 @@ export function registerKeysCommand(program: Command): void {
       },
     );
 
-  usageExits(keys.command('raw-export'))
+  keys
+    .command('raw-export')
     .description(
-      "raw-export a key (or --all keys on an HSM) into the ledger, wrapped under the KEK domain's KEK",
+      "raw-export a key (or --all keys on an HSM) into the ledger, wrapped under the KEK domain's KEK; a hashsig key leaves the HSM",
     )
     .argument('[keyId]')
     .requiredOption('--hsm <hsm>', 'HSM id or name')
     .option('--all', 'every key the HSM holds')
-    .option('--evict', 'also delete the key from the HSM after the export (frees its slot)')
+    .option(
+      '--evict',
+      'RSA/EC: also delete the key from the HSM once its blob is stored (frees its slot); a hashsig key leaves the HSM anyway',
+    )
     .option('--json', 'print JSON')
     .action(
       async (
@@ -233,32 +287,51 @@ export function registerKeysCommand(program: Command): void {
         if ((keyId === undefined) === !options.all)
           command.error('error: give a keyId or --all', { exitCode: 2 });
         const api = client();
-        const exportOne = async (id: string): Promise<string> => {
-          const { blobSha256 } = await api.post<{ blobSha256: string }>(`/v1/keys/${seg(id)}/raw-export`, {
-            hsm: options.hsm,
-          });
-          if (options.evict) await api.delete(`/v1/keys/${seg(id)}/residency/${seg(options.hsm)}`);
-          return blobSha256;
-        };
+        // One request: the service deletes the HSM's copy itself when it must go (a hashsig key's, always;
+        // an RSA/EC key's with evict), so what left the HSM is read from the key afterwards.
+        const exportOne = async (id: string): Promise<string> =>
+          (
+            await api.post<{ blobSha256: string }>(`/v1/keys/${seg(id)}/raw-export`, {
+              hsm: options.hsm,
+              ...(options.evict ? { evict: true } : {}),
+            })
+          ).blobSha256;
+        const outcome = (k: KeyJson) => ({ type: k.type, leftHsm: !heldBy(k, options.hsm) });
         if (keyId !== undefined) {
           const blobSha256 = await exportOne(keyId);
+          const after = outcome(await api.get<KeyJson>(`/v1/keys/${seg(keyId)}`));
           return output(
             options.json,
-            { keyId, blobSha256 },
+            { keyId, hsm: options.hsm, blobSha256, ...after },
             () =>
-              `raw-exported ${keyId} from ${options.hsm}: blob ${blobSha256}${options.evict ? ' (deleted from the HSM)' : ''}`,
+              `raw-exported ${keyId} from ${options.hsm}: blob ${blobSha256}${exportNote(after, options.hsm)}`,
           );
         }
         const targets = (await api.get<KeyJson[]>('/v1/keys')).filter(
           (k) => k.state !== 'destroyed' && heldBy(k, options.hsm),
         );
-        const result = await bulk('raw-export', targets, (k) => exportOne(k.keyId));
-        output(options.json, result, () => summary('raw-exported', options.hsm, result));
+        const run = await bulk('raw-export', targets, (k) => exportOne(k.keyId));
+        const now = new Map((await api.get<KeyJson[]>('/v1/keys')).map((k) => [k.keyId, k]));
+        const ok = run.ok.map((o) => {
+          const k = now.get(o.keyId);
+          // A key destroyed meanwhile is on no HSM either.
+          return { ...o, ...(k === undefined ? { type: 'unknown', leftHsm: true } : outcome(k)) };
+        });
+        const hashsigLeftHsm = ok.filter((o) => o.type === 'hashsig' && o.leftHsm).length;
+        const evicted = ok.filter((o) => o.type !== 'hashsig' && o.leftHsm).length;
+        const result = { ok, failed: run.failed, exported: ok.length, hashsigLeftHsm, evicted };
+        output(options.json, result, () =>
+          summary('raw-exported', options.hsm, result, [
+            `${ok.length} exported, of which ${hashsigLeftHsm} hashsig ${hashsigLeftHsm === 1 ? 'key' : 'keys'} left the HSM; ${evicted} evicted`,
+            ...(hashsigLeftHsm > 0 ? [HASHSIG_EXPORT_NOTE] : []),
+          ]),
+        );
         if (result.failed.length > 0) process.exitCode = 1;
       },
     );
 
-  usageExits(keys.command('raw-import'))
+  keys
+    .command('raw-import')
     .description("raw-import a key's current blob (or --all keys held only by their blob) onto an HSM")
     .argument('[keyId]')
     .requiredOption('--hsm <hsm>', 'HSM id or name')
@@ -300,7 +373,8 @@ export function registerKeysCommand(program: Command): void {
       },
     );
 
-  usageExits(keys.command('transfer'))
+  keys
+    .command('transfer')
     .description('transfer a key HSM to HSM (a KEKEK is generated on the destination)')
     .argument('<keyId>')
     .requiredOption('--from <hsm>', 'source HSM')
@@ -318,7 +392,8 @@ export function registerKeysCommand(program: Command): void {
       );
     });
 
-  usageExits(keys.command('sign'))
+  keys
+    .command('sign')
     .description('sign data; prints the signature as base64')
     .argument('<keyId>')
     .option('--data <base64>', 'data, base64')
@@ -344,7 +419,19 @@ export function registerKeysCommand(program: Command): void {
       },
     );
 
-  usageExits(keys.command('destroy'))
+  keys
+    .command('delete-residency')
+    .description('delete the key from one HSM; refused unless its blob or another HSM holds it')
+    .argument('<keyId>')
+    .requiredOption('--hsm <hsm>', 'HSM id or name')
+    .option('--json', 'print JSON')
+    .action(async (keyId: string, options: { hsm: string } & Json) => {
+      const key = await client().delete<KeyJson>(`/v1/keys/${seg(keyId)}/residency/${seg(options.hsm)}`);
+      output(options.json, key, () => `deleted ${keyId} from ${options.hsm}; held now by ${holderText(key)}`);
+    });
+
+  keys
+    .command('destroy')
     .description('destroy a key: its blobs are tombstoned; this cannot be undone')
     .argument('<keyId>')
     .option('--yes', 'confirm')

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../app/config';
-import { demoHsmsEnabled } from '../server/demo-hsms';
-import { startServer } from '../server/server';
+
+// The service (NestJS, the ledger, the soft HSMs) loads when `serve` runs, not when the CLI starts:
+// every other command would pay for it (see main.ts).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const configModule = (): typeof import('../app/config') => require('../app/config');
+const demoModule = (): typeof import('../server/demo-hsms') => require('../server/demo-hsms');
+const serverModule = (): typeof import('../server/server') => require('../server/server');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export function registerServeCommand(program: Command): void {
   program
@@ -10,7 +15,9 @@ export function registerServeCommand(program: Command): void {
       'run the keyledger service (REST API on KEYLEDGER_PORT, default 8080; demo HSMs unless KEYLEDGER_DEMO_HSMS=0)',
     )
     .action(async () => {
-      const config = loadConfig();
+      const config = configModule().loadConfig();
+      const { demoHsmsEnabled } = demoModule();
+      const { startServer } = serverModule();
       // The demo soft HSMs belong to the embedded mode only: a production ledger never gets them.
       const demo = config.eventStore.kind === 'sqlite' && demoHsmsEnabled(process.env.KEYLEDGER_DEMO_HSMS);
       const server = await startServer(config, { token: process.env.KEYLEDGER_TOKEN, demoHsms: demo });

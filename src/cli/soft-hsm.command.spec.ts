@@ -1,4 +1,5 @@
-import { parseKekHex, parseListen, parsePin } from './soft-hsm.command';
+import { DEFAULT_CAPACITY } from '../soft-hsm/options';
+import { SOFT_HSM_DEFAULT_CAPACITY, parseKekHex, parseListen, parsePin } from './soft-hsm.command';
 
 describe('soft-hsm command option parsers', () => {
   it('takes a KEK of exactly 64 hex digits and never echoes it', () => {
@@ -19,5 +20,9 @@ describe('soft-hsm command option parsers', () => {
     expect(parseListen('[::1]:0')).toEqual({ host: '::1', port: 0 });
     expect(() => parseListen('host:70000')).toThrow('--listen port must be between 0 and 65535, got 70000');
     expect(() => parseListen('::1:80')).toThrow(/--listen must be HOST:PORT/);
+  });
+
+  it("names the soft HSM's own default capacity in its help text", () => {
+    expect(SOFT_HSM_DEFAULT_CAPACITY).toBe(DEFAULT_CAPACITY);
   });
 });

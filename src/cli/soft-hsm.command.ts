@@ -1,6 +1,16 @@
 import type { Command } from 'commander';
-import { createSoftHsmState, enterMasterKek, startSoftHsmServer, zeroizeSoftHsm } from '../soft-hsm';
-import { DEFAULT_CAPACITY } from '../soft-hsm/options';
+
+// The software HSM loads when a `soft-hsm` command runs, not when the CLI starts (see main.ts).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const softHsmModule = (): typeof import('../soft-hsm') => require('../soft-hsm');
+const softHsmOptions = (): typeof import('../soft-hsm/options') => require('../soft-hsm/options');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * The soft HSM's default capacity (src/soft-hsm/options DEFAULT_CAPACITY), for the help text only,
+ * which must not load the soft HSM; soft-hsm.command.spec.ts keeps the two equal.
+ */
+export const SOFT_HSM_DEFAULT_CAPACITY = 1000;
 
 /**
  * `keyledger soft-hsm …`: create, serve, re-key and zeroize a software HSM that speaks the Cryptech
@@ -70,7 +80,7 @@ function init(options: InitOptions): void {
     fail('give exactly one of --kek-hex HEX and --kek-generate');
   const kek = options.kekHex === undefined ? undefined : parseKekHex(options.kekHex);
   const pin = options.pin === undefined ? undefined : parsePin(options.pin);
-  createSoftHsmState(state, { kek, pin });
+  softHsmModule().createSoftHsmState(state, { kek, pin });
   kek?.fill(0);
   console.log(
     `initialised a soft HSM in ${state}: master KEK ${kek ? 'from --kek-hex' : 'generated (not shown)'}, ` +
@@ -84,7 +94,7 @@ async function serve(options: ServeOptions): Promise<void> {
     fail('give at most one of --socket PATH and --listen HOST:PORT');
   const capacity =
     options.capacity === undefined
-      ? DEFAULT_CAPACITY
+      ? softHsmOptions().DEFAULT_CAPACITY
       : parseInteger('--capacity', options.capacity, 1, 1_000_000);
   const pinDelayMs =
     options.pinDelayMs === undefined
@@ -94,7 +104,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const socketPath = tcp
     ? undefined
     : (options.socket ?? process.env.CRYPTECH_RPC_CLIENT_SOCKET_NAME ?? DEFAULT_RPC_SOCKET);
-  const server = await startSoftHsmServer({
+  const server = await softHsmModule().startSoftHsmServer({
     stateDir: state,
     socketPath,
     host: tcp?.host,
@@ -153,7 +163,7 @@ export function registerSoftHsmCommand(program: Command): void {
       'Unix socket path (default $CRYPTECH_RPC_CLIENT_SOCKET_NAME or /tmp/.cryptech_muxd.rpc)',
     )
     .option('--listen <host:port>', 'listen on TCP instead of a Unix socket')
-    .option('--capacity <n>', `token keys the keystore holds (default ${DEFAULT_CAPACITY})`)
+    .option('--capacity <n>', `token keys the keystore holds (default ${SOFT_HSM_DEFAULT_CAPACITY})`)
     .option(
       '--no-raw-export',
       'answer EXPORT_RAW/IMPORT_RAW (32/33) with RPC_BAD_FUNCTION like stock firmware',
@@ -172,7 +182,7 @@ export function registerSoftHsmCommand(program: Command): void {
       const state = requireState(options.state);
       if (options.kekHex === undefined) fail('--kek-hex HEX is required');
       const kek = parseKekHex(options.kekHex);
-      enterMasterKek(state, kek);
+      softHsmModule().enterMasterKek(state, kek);
       kek.fill(0);
       console.log(`master KEK of ${state} set`);
     });
@@ -183,7 +193,7 @@ export function registerSoftHsmCommand(program: Command): void {
     .option('--state <dir>', 'state directory')
     .action((options: { state?: string }) => {
       const state = requireState(options.state);
-      zeroizeSoftHsm(state);
+      softHsmModule().zeroizeSoftHsm(state);
       console.log(`soft HSM ${state} zeroized: master KEK and all keys destroyed, PINs kept`);
     });
 }
