@@ -287,15 +287,16 @@ export function registerKeysCommand(program: Command): void {
         if ((keyId === undefined) === !options.all)
           command.error('error: give a keyId or --all', { exitCode: 2 });
         const api = client();
-        // One request: the service deletes the HSM's copy itself when it must go (a hashsig key's, always;
-        // an RSA/EC key's with evict), so what left the HSM is read from the key afterwards.
-        const exportOne = async (id: string): Promise<string> =>
-          (
-            await api.post<{ blobSha256: string }>(`/v1/keys/${seg(id)}/raw-export`, {
-              hsm: options.hsm,
-              ...(options.evict ? { evict: true } : {}),
-            })
-          ).blobSha256;
+        // The service deletes a hashsig key's disabled copy itself; an RSA/EC key is evicted with
+        // its own DELETE, only while the HSM still holds it. What left the HSM is read from the key afterwards.
+        const exportOne = async (id: string): Promise<string> => {
+          const { blobSha256 } = await api.post<{ blobSha256: string }>(`/v1/keys/${seg(id)}/raw-export`, {
+            hsm: options.hsm,
+          });
+          if (options.evict && heldBy(await api.get<KeyJson>(`/v1/keys/${seg(id)}`), options.hsm))
+            await api.delete(`/v1/keys/${seg(id)}/residency/${seg(options.hsm)}`);
+          return blobSha256;
+        };
         const outcome = (k: KeyJson) => ({ type: k.type, leftHsm: !heldBy(k, options.hsm) });
         if (keyId !== undefined) {
           const blobSha256 = await exportOne(keyId);
