@@ -2,8 +2,8 @@
 import { key } from '../../domain';
 import { StreamDeleted } from '../../event-store';
 import { MAX_BLOB_BASE64 } from '../../domain/blob';
+import { sha256Hex } from '../../lib/sha256';
 import type { CustodyCore } from './custody-core';
-import { sha256Hex } from './custody-core';
 import { type BlobView, type PresentBlobResult } from './custody.port';
 import { CustodyInvalidInput, CustodyNotFound } from './errors';
 import { currentBlobOf } from './views';

@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { hsm as hsmDomain, kekDomain, streamName } from '../../domain';
 import { Curve, KeyFlag, type Hsm } from '../../hsm-adapter';
+import { sha256Hex } from '../../lib/sha256';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 import { foldStream } from './append-decision';
 import type { CustodyCore } from './custody-core';
-import { sha256Hex } from './custody-core';
 import { type HsmView, type KekDomainView, type ReconcileReport, type RegisterHsmInput } from './custody.port';
 import { CustodyInvalidInput, CustodyNotFound, KekMismatch } from './errors';
 import { statusOf } from './hsm-calls';

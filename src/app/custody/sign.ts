@@ -8,12 +8,12 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { key } from '../../domain';
 import type { IndexPath } from '../../domain/hashsig';
-import { hashsigSpkiToRfc8554 } from '../../soft-hsm/crypto/der';
-import { hssSignatureIndexPath } from '../../soft-hsm/hashsig';
+import { hssSignatureIndexPath } from '../../lib/rfc8554';
+import { sha256Hex } from '../../lib/sha256';
+import { hashsigSpkiToRfc8554 } from '../../lib/spki';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 import type { CustodyCore } from './custody-core';
-import { sha256Hex } from './custody-core';
-import { type SignResult } from './custody.port';
+import type { SignResult } from './custody.port';
 import { CustodyInvalidInput, HsmStateMismatch, SignatureWithheld } from './errors';
 import { signatureVerifies, signInput, withKey } from './hsm-calls';
 import { liveKey } from './keys';

@@ -9,13 +9,13 @@
 import { randomUUID } from 'node:crypto';
 import { hashsig, key } from '../../domain';
 import { type Hsm, KeyFlag, KeyType } from '../../hsm-adapter';
+import { sha256Hex } from '../../lib/sha256';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 import { isTransportFailure } from '../hsm-registry/hsm-registry';
 import { faultPoint } from '../process-manager/fault-points';
 import type { OpContext } from './append-decision';
 import type { CustodyCore } from './custody-core';
-import { sha256Hex } from './custody-core';
-import { type KeyView } from './custody.port';
+import type { KeyView } from './custody.port';
 import { CustodyInvalidInput, HsmStateMismatch } from './errors';
 import { attributeUpdates, CUSTODY_KEY_FLAGS, KEKEK_FLAGS, withKey } from './hsm-calls';
 import { getKey, liveKey } from './keys';

@@ -1,7 +1,7 @@
 /** Folded write-side state → the port's views (the read-side projections may replace the lists). */
 import { hsm, kekDomain, key } from '../../domain';
 import type { RecordedEvent } from '../../event-store';
-import { hashsigSpkiToRfc8554 } from '../../soft-hsm/crypto/der';
+import { hashsigSpkiToRfc8554 } from '../../lib/spki';
 import type { HsmView, KekDomainView, KeyHolderView, KeyView } from './custody.port';
 import { LABEL_ATTRIBUTE, LMOTS_TYPES, LMS_TYPES } from './hsm-calls';
 
