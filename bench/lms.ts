@@ -1,7 +1,6 @@
 import { hash, randomBytes } from 'node:crypto';
+import { LmotsType, LmsType } from '../src/lib/rfc8554-params';
 import {
-  LmotsType,
-  LmsType,
   hashsigHashCounts,
   hssGenerateKey,
   hssPublicKey,

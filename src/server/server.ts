@@ -12,7 +12,7 @@ import type { KeyledgerConfig } from '../app/config';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { registerDemoHsms, startDemoHsms, type DemoOptions, type RunningDemoHsms } from './demo-hsms';
 import { LedgerUnavailable } from '../event-store/errors';
-import { takePidLock, type PidLock } from '../soft-hsm/keystore/pid-lock';
+import { takePidLock, type PidLock } from '../lib/pid-lock';
 import { openEventStore } from './open-event-store';
 
 /** The embedded ledger's data directory belongs to one service process at a time. */

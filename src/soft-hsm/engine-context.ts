@@ -4,7 +4,7 @@
  * behind a fresh handle and UUID.
  */
 import { KeyFlag } from '../hsm-adapter/constants';
-import type { EcCurveName } from './crypto/der';
+import type { EcCurveName } from '../lib/spki';
 import type { EcdsaNonce } from './crypto/ecdsa';
 import { EcdsaNoncePool } from './crypto/ecdsa-pool';
 import type { HssKey } from './hashsig';

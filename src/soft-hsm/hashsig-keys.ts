@@ -9,24 +9,19 @@
  * range handed out by a raw export: a frozen key signs nothing (HASHSIG_KEY_EXHAUSTED) and a
  * second raw export returns the same range again.
  */
-import { KeyFlag } from '../hsm-adapter/constants';
-import { buildHashsigPrivateKeyInfo, type HashsigPrivateKey } from './crypto/der';
+import { KeyFlag, HAL_RPC_MAX_PKT_SIZE } from '../hsm-adapter/constants';
+import { buildHashsigPrivateKeyInfo, type HashsigPrivateKey } from '../lib/pkcs8';
+import { hssSignatureLength, isLmotsType, isLmsType, LmotsType, lmsParams } from '../lib/rfc8554-params';
 import {
   hssGenerateKey,
   hssLoadKey,
   hssSign,
-  hssSignatureLength,
   hssStateFromJSON,
   hssStateToJSON,
-  isLmotsType,
-  isLmsType,
-  LmotsType,
-  lmsParams,
   type HssKey,
   type HssPrivateState,
   type HssPrivateStateJSON,
 } from './hashsig';
-import { HAL_RPC_MAX_PKT_SIZE } from '../hsm-adapter/constants';
 import type { Rng } from './crypto/bytes';
 import { fail } from './status';
 

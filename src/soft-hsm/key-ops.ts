@@ -6,16 +6,12 @@
  */
 import { KeyType } from '../hsm-adapter/constants';
 import {
-  buildEcSpki,
-  buildHashsigSpki,
-  buildRsaSpki,
-  hashsigSpkiToRfc8554,
   parseEcPrivateKeyInfo,
-  parseEcSpki,
   parseHashsigPrivateKeyInfo,
   parseRsaPrivateKeyInfo,
   type EcPrivateKey,
-} from './crypto/der';
+} from '../lib/pkcs8';
+import { buildEcSpki, buildHashsigSpki, buildRsaSpki, hashsigSpkiToRfc8554, parseEcSpki } from '../lib/spki';
 import type { EcdsaNonce } from './crypto/ecdsa';
 import {
   ecdsaSign,

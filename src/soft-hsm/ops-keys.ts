@@ -4,13 +4,8 @@
  * _HASHSIG, PKEY_CLOSE, PKEY_DELETE and the cached GET_KEY_TYPE/_CURVE/_FLAGS.
  */
 import { Curve, KEY_FLAGS_ALL, KeyFlag, KeyType } from '../hsm-adapter/constants';
-import {
-  EC_CURVES,
-  parseHashsigPrivateKeyInfo,
-  parseKey,
-  type EcCurveName,
-  type HashsigPrivateKey,
-} from './crypto/der';
+import { parseHashsigPrivateKeyInfo, parseKey, type HashsigPrivateKey } from '../lib/pkcs8';
+import type { EcCurveName } from '../lib/spki';
 import { generateEcKey, generateRsaKey } from './crypto/signing';
 import { locate, reserveSlot, storeNewKey, type EngineContext } from './engine-context';
 import {
@@ -33,6 +28,11 @@ const CURVE_NAMES: Record<number, EcCurveName> = {
   [Curve.P256]: 'P-256',
   [Curve.P384]: 'P-384',
   [Curve.P521]: 'P-521',
+};
+const CURVE_CODES: Record<EcCurveName, number> = {
+  'P-256': Curve.P256,
+  'P-384': Curve.P384,
+  'P-521': Curve.P521,
 };
 
 interface Caller {
@@ -66,9 +66,7 @@ export function loadKey(
     'hashsig-public': KeyType.HASHSIG_PUBLIC,
   }[parsed.type];
   const curve =
-    parsed.type === 'ec-private' || parsed.type === 'ec-public'
-      ? EC_CURVES[parsed.key.curve].halCurve
-      : Curve.NONE;
+    parsed.type === 'ec-private' || parsed.type === 'ec-public' ? CURVE_CODES[parsed.key.curve] : Curve.NONE;
   return storeNewKey(ctx, { ...caller, type, curve, flags, der }, rpc);
 }
 

@@ -4,9 +4,9 @@
  */
 import { KeyFlag, KeyType } from '../hsm-adapter/constants';
 import { rsaDigestInfo } from './crypto/signing';
-import { parseEcPrivateKeyInfo } from './crypto/der';
+import { parseEcPrivateKeyInfo } from '../lib/pkcs8';
 import { ecdsaNonces, fetchKey, locate, type EngineContext } from './engine-context';
-import { hssSignatureLength } from './hashsig';
+import { hssSignatureLength } from '../lib/rfc8554-params';
 import { decodeHashsigState, encodeHashsigState, loadHssKey, signHashsig } from './hashsig-keys';
 import { publicKeyDer, rsaKeyBytes, signEc, signRsa, verify } from './key-ops';
 import type { Located } from './keystore/keystore';

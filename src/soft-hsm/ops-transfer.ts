@@ -4,7 +4,7 @@
  * the master KEK (§9.2).
  */
 import { KeyFlag, KeyType } from '../hsm-adapter/constants';
-import { parseHashsigPrivateKeyInfo } from './crypto/der';
+import { parseHashsigPrivateKeyInfo } from '../lib/pkcs8';
 import { publicKeyObject, rsaPrivateKeyObject } from './crypto/signing';
 import { rsaModulusBytes } from './crypto/rsa-kek';
 import { WRAPPED_KEY_MAX, exportBlobs, importBlobs } from './crypto/transit';

@@ -11,12 +11,10 @@ import {
   hssPublicKey,
   hssRemainingSignatures,
   hssSign,
-  hssSignatureLength,
   hssStateFromJSON,
   hssStateToJSON,
-  LmotsType,
-  LmsType,
 } from '../../src/soft-hsm/hashsig';
+import { hssSignatureLength, LmotsType, LmsType } from '../../src/lib/rfc8554-params';
 import { rfc8554LeafIndices, rfc8554Verify } from './rfc8554-verify';
 import { seededRng } from './seeded-rng';
 

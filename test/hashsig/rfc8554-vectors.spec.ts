@@ -1,5 +1,6 @@
 import vectors from '../vectors/rfc8554-appendix-f.json';
-import { hssSignatureIndexPath, hssVerify, parseHssSignature } from '../../src/soft-hsm/hashsig';
+import { hssSignatureIndexPath, parseHssSignature } from '../../src/lib/rfc8554';
+import { hssVerify } from '../../src/soft-hsm/hashsig';
 import { rfc8554Verify } from './rfc8554-verify';
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));

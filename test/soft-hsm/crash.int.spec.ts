@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { LmotsType, LmsType } from '../../src/hsm-adapter/constants';
-import { hashsigSpkiToRfc8554 } from '../../src/soft-hsm/crypto/der';
-import { hssSignatureIndexPath } from '../../src/soft-hsm/hashsig';
+import { hashsigSpkiToRfc8554 } from '../../src/lib/spki';
+import { hssSignatureIndexPath } from '../../src/lib/rfc8554';
 import { REPO_ROOT } from '../support/cli';
 import { within } from '../support/within';
 import { DS, TOKEN, freshHsm, login, type Fresh } from './support';

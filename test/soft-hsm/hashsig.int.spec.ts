@@ -3,8 +3,9 @@
  * (§7.3), the transit export keyspace partition (§7.6) and raw export/import (§9.2).
  */
 import { KeyType, LmotsType, LmsType } from '../../src/hsm-adapter/constants';
-import { hashsigSpkiToRfc8554 } from '../../src/soft-hsm/crypto/der';
-import { hssSignatureIndexPath, hssVerify } from '../../src/soft-hsm/hashsig';
+import { hashsigSpkiToRfc8554 } from '../../src/lib/spki';
+import { hssSignatureIndexPath } from '../../src/lib/rfc8554';
+import { hssVerify } from '../../src/soft-hsm/hashsig';
 import { DS, EXPORTABLE, KE, KEK_B, TOKEN, freshHsm, login, statusOf, type Fresh } from './support';
 
 const H5_W8: { hssLevels: number; lmsType: number; lmotsType: number } = {

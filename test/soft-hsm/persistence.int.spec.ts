@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { unwrapKey } from '../../src/soft-hsm/crypto/keywrap';
-import { parseEcPrivateKeyInfo } from '../../src/soft-hsm/crypto/der';
+import { parseEcPrivateKeyInfo } from '../../src/lib/pkcs8';
 import { enterMasterKek, SoftHsm, zeroizeSoftHsm } from '../../src/soft-hsm';
 import {
   DS,

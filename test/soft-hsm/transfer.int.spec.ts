@@ -16,11 +16,8 @@ import {
 } from 'node:crypto';
 import { aeskwp } from '@noble/ciphers/aes.js';
 import { KeyType } from '../../src/hsm-adapter/constants';
-import {
-  OID,
-  buildEncryptedPrivateKeyInfo,
-  parseEncryptedPrivateKeyInfo,
-} from '../../src/soft-hsm/crypto/der';
+import { OID } from '../../src/lib/spki';
+import { buildEncryptedPrivateKeyInfo, parseEncryptedPrivateKeyInfo } from '../../src/lib/pkcs8';
 import { DS, EXPORTABLE, KE, KEK_B, TOKEN, freshHsm, login, statusOf, type Fresh } from './support';
 
 const exportArgs = (pkey: number, kekek: number) => ({ pkey, kekek, pkcs8Max: 5480, kekMax: 512 });

@@ -3,7 +3,7 @@ import { key } from '../../domain';
 import { StreamDeleted } from '../../event-store';
 import { MAX_BLOB_BASE64 } from '../../domain/blob';
 import type { CustodyCore } from './custody-core';
-import { sha256Hex } from './custody-core';
+import { sha256Hex } from '../../lib/sha256';
 import { CustodyInvalidInput, CustodyNotFound } from './errors';
 import { currentBlobOf, type BlobView, type PresentBlobResult } from './views';
 

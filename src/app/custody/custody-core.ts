@@ -3,9 +3,9 @@
  * `appendDecision` per stream category. Use cases are functions over this core, so the service
  * and the process manager run exactly the same steps.
  */
-import { createHash } from 'node:crypto';
 import { blob, DomainError, hsm, kekDomain, key, streamName } from '../../domain';
 import { StreamDeleted, type EventStore } from '../../event-store';
+import { sha256Hex } from '../../lib/sha256';
 import type { HsmRegistry } from '../hsm-registry/hsm-registry';
 import type { ReadSide } from '../read-side/read-side';
 import { appendDecision, foldStream, OpContext, type Decided, type Folded } from './append-decision';
@@ -25,10 +25,6 @@ export const DEFAULT_CUSTODY_OPTIONS: CustodyOptions = {
   kekekBits: 2048,
   env: process.env,
 };
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 const KEY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 

@@ -5,7 +5,7 @@ import { Curve, KeyFlag, type Hsm } from '../../hsm-adapter';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 import { foldStream } from './append-decision';
 import type { CustodyCore } from './custody-core';
-import { sha256Hex } from './custody-core';
+import { sha256Hex } from '../../lib/sha256';
 import { CustodyInvalidInput, CustodyNotFound, KekMismatch } from './errors';
 import { statusOf } from './hsm-calls';
 import { hsmView, kekDomainView, type HsmView, type KekDomainView, type ReconcileReport, type RegisterHsmInput } from './views';

@@ -1,6 +1,7 @@
 /** Small helpers over the `Hsm` client for the custody steps (reference = libhal-rpc.md). */
-import { createHash, verify, type KeyObject } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
 import { Curve, type Hsm, type HsmError, KeyFlag } from '../../hsm-adapter';
+import { sha256 } from '../../lib/sha256';
 
 /** Every custody key: it signs, lives in the token store, and may be exported (§4.3, issue 4). */
 export const CUSTODY_KEY_FLAGS = KeyFlag.USAGE_DIGITALSIGNATURE | KeyFlag.TOKEN | KeyFlag.EXPORTABLE;
@@ -19,10 +20,6 @@ const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420',
 export function statusOf(error: unknown): string | undefined {
   const e = error as Partial<HsmError & { status: string }> | null;
   return e?.kind === 'status' ? e.status : undefined;
-}
-
-export function sha256(data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest();
 }
 
 /** RSA PKCS#1 v1.5 signs the DigestInfo (§3.3); ECDSA the digest; hashsig the message itself. */

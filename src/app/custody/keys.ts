@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hsm as hsmDomain, key, streamName } from '../../domain';
 import { StreamDeleted } from '../../event-store';
 import type { KeyRef } from '../../hsm-adapter';
-import { parseHashsigSpki } from '../../soft-hsm/crypto/der';
+import { parseHashsigSpki } from '../../lib/spki';
 import { tombstoneStream } from './append-decision';
 import type { CustodyCore } from './custody-core';
 import { CustodyInvalidInput, HsmFull } from './errors';

@@ -8,11 +8,11 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { key } from '../../domain';
 import type { IndexPath } from '../../domain/hashsig';
-import { hashsigSpkiToRfc8554 } from '../../soft-hsm/crypto/der';
-import { hssSignatureIndexPath } from '../../soft-hsm/hashsig';
+import { hashsigSpkiToRfc8554 } from '../../lib/spki';
+import { hssSignatureIndexPath } from '../../lib/rfc8554';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 import type { CustodyCore } from './custody-core';
-import { sha256Hex } from './custody-core';
+import { sha256Hex } from '../../lib/sha256';
 import { type SignResult } from './views';
 import { CustodyInvalidInput, HsmStateMismatch, SignatureWithheld } from './errors';
 import { signatureVerifies, signInput, withKey } from './hsm-calls';

@@ -14,7 +14,7 @@ import { isTransportFailure } from '../hsm-registry/hsm-registry';
 import { faultPoint } from '../process-manager/fault-points';
 import type { OpContext } from './append-decision';
 import type { CustodyCore } from './custody-core';
-import { sha256Hex } from './custody-core';
+import { sha256Hex } from '../../lib/sha256';
 import { type KeyView } from './views';
 import { CustodyInvalidInput, HsmStateMismatch } from './errors';
 import { attributeUpdates, CUSTODY_KEY_FLAGS, KEKEK_FLAGS, withKey } from './hsm-calls';

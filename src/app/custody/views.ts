@@ -6,7 +6,7 @@
  */
 import { kekDomain, key } from '../../domain';
 import type { HsmCatalogDoc, KeyFacts } from '../../projections/custody';
-import { hashsigSpkiToRfc8554 } from '../../soft-hsm/crypto/der';
+import { hashsigSpkiToRfc8554 } from '../../lib/spki';
 import { LABEL_ATTRIBUTE, LMOTS_TYPES, LMS_TYPES } from './hsm-calls';
 
 export type KeyType = 'rsa' | 'ec' | 'hashsig';

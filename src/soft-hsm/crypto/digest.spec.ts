@@ -3,9 +3,12 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { sha224, sha256, sha384, sha512, sha512_224, sha512_256 } from '@noble/hashes/sha2.js';
 import vectors from '../../../test/vectors/digests.json';
 import prefixes from '../../../test/vectors/rfc8017-digestinfo-prefixes.json';
-import { seededRng, thrown, toHex } from '../../../test/soft-hsm/crypto/support';
+import * as asn1js from 'asn1js';
+import { thrown, toHex } from '../../../test/support/bytes';
+import { seededRng } from '../../../test/soft-hsm/crypto/support';
+import { DerReader } from '../../lib/der';
+import { ArgumentError } from '../../lib/errors';
 import { DIGESTS, digest, digestById, digestByName, hmac, startDigest, type DigestName } from './digest';
-import { CryptoArgumentError } from './errors';
 import { rsaDigestInfo } from './signing';
 
 const noble = { sha1, sha224, sha256, 'sha512-224': sha512_224, 'sha512-256': sha512_256, sha384, sha512 };
@@ -25,8 +28,20 @@ describe('libhal digest algorithm table (§4.2)', () => {
   });
 
   it.each([0, 8, -1])('id %i is BAD_ARGUMENTS', (id) => {
-    expect(thrown(() => digestById(id))).toBeInstanceOf(CryptoArgumentError);
+    expect(thrown(() => digestById(id))).toBeInstanceOf(ArgumentError);
   });
+
+  it.each(DIGESTS.map((d) => [d.name, d] as const))(
+    '%s: the OID encodes as asn1js does and reads back',
+    (_name, d) => {
+      const r = DerReader.of(d.algorithmIdentifier).sequence('alg');
+      expect(r.oid('oid')).toBe(d.oid);
+      const theirs = new Uint8Array(new asn1js.ObjectIdentifier({ value: d.oid }).toBER(false));
+      expect(toHex(d.algorithmIdentifier)).toBe(
+        '30' + (theirs.length + 2).toString(16).padStart(2, '0') + toHex(theirs) + '0500',
+      );
+    },
+  );
 
   it('SHA-224 reports SHA256 from HASH_GET_ALGORITHM, the others themselves', () => {
     expect(DIGESTS.map((d) => d.reportedId)).toEqual([1, 3, 3, 4, 5, 6, 7]);

@@ -4,9 +4,9 @@
  * returns and PKCS#1 DigestInfo embeds (RFC 8017 §9.2 note 1).
  */
 import { createHash, createHmac } from 'node:crypto';
-import { der, encodeDer } from './asn1';
-import { abytes } from './bytes';
-import { CryptoArgumentError } from './errors';
+import { abytes } from '../../lib/bytes';
+import { der, encodeDer } from '../../lib/der';
+import { ArgumentError } from '../../lib/errors';
 
 export type DigestName = 'sha1' | 'sha224' | 'sha256' | 'sha512-224' | 'sha512-256' | 'sha384' | 'sha512';
 
@@ -52,13 +52,13 @@ export const DIGESTS: readonly DigestAlgorithm[] = table.map(([id, name, digestL
 /** The algorithm for a hal_digest_algorithm_t; 0 (NONE) and unknown ids are BAD_ARGUMENTS. */
 export function digestById(id: number): DigestAlgorithm {
   const alg = DIGESTS.find((d) => d.id === id);
-  if (!alg) throw new CryptoArgumentError('digest algorithm', `"digest algorithm" expected 1..7, got ${id}`);
+  if (!alg) throw new ArgumentError('digest algorithm', `"digest algorithm" expected 1..7, got ${id}`);
   return alg;
 }
 
 export function digestByName(name: DigestName): DigestAlgorithm {
   const alg = DIGESTS.find((d) => d.name === name);
-  if (!alg) throw new CryptoArgumentError('digest algorithm', `unknown digest algorithm "${String(name)}"`);
+  if (!alg) throw new ArgumentError('digest algorithm', `unknown digest algorithm "${String(name)}"`);
   return alg;
 }
 

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
-import type { EcCurveName } from './der';
+import type { EcCurveName } from '../../lib/spki';
 import { curveOrder, ecdsaSignWithNonces } from './ecdsa';
 import { EcdsaNoncePool } from './ecdsa-pool';
 

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { randomFrom, wipe, type Rng } from './bytes';
-import type { EcCurveName } from './der';
+import type { EcCurveName } from '../../lib/spki';
 import { NONCE_KEY_BYTES, nonceSeedBytes, precomputeNonces, type EcdsaNonce } from './ecdsa';
 
 export interface NoncePoolOptions {

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
-import type { EcCurveName } from './der';
+import type { EcCurveName } from '../../lib/spki';
 import { curveOrder, ecPublicPoint, ecdsaSignDigest } from './ecdsa';
 
 const NOBLE = { 'P-256': p256, 'P-384': p384, 'P-521': p521 } as const;

@@ -6,7 +6,7 @@
  * HMAC over the curve's hash (as noble does), so signatures are reproducible and match its vectors.
  */
 import { createCipheriv, createECDH, createHmac, type ECDH } from 'node:crypto';
-import type { EcCurveName } from './der';
+import type { EcCurveName } from '../../lib/spki';
 
 interface CurveParams {
   readonly openssl: string;

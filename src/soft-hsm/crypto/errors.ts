@@ -1,24 +1,12 @@
 /**
- * The soft HSM crypto layer's closed error taxonomy. Every error names the libhal status
- * (`hal_error_t`, libhal-rpc.md §4.1) it stands for, so the RPC layer converts with one lookup
- * instead of dispatching on class identity.
+ * The soft HSM crypto layer's own refusals. Every error names the libhal status (`hal_error_t`,
+ * libhal-rpc.md §4.1) it stands for, so the RPC layer converts with one lookup instead of
+ * dispatching on class identity. Bad arguments and DER failures are src/lib/errors.ts.
  */
 export abstract class SoftCryptoError extends Error {
   abstract readonly type: string;
   /** The libhal status code this failure is reported as. */
   abstract readonly halStatus: number;
-}
-
-/** A caller broke a precondition (wrong length, out-of-range number): HAL_ERROR_BAD_ARGUMENTS. */
-export class CryptoArgumentError extends SoftCryptoError {
-  readonly type = 'bad-arguments';
-  readonly halStatus = 1;
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export type KeywrapErrorKind = 'bad-magic' | 'bad-length' | 'bad-padding';
@@ -43,25 +31,6 @@ export class KeywrapError extends SoftCryptoError {
     super(message);
     this.halStatus = KEYWRAP_STATUS[kind];
   }
-}
-
-/** DER input is malformed, truncated or not the expected structure: HAL_ERROR_ASN1_PARSE_FAILED. */
-export class DerError extends SoftCryptoError {
-  readonly type = 'asn1-parse-failed';
-  readonly halStatus = 15;
-  constructor(
-    /** Offset into the outermost input where the problem was seen. */
-    readonly offset: number,
-    message: string,
-  ) {
-    super(`${message} (at offset ${offset})`);
-  }
-}
-
-/** Well-formed DER naming an algorithm or curve the HSM does not do: HAL_ERROR_UNSUPPORTED_KEY. */
-export class UnsupportedKeyError extends SoftCryptoError {
-  readonly type = 'unsupported-key';
-  readonly halStatus = 2;
 }
 
 /** Input does not fit the operation (e.g. DigestInfo longer than k − 11): HAL_ERROR_RESULT_TOO_LONG. */

@@ -10,8 +10,10 @@
  */
 import { unsafe as aesBlock } from '@noble/ciphers/aes.js';
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { abytes, readU32be, wipe } from './bytes';
-import { CryptoArgumentError, KeywrapError } from './errors';
+import { abytes, readU32 } from '../../lib/bytes';
+import { ArgumentError } from '../../lib/errors';
+import { wipe } from './bytes';
+import { KeywrapError } from './errors';
 
 export { KeywrapError } from './errors';
 export type { KeywrapErrorKind } from './errors';
@@ -39,7 +41,7 @@ export function wrapKey(kek: Uint8Array, plaintext: Uint8Array): Uint8Array {
   checkKek(kek);
   abytes(plaintext, 'plaintext');
   if (plaintext.length === 0 || plaintext.length > MAX_PLAINTEXT) {
-    throw new CryptoArgumentError(
+    throw new ArgumentError(
       'plaintext',
       `"plaintext" expected 1..${MAX_PLAINTEXT} bytes, got ${plaintext.length}`,
     );
@@ -95,13 +97,13 @@ export function unwrapKey(kek: Uint8Array, ciphertext: Uint8Array): Uint8Array {
     } else {
       inverseW(xk, buf, block, n);
     }
-    if (readU32be(buf, 0) !== AIV_MAGIC) {
+    if (readU32(buf, 0) !== AIV_MAGIC) {
       throw new KeywrapError(
         'bad-magic',
         'wrapped key integrity check failed (AIV mismatch: wrong KEK or corrupted blob)',
       );
     }
-    const m = readU32be(buf, 4);
+    const m = readU32(buf, 4);
     // §3: 8(n−1) < MLI ≤ 8n.
     if (m <= 8 * (n - 1) || m > 8 * n) {
       throw new KeywrapError(

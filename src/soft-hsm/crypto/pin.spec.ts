@@ -2,8 +2,9 @@ import { pbkdf2Sync } from 'node:crypto';
 import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import vectors from '../../../test/vectors/rfc7914-pbkdf2-sha256.json';
-import { seededRng, thrown, toHex } from '../../../test/soft-hsm/crypto/support';
-import { CryptoArgumentError } from './errors';
+import { thrown, toHex } from '../../../test/support/bytes';
+import { seededRng } from '../../../test/soft-hsm/crypto/support';
+import { ArgumentError } from '../../lib/errors';
 import {
   FACTORY_WHEEL_PIN,
   FACTORY_WHEEL_PIN_ITERATIONS,
@@ -73,7 +74,7 @@ describe('PIN records (§4.5, §6.4)', () => {
 
   it.each([0, 3, 4097])('SET_PIN refuses a %i-byte PIN with BAD_ARGUMENTS', (len) => {
     expect(thrown(() => createPinRecord(new Uint8Array(len), seededRng('len'), 1))).toBeInstanceOf(
-      CryptoArgumentError,
+      ArgumentError,
     );
   });
 

@@ -3,8 +3,9 @@
  * and a 64-byte output, the iteration count stored in each record. Compared in constant time.
  */
 import { pbkdf2Sync, timingSafeEqual } from 'node:crypto';
-import { abytes, aint, randomFrom, readU32be, viewOf, type Rng } from './bytes';
-import { CryptoArgumentError } from './errors';
+import { abytes, aint, readU32 } from '../../lib/bytes';
+import { ArgumentError } from '../../lib/errors';
+import { randomFrom, viewOf, type Rng } from './bytes';
 
 export const PIN_SALT_LENGTH = 16;
 export const PIN_HASH_LENGTH = 64;
@@ -31,7 +32,7 @@ function derive(pin: Uint8Array, salt: Uint8Array, iterations: number): Uint8Arr
 export function createPinRecord(pin: Uint8Array, rng: Rng, iterations = PIN_DEFAULT_ITERATIONS): PinRecord {
   abytes(pin, 'pin');
   if (pin.length < PIN_MIN_LENGTH || pin.length > PIN_MAX_LENGTH) {
-    throw new CryptoArgumentError(
+    throw new ArgumentError(
       'pin',
       `"pin" expected ${PIN_MIN_LENGTH}..${PIN_MAX_LENGTH} bytes, got ${pin.length}`,
     );
@@ -70,7 +71,7 @@ export function encodePinRecord(record: PinRecord): Uint8Array {
 export function decodePinRecord(bytes: Uint8Array): PinRecord {
   abytes(bytes, 'pin record', 4 + PIN_HASH_LENGTH + PIN_SALT_LENGTH);
   return {
-    iterations: readU32be(bytes, 0),
+    iterations: readU32(bytes, 0),
     hash: bytes.slice(4, 4 + PIN_HASH_LENGTH),
     salt: bytes.slice(4 + PIN_HASH_LENGTH),
   };

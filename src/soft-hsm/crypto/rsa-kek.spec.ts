@@ -1,6 +1,7 @@
 import { constants, generateKeyPairSync, publicEncrypt, type KeyObject } from 'node:crypto';
-import { rawRsa, seededRng, smallRsaKey, thrown, toHex } from '../../../test/soft-hsm/crypto/support';
-import { CryptoArgumentError, UnsupportedKeyError } from './errors';
+import { thrown, toHex } from '../../../test/support/bytes';
+import { rawRsa, seededRng, smallRsaKey } from '../../../test/soft-hsm/crypto/support';
+import { ArgumentError, UnsupportedKeyError } from '../../lib/errors';
 import { decryptKek, encryptKek, rsaModulusBytes } from './rsa-kek';
 
 const { privateKey: kekek, publicKey: kekekPublic } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -136,7 +137,7 @@ describe('KEK under the RSA KEKEK (RSAES-PKCS1-v1_5, §5.3 step 6)', () => {
 
     it('the KEK must be 32 bytes', () => {
       expect(thrown(() => encryptKek(kekekPublic, new Uint8Array(16), seededRng('p')))).toBeInstanceOf(
-        CryptoArgumentError,
+        ArgumentError,
       );
     });
   });

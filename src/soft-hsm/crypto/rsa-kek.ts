@@ -5,8 +5,10 @@
  * substitutes a random KEK, so the caller sees only the later unwrap failure (Bleichenbacher).
  */
 import { constants, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
-import { abytes, randomFrom, viewOf, wipe, type Rng } from './bytes';
-import { ResultTooLongError, UnsupportedKeyError } from './errors';
+import { abytes } from '../../lib/bytes';
+import { UnsupportedKeyError } from '../../lib/errors';
+import { randomFrom, viewOf, wipe, type Rng } from './bytes';
+import { ResultTooLongError } from './errors';
 import { KEK_LENGTH } from './keywrap';
 
 /** RFC 8017 §7.2.1: 00 02, at least 8 PS octets, 00. */

@@ -1,10 +1,13 @@
-import { generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import rfc6979 from '../../../test/vectors/rfc6979-ecdsa.json';
-import { hex, rawRsa, seededRng, thrown, toHex } from '../../../test/soft-hsm/crypto/support';
-import { der, encodeDer } from './asn1';
-import { EC_CURVES, OID, parseRsaPrivateKeyInfo, parseRsaSpki, type EcCurveName } from './der';
+import { hex, thrown, toHex } from '../../../test/support/bytes';
+import { rawRsa, seededRng } from '../../../test/soft-hsm/crypto/support';
+import { der, encodeDer } from '../../lib/der';
+import { ArgumentError } from '../../lib/errors';
+import { parseRsaPrivateKeyInfo } from '../../lib/pkcs8';
+import { EC_CURVES, OID, parseRsaSpki, type EcCurveName } from '../../lib/spki';
 import { DIGESTS, digest, digestByName, type DigestName } from './digest';
-import { CryptoArgumentError, CryptoSelfCheckError, ResultTooLongError } from './errors';
+import { CryptoSelfCheckError, ResultTooLongError } from './errors';
 import {
   ecdsaSign,
   ecdsaVerify,
@@ -114,7 +117,7 @@ describe('RSA sign/verify (§3.3)', () => {
       ['exponent 1', 1024, '01'],
       ['a 33-bit exponent', 1024, '0100000001'],
     ])('refuses %s with BAD_ARGUMENTS', (_label, bits, e) => {
-      expect(thrown(() => generateRsaKey(bits, hex(e)))).toBeInstanceOf(CryptoArgumentError);
+      expect(thrown(() => generateRsaKey(bits, hex(e)))).toBeInstanceOf(ArgumentError);
     });
   });
 });
@@ -205,9 +208,22 @@ describe('ECDSA sign/verify (§3.3)', () => {
     expect(one.key.d.length).toBe(EC_CURVES['P-384'].scalarBytes);
   });
 
+  it.each(Object.keys(EC_CURVES) as EcCurveName[])(
+    '%s: a generated key is what node:crypto would export for it (PKCS#8 in libhal’s form)',
+    (curve) => {
+      const ours = generateEcKey(curve, seededRng(`der ${curve}`));
+      const reexported = createPrivateKey({ key: Buffer.from(ours.pkcs8), format: 'der', type: 'pkcs8' });
+      expect(toHex(new Uint8Array(reexported.export({ type: 'pkcs8', format: 'der' })))).toBe(
+        toHex(ours.pkcs8),
+      );
+      const d = Buffer.from(reexported.export({ format: 'jwk' }).d ?? '', 'base64url').toString('hex');
+      expect(d.padStart(2 * EC_CURVES[curve].scalarBytes, '0')).toBe(toHex(ours.key.d));
+    },
+  );
+
   it('refuses an empty digest', () => {
     const { key } = generateEcKey('P-256', seededRng('empty'));
-    expect(thrown(() => ecdsaSign(key, new Uint8Array(0)))).toBeInstanceOf(CryptoArgumentError);
+    expect(thrown(() => ecdsaSign(key, new Uint8Array(0)))).toBeInstanceOf(ArgumentError);
     expect(ecdsaVerify(key, new Uint8Array(0), new Uint8Array(64))).toBe(false);
   });
 });

@@ -21,21 +21,20 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { der, encodeDer } from './asn1';
-import { ecPublicPoint, ecdsaSignDigest, ecdsaSignWithNonces, type EcdsaNonce } from './ecdsa';
-import { abytes, equalBytes, randomFrom, viewOf, wipe, type Rng } from './bytes';
+import { abytes, equalBytes } from '../../lib/bytes';
+import { der, encodeDer } from '../../lib/der';
+import { ArgumentError } from '../../lib/errors';
 import {
-  EC_CURVES,
   buildEcPrivateKeyInfo,
-  buildEcSpki,
   buildRsaPrivateKeyInfo,
   parseRsaPrivateKeyInfo,
-  type EcCurveName,
   type EcPrivateKey,
-  type EcPublicKey,
-} from './der';
+} from '../../lib/pkcs8';
+import { EC_CURVES, buildEcSpki, type EcCurveName, type EcPublicKey } from '../../lib/spki';
+import { ecPublicPoint, ecdsaSignDigest, ecdsaSignWithNonces, type EcdsaNonce } from './ecdsa';
+import { randomFrom, viewOf, wipe, type Rng } from './bytes';
 import type { DigestAlgorithm } from './digest';
-import { CryptoArgumentError, CryptoSelfCheckError, ResultTooLongError } from './errors';
+import { CryptoSelfCheckError, ResultTooLongError } from './errors';
 import { rsaModulusBytes } from './rsa-kek';
 
 export { rsaModulusBytes } from './rsa-kek';
@@ -109,7 +108,7 @@ export function rsaVerify(key: KeyObject, digestInfo: Uint8Array, signature: Uin
  */
 export function generateRsaKey(bits: number, publicExponent: Uint8Array): KeyPairDer {
   if (!Number.isSafeInteger(bits) || bits % 8 !== 0 || bits < 512 || bits > 8192) {
-    throw new CryptoArgumentError(
+    throw new ArgumentError(
       'key_bits',
       `"key_bits" expected a multiple of 8 in 512..8192, got ${bits}`,
     );
@@ -118,7 +117,7 @@ export function generateRsaKey(bits: number, publicExponent: Uint8Array): KeyPai
   let e = 0;
   for (const b of publicExponent) e = e * 256 + b;
   if (publicExponent.length === 0 || e < 3 || e > 0xffffffff || e % 2 === 0) {
-    throw new CryptoArgumentError(
+    throw new ArgumentError(
       'public_exponent',
       `"public_exponent" expected an odd integer in 3..2^32-1, got ${e}`,
     );
@@ -160,7 +159,7 @@ export function ecdsaSign(
   const curve = EC_CURVES[key.curve];
   abytes(key.d, 'ec.d', curve.scalarBytes);
   abytes(digest, 'digest');
-  if (digest.length === 0) throw new CryptoArgumentError('digest', '"digest" must not be empty');
+  if (digest.length === 0) throw new ArgumentError('digest', '"digest" must not be empty');
   // A stored point that does not belong to d would otherwise leave here unnoticed: check the pair
   // once per key (OpenSSL, cheap), instead of a full verification of every signature.
   checkEcKeyPair(key);
@@ -190,7 +189,7 @@ export function ecdsaVerify(key: EcPublicKey, digest: Uint8Array, signature: Uin
 export function generateEcKey(curveName: EcCurveName, rng: Rng): KeyPairDer & { key: EcPrivateKey } {
   const noble = NOBLE[curveName];
   if (!noble)
-    throw new CryptoArgumentError(
+    throw new ArgumentError(
       'curve',
       `"curve" expected P-256, P-384 or P-521, got ${String(curveName)}`,
     );

@@ -11,23 +11,18 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import * as asn1js from 'asn1js';
+import { expectTypedFailureAtEveryTruncation, thrown, toHex } from '../../../test/support/bytes';
+import { seededRng } from '../../../test/soft-hsm/crypto/support';
+import { EC_CURVES, OID, type EcCurveName } from '../../lib/spki';
 import {
-  expectTypedFailureAtEveryTruncation,
-  seededRng,
-  thrown,
-  toHex,
-} from '../../../test/soft-hsm/crypto/support';
-import {
-  EC_CURVES,
-  OID,
   buildEncryptedPrivateKeyInfo,
   buildHashsigPrivateKeyInfo,
   parseEcPrivateKeyInfo,
   parseEncryptedPrivateKeyInfo,
-  type EcCurveName,
-} from './der';
+} from '../../lib/pkcs8';
 import { digest, digestByName } from './digest';
-import { DerError, KeywrapError } from './errors';
+import { DerError } from '../../lib/errors';
+import { KeywrapError } from './errors';
 import { unwrapKey, wrapKey } from './keywrap';
 import { encryptKek } from './rsa-kek';
 import { ecdsaSign, generateEcKey, rsaDigestInfo, rsaPrivateKeyObject, rsaSign } from './signing';

@@ -3,9 +3,11 @@
  * §5.4), composed from keywrap, rsa-kek and der. Handle, flag and size checks stay with the HSM.
  */
 import type { KeyObject } from 'node:crypto';
-import { abytes, randomFrom, wipe, type Rng } from './bytes';
-import { OID, buildEncryptedPrivateKeyInfo, parseEncryptedPrivateKeyInfo } from './der';
-import { DerError } from './errors';
+import { abytes } from '../../lib/bytes';
+import { DerError } from '../../lib/errors';
+import { buildEncryptedPrivateKeyInfo, parseEncryptedPrivateKeyInfo } from '../../lib/pkcs8';
+import { OID } from '../../lib/spki';
+import { randomFrom, wipe, type Rng } from './bytes';
 import { KEK_LENGTH, unwrapKey, wrapKey } from './keywrap';
 import { decryptKek, encryptKek } from './rsa-kek';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expectedSignSteps, hashsigHashCounts } from './counts';
 import { lmotsDigits } from './lmots';
-import { LmotsType, lmotsParams, LmsType } from './params';
+import { LmotsType, lmotsParams, LmsType } from '../../lib/rfc8554-params';
 
 describe('hashsigHashCounts', () => {
   it('for L1/H10/W8 gives keygen 8,915,967, sign ≈ 4,258 and verify ≈ 4,460 hashes', () => {

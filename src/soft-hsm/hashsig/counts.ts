@@ -3,8 +3,8 @@
  * a plain SHA-256 loop). Each H() call counts one, whatever its input length. Sign and verify
  * depend on the message digest's digits; they are exact expectations over a uniformly random Q.
  */
-import { aint } from './bytes';
-import { HSS_MAX_LEVELS, LmotsParams, lmotsParams, lmsParams } from './params';
+import { aint } from '../../lib/bytes';
+import { HSS_MAX_LEVELS, LmotsParams, lmotsParams, lmsParams } from '../../lib/rfc8554-params';
 
 export interface HashsigHashCounts {
   /** Every tree of every level, plus the L−1 signatures of lower public keys (§6.1). */
@@ -20,7 +20,8 @@ export function hashsigHashCounts(params: {
   lmsType: number;
   lmotsType: number;
 }): HashsigHashCounts {
-  const L = aint('levels', params.levels, 1, HSS_MAX_LEVELS);
+  const L = params.levels;
+  aint(L, 'levels', 1, HSS_MAX_LEVELS);
   const { h } = lmsParams(params.lmsType);
   const ots = lmotsParams(params.lmotsType);
   const chain = 2 ** ots.w - 1;

@@ -1,6 +1,7 @@
 /**
- * Hashsig's closed error taxonomy. Each class names one refusal; `halStatus` is the libhal
- * `hal_error_t` the soft HSM should answer with (libhal-rpc.md §4.1).
+ * The signer's refusals. Each class names one; `halStatus` is the libhal `hal_error_t` the soft
+ * HSM should answer with (libhal-rpc.md §4.1). Malformed bytes, unknown types and bad arguments
+ * are src/lib/errors.ts: HashsigMalformed, HashsigUnsupportedType, ArgumentError.
  */
 export abstract class HashsigError extends Error {
   abstract readonly type: string;
@@ -33,37 +34,6 @@ export class HashsigStaleKey extends HashsigError {
       'this hashsig key value has already signed: sign with the `next` key hssSign returned, or reload the persisted state',
     );
   }
-}
-
-/** An LMS or LM-OTS type code outside the RFC 8554 §4.1 / §5.1 registry (or not supported for the operation). */
-export class HashsigUnsupportedType extends HashsigError {
-  readonly type = 'hashsig-unsupported-type';
-  readonly halStatus = 1; // HAL_ERROR_BAD_ARGUMENTS
-  constructor(
-    readonly family: 'lms' | 'lmots',
-    readonly code: number,
-    detail: string,
-  ) {
-    super(`unsupported ${family === 'lms' ? 'LMS' : 'LM-OTS'} type ${code}: ${detail}`);
-  }
-}
-
-/** Signature or public key bytes that do not parse: wrong length, unknown type, index out of range. */
-export class HashsigMalformed extends HashsigError {
-  readonly type = 'hashsig-malformed';
-  readonly halStatus = 17; // HAL_ERROR_INVALID_SIGNATURE
-  constructor(
-    readonly what: string,
-    detail: string,
-  ) {
-    super(`malformed ${what}: ${detail}`);
-  }
-}
-
-/** A caller passed a value of the wrong size or range (`"I" expected 16 bytes, got 15`). */
-export class HashsigInvalidArgument extends HashsigError {
-  readonly type = 'invalid-argument';
-  readonly halStatus = 1; // HAL_ERROR_BAD_ARGUMENTS
 }
 
 /** A persisted private state does not reproduce itself (wrong root, a lower tree's signature fails). */

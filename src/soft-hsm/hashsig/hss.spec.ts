@@ -1,13 +1,10 @@
 import { createHash } from 'node:crypto';
-import {
-  HashsigInvalidArgument,
-  HashsigKeyExhausted,
-  HashsigStateInconsistent,
-  HashsigUnsupportedType,
-} from './errors';
+import { ArgumentError, HashsigUnsupportedType } from '../../lib/errors';
+import { HashsigKeyExhausted, HashsigStateInconsistent } from './errors';
 import { HssKey, hssGenerateKey, hssLoadKey, hssPublicKey, hssRemainingSignatures, hssSign } from './hss';
-import { hssVerify, parseHssSignature } from './hss-signature';
-import { LmotsType, LmsType } from './params';
+import { hssVerify } from './hss-verify';
+import { parseHssSignature } from '../../lib/rfc8554';
+import { LmotsType, LmsType } from '../../lib/rfc8554-params';
 import { HssPrivateState } from './state';
 
 function seeded(label: string): (n: number) => Uint8Array {
@@ -120,38 +117,14 @@ describe('hssGenerateKey inputs', () => {
   const rng = seeded('inputs');
 
   it.each([
-    [
-      'L = 0',
-      { ...params, levels: 0 },
-      {},
-      HashsigInvalidArgument,
-      '"levels" expected an integer in [1, 8], got 0',
-    ],
-    ['L = 9', { ...params, levels: 9 }, {}, HashsigInvalidArgument, '"levels"'],
+    ['L = 0', { ...params, levels: 0 }, {}, ArgumentError, '"levels" expected an integer in [1, 8], got 0'],
+    ['L = 9', { ...params, levels: 9 }, {}, ArgumentError, '"levels"'],
     ['LMS type 4', { ...params, lmsType: 4 }, {}, HashsigUnsupportedType, 'unsupported LMS type 4'],
     ['LM-OTS type 0', { ...params, lmotsType: 0 }, {}, HashsigUnsupportedType, 'unsupported LM-OTS type 0'],
-    [
-      'qStart = 32',
-      params,
-      { qStart: 32 },
-      HashsigInvalidArgument,
-      '"qStart" expected an integer in [0, 31], got 32',
-    ],
-    [
-      'qEnd = qStart',
-      params,
-      { qStart: 5, qEnd: 5 },
-      HashsigInvalidArgument,
-      '"qEnd" expected an integer in [6, 32]',
-    ],
-    ['qEnd = 33', params, { qEnd: 33 }, HashsigInvalidArgument, '"qEnd"'],
-    [
-      'a 15-byte I',
-      params,
-      { I: new Uint8Array(15) },
-      HashsigInvalidArgument,
-      '"I" expected 16 bytes, got 15',
-    ],
+    ['qStart = 32', params, { qStart: 32 }, ArgumentError, '"qStart" expected an integer in [0, 31], got 32'],
+    ['qEnd = qStart', params, { qStart: 5, qEnd: 5 }, ArgumentError, '"qEnd" expected an integer in [6, 32]'],
+    ['qEnd = 33', params, { qEnd: 33 }, ArgumentError, '"qEnd"'],
+    ['a 15-byte I', params, { I: new Uint8Array(15) }, ArgumentError, '"I" expected 16 bytes, got 15'],
   ])('refuses %s', (_case, p, seed, type, text) => {
     const call = (): HssKey => hssGenerateKey(p, { I, SEED, ...seed }, rng);
     expect(call).toThrow(type);

@@ -7,25 +7,23 @@
  * caller persists `next.state` before releasing the signature. A key that has signed is marked
  * spent, so a stale copy (say, held across an await by a concurrent request) cannot sign again.
  */
-import { abytes, aint, BoundedReader, concatBytes, equalBytes, u32str, writeU32 } from './bytes';
+import { abytes, aint, concatBytes, equalBytes, u32str, writeU32 } from '../../lib/bytes';
+import { ArgumentError, HashsigMalformed } from '../../lib/errors';
 import {
-  HashsigInvalidArgument,
-  HashsigKeyExhausted,
-  HashsigMalformed,
-  HashsigStaleKey,
-  HashsigStateInconsistent,
-} from './errors';
-import {
-  LmsPublicKeyParts,
-  LmsSignatureParts,
-  lmsGenerateTree,
-  lmsPublicKey,
-  lmsSign,
-  lmsVerifyParts,
-  LmsTree,
+  BoundedReader,
   readLmsSignature,
-} from './lms';
-import { HSS_MAX_LEVELS, HSS_PUBLIC_KEY_LENGTH, hssSignatureLength, lmotsParams, lmsParams } from './params';
+  type LmsPublicKeyParts,
+  type LmsSignatureParts,
+} from '../../lib/rfc8554';
+import {
+  HSS_MAX_LEVELS,
+  HSS_PUBLIC_KEY_LENGTH,
+  hssSignatureLength,
+  lmotsParams,
+  lmsParams,
+} from '../../lib/rfc8554-params';
+import { HashsigKeyExhausted, HashsigStaleKey, HashsigStateInconsistent } from './errors';
+import { lmsGenerateTree, lmsPublicKey, lmsSign, lmsVerifyParts, LmsTree } from './lms';
 import { assertHssPrivateState, HssLowerTreeState, HssPrivateState } from './state';
 
 /** Randomness source: returns `n` fresh random bytes. */
@@ -62,11 +60,13 @@ const spent = new WeakSet<HssKey>();
  * and signed, which consumes top leaf qStart (and leaf 0 of each intermediate tree).
  */
 export function hssGenerateKey(params: HssParams, seed: HssTopSeed, rng: Rng): HssKey {
-  aint('levels', params.levels, 1, HSS_MAX_LEVELS);
+  aint(params.levels, 'levels', 1, HSS_MAX_LEVELS);
   const { h } = lmsParams(params.lmsType);
   lmotsParams(params.lmotsType);
-  const qStart = aint('qStart', seed.qStart ?? 0, 0, 2 ** h - 1);
-  const qEnd = aint('qEnd', seed.qEnd ?? 2 ** h, qStart + 1, 2 ** h);
+  const qStart = seed.qStart ?? 0;
+  aint(qStart, 'qStart', 0, 2 ** h - 1);
+  const qEnd = seed.qEnd ?? 2 ** h;
+  aint(qEnd, 'qEnd', qStart + 1, 2 ** h);
   const top = lmsGenerateTree(params.lmsType, params.lmotsType, seed.I, seed.SEED);
   const state: HssPrivateState = {
     levels: params.levels,
@@ -119,7 +119,7 @@ export function hssLoadKey(state: HssPrivateState): HssKey {
  * left and HashsigStaleKey when `key` has signed before; `key.state` is never modified.
  */
 export function hssSign(key: HssKey, message: Uint8Array, rng: Rng): { signature: Uint8Array; next: HssKey } {
-  abytes('message', message);
+  abytes(message, 'message');
   const { state } = key;
   if (spent.has(key)) throw new HashsigStaleKey();
   const leaves = 2 ** lmsParams(state.lmsType).h;
@@ -228,7 +228,7 @@ function publicParts(tree: LmsTree): LmsPublicKeyParts {
 function draw(rng: Rng, label: string, n: number): Uint8Array {
   const bytes = rng(n);
   if (!(bytes instanceof Uint8Array) || bytes.length !== n) {
-    throw new HashsigInvalidArgument(`rng for "${label}" expected to return ${n} bytes`);
+    throw new ArgumentError('rng', `rng for "${label}" expected to return ${n} bytes`);
   }
   return bytes.slice();
 }

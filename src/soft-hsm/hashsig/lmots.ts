@@ -4,9 +4,10 @@
  *   x_q[i] = H(I || u32str(q) || u16str(i) || u8str(0xff) || SEED),
  * which is itself a chain step with j = 0xff and tmp = SEED.
  */
-import { abytes, aint, BoundedReader, writeU16, writeU32 } from './bytes';
-import { D_MESG, D_PBLC, sha256, sha256Parts } from './hash';
-import { LmotsParams, lmotsParams } from './params';
+import { abytes, aint, writeU16, writeU32 } from '../../lib/bytes';
+import { BoundedReader } from '../../lib/rfc8554';
+import { LmotsParams, lmotsParams } from '../../lib/rfc8554-params';
+import { sha256, sha256Parts } from '../../lib/sha256';
 import {
   ChainState,
   chainLoad,
@@ -18,6 +19,10 @@ import {
 } from './sha256-chain';
 
 const MAX_Q = 0xffffffff;
+
+// Domain separation of K and Q, RFC 8554 §4.3 / §4.4 / §7.1.
+const D_PBLC = 0x8080;
+const D_MESG = 0x8181;
 
 /** §4.4 Algorithm 2 / §4.5 step 5: the p digits a_i = coef(Q || Cksm(Q), i, w). */
 export function lmotsDigits(ots: LmotsParams, Q: Uint8Array): Uint8Array {
@@ -90,9 +95,9 @@ export function lmotsPublicKeyWith(
 /** LM-OTS public key value K for leaf q of the tree (I, SEED) (§4.3). */
 export function lmotsPublicKey(lmotsType: number, I: Uint8Array, q: number, SEED: Uint8Array): Uint8Array {
   const ots = lmotsParams(lmotsType);
-  abytes('I', I, 16);
-  aint('q', q, 0, MAX_Q);
-  abytes('SEED', SEED, 32);
+  abytes(I, 'I', 16);
+  aint(q, 'q', 0, MAX_Q);
+  abytes(SEED, 'SEED', 32);
   const st = newChainState();
   try {
     return lmotsPublicKeyWith(st, newPublicKeyInput(ots, I), ots, I, q, SEED);
@@ -119,11 +124,11 @@ export function lmotsSign(
   C: Uint8Array,
 ): Uint8Array {
   const ots = lmotsParams(lmotsType);
-  abytes('I', I, 16);
-  aint('q', q, 0, MAX_Q);
-  abytes('SEED', SEED, 32);
-  abytes('message', message);
-  abytes('C', C, 32);
+  abytes(I, 'I', 16);
+  aint(q, 'q', 0, MAX_Q);
+  abytes(SEED, 'SEED', 32);
+  abytes(message, 'message');
+  abytes(C, 'C', 32);
   const a = lmotsDigits(ots, messageHash(I, q, C, message));
   const sig = new Uint8Array(ots.sigLength);
   writeU32(sig, 0, ots.code);
@@ -155,10 +160,10 @@ export function lmotsCandidatePublicKey(
   q: number,
   message: Uint8Array,
 ): Uint8Array {
-  abytes('LM-OTS signature', sig);
-  abytes('I', I, 16);
-  aint('q', q, 0, MAX_Q);
-  abytes('message', message);
+  abytes(sig, 'LM-OTS signature');
+  abytes(I, 'I', 16);
+  aint(q, 'q', 0, MAX_Q);
+  abytes(message, 'message');
   const reader = new BoundedReader(sig, 'LM-OTS signature');
   const type = reader.u32('type');
   if (type !== expectedType)

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { lmotsPublicKey } from './lmots';
 import { lmsAuthPath, lmsGenerateTree, lmsPublicKey, lmsSign, lmsVerify } from './lms';
-import { LmotsType, LmsType } from './params';
+import { LmotsType, LmsType } from '../../lib/rfc8554-params';
 
 const I = randomBytes(16);
 const SEED = randomBytes(32);

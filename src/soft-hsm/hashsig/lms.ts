@@ -12,20 +12,24 @@
  * recomputes one subtree per 2^(h−15) signatures. Keygen streams the same subtrees, so its memory
  * stays at 2 MiB + 2^(h−14)·32 bytes whatever h is.
  */
-import { abytes, aint, BoundedReader, equalBytes, writeU16, writeU32 } from './bytes';
-import { HashsigMalformed } from './errors';
-import { D_INTR, D_LEAF, sha256 } from './hash';
-import { candidateFromParts, lmotsPublicKeyWith, lmotsSign, newLeafScratch } from './lmots';
+import { abytes, aint, equalBytes, writeU16, writeU32 } from '../../lib/bytes';
+import { HashsigMalformed } from '../../lib/errors';
 import {
-  isLmotsType,
-  isLmsType,
-  LMS_PUBLIC_KEY_LENGTH,
-  LmotsParams,
-  lmotsParams,
-  LmsParams,
-  lmsParams,
-} from './params';
+  BoundedReader,
+  encodeLmsPublicKey,
+  readLmsPublicKey,
+  readLmsSignature,
+  type LmsPublicKeyParts,
+  type LmsSignatureParts,
+} from '../../lib/rfc8554';
+import { LmotsParams, lmotsParams, LmsParams, lmsParams } from '../../lib/rfc8554-params';
+import { sha256 } from '../../lib/sha256';
+import { candidateFromParts, lmotsPublicKeyWith, lmotsSign, newLeafScratch } from './lmots';
 import { chainWipe } from './sha256-chain';
+
+// Domain separation of tree nodes, RFC 8554 §5.3 / §7.1.
+const D_LEAF = 0x8282;
+const D_INTR = 0x8383;
 
 /** Tree levels kept in memory below the root (see the module comment). */
 export const CACHED_HEIGHT = 15;
@@ -58,9 +62,10 @@ export function lmsGenerateTree(
 ): LmsTree {
   const lms = lmsParams(lmsType);
   const ots = lmotsParams(lmotsType);
-  abytes('I', I, 16);
-  abytes('SEED', SEED, 32);
-  const top = Math.min(lms.h, aint('cachedHeight', cachedHeight, 1, CACHED_HEIGHT));
+  abytes(I, 'I', 16);
+  abytes(SEED, 'SEED', 32);
+  aint(cachedHeight, 'cachedHeight', 1, CACHED_HEIGHT);
+  const top = Math.min(lms.h, cachedHeight);
   const below = lms.h - top;
   const nodes = new Uint8Array(2 ** (top + 1) * 32);
   const tree = { lms, ots, I: I.slice(), SEED: SEED.slice(), cachedHeight: top, nodes };
@@ -123,7 +128,7 @@ function fillInternal(tree: TreeKeys, root: number, height: number, out: Uint8Ar
 /** path[0..h−1]: the siblings of the nodes from leaf q up to the root (§5.4.1). */
 export function lmsAuthPath(tree: LmsTree, q: number): Uint8Array {
   const h = tree.lms.h;
-  aint('q', q, 0, 2 ** h - 1);
+  aint(q, 'q', 0, 2 ** h - 1);
   const top = tree.cachedHeight;
   const path = new Uint8Array(32 * h);
   let node = 2 ** h + q;
@@ -157,21 +162,12 @@ export function lmsPublicKey(tree: LmsTree): Uint8Array {
   return encodeLmsPublicKey({ lmsType: tree.lms.code, lmotsType: tree.ots.code, I: tree.I, root: tree.root });
 }
 
-export function encodeLmsPublicKey(pub: LmsPublicKeyParts): Uint8Array {
-  const out = new Uint8Array(LMS_PUBLIC_KEY_LENGTH);
-  writeU32(out, 0, pub.lmsType);
-  writeU32(out, 4, pub.lmotsType);
-  out.set(pub.I, 8);
-  out.set(pub.root, 24);
-  return out;
-}
-
 /**
  * §5.4.1: u32str(q) || lmots_signature || u32str(type) || path. The caller owns the state: it
  * must never pass the same q twice.
  */
 export function lmsSign(tree: LmsTree, q: number, message: Uint8Array, C: Uint8Array): Uint8Array {
-  aint('q', q, 0, 2 ** tree.lms.h - 1);
+  aint(q, 'q', 0, 2 ** tree.lms.h - 1);
   const ots = lmotsSign(tree.ots.code, tree.I, q, tree.SEED, message, C);
   const path = lmsAuthPath(tree, q);
   const sig = new Uint8Array(4 + ots.length + 4 + path.length);
@@ -180,53 +176,6 @@ export function lmsSign(tree: LmsTree, q: number, message: Uint8Array, C: Uint8A
   writeU32(sig, 4 + ots.length, tree.lms.code);
   sig.set(path, 8 + ots.length);
   return sig;
-}
-
-export interface LmsPublicKeyParts {
-  readonly lmsType: number;
-  readonly lmotsType: number;
-  readonly I: Uint8Array;
-  readonly root: Uint8Array;
-}
-
-export interface LmsSignatureParts {
-  readonly q: number;
-  readonly lmotsType: number;
-  readonly C: Uint8Array;
-  /** y[0..p−1], 32·p bytes. */
-  readonly y: Uint8Array;
-  readonly lmsType: number;
-  /** path[0..h−1], 32·h bytes. */
-  readonly path: Uint8Array;
-}
-
-/** Reads an LMS public key (§5.3); types must be registered ones. Views, not copies. */
-export function readLmsPublicKey(reader: BoundedReader): LmsPublicKeyParts {
-  const lmsType = reader.u32('LMS type');
-  const lmotsType = reader.u32('LM-OTS type');
-  knownTypes(reader, lmsType, lmotsType);
-  return { lmsType, lmotsType, I: reader.take('I', 16), root: reader.take('T[1]', 32) };
-}
-
-/** Reads an LMS signature (§5.4.2 Algorithm 6a steps 2a–2i); each length follows from its type. */
-export function readLmsSignature(reader: BoundedReader): LmsSignatureParts {
-  const q = reader.u32('q');
-  const lmotsType = reader.u32('LM-OTS type');
-  knownTypes(reader, undefined, lmotsType);
-  const ots = lmotsParams(lmotsType);
-  const C = reader.take('C', 32);
-  const y = reader.take('y', 32 * ots.p);
-  const lmsType = reader.u32('LMS type');
-  knownTypes(reader, lmsType, undefined);
-  const { h } = lmsParams(lmsType);
-  if (q >= 2 ** h) reader.fail(`q = ${q} is not below 2^${h}`);
-  return { q, lmotsType, C, y, lmsType, path: reader.take('path', 32 * h) };
-}
-
-// Unknown codes in bytes from outside are malformed input, not an unsupported request.
-function knownTypes(reader: BoundedReader, lmsType: number | undefined, lmotsType: number | undefined): void {
-  if (lmsType !== undefined && !isLmsType(lmsType)) reader.fail(`unknown LMS type ${lmsType}`);
-  if (lmotsType !== undefined && !isLmotsType(lmotsType)) reader.fail(`unknown LM-OTS type ${lmotsType}`);
 }
 
 /** §5.4.2 Algorithms 6 and 6a on parsed parts: true when the candidate root equals T[1]. */
@@ -256,12 +205,14 @@ export function lmsVerifyParts(pub: LmsPublicKeyParts, message: Uint8Array, sig:
 
 /** §5.4.2 Algorithm 6: verifies an LMS signature under an LMS public key; false on any malformation. */
 export function lmsVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  abytes('message', message);
+  abytes(message, 'message');
+  abytes(publicKey, 'publicKey');
+  abytes(signature, 'signature');
   try {
-    const pr = new BoundedReader(abytes('publicKey', publicKey), 'LMS public key');
+    const pr = new BoundedReader(publicKey, 'LMS public key');
     const pub = readLmsPublicKey(pr);
     pr.end();
-    const sr = new BoundedReader(abytes('signature', signature), 'LMS signature');
+    const sr = new BoundedReader(signature, 'LMS signature');
     const sig = readLmsSignature(sr);
     sr.end();
     return lmsVerifyParts(pub, message, sig);

@@ -10,7 +10,7 @@
  * than `crypto.hash('sha256', …)` per call on 55-byte inputs (its per-call overhead dominates);
  * sha256-chain.spec.ts checks it against node:crypto on random inputs.
  */
-import { abytes } from './bytes';
+import { abytes } from '../../lib/bytes';
 
 /** Scratch for one operation. Holds secret chain values: wipe it when done. */
 export interface ChainState {
@@ -30,7 +30,7 @@ export function newChainState(): ChainState {
 
 /** Sets the fixed prefix I || u32str(q) and precomputes SHA-256 rounds 0..4 over it. */
 export function chainSetPrefix(st: ChainState, I: Uint8Array, q: number): void {
-  abytes('I', I, 16);
+  abytes(I, 'I', 16);
   const P = st.P;
   for (let k = 0; k < 4; k++)
     P[k] = (I[4 * k] << 24) | (I[4 * k + 1] << 16) | (I[4 * k + 2] << 8) | I[4 * k + 3];

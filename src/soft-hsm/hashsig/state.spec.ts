@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { HashsigInvalidArgument } from './errors';
+import { ArgumentError } from '../../lib/errors';
 import { hssGenerateKey } from './hss';
-import { LmotsType, LmsType } from './params';
+import { LmotsType, LmsType } from '../../lib/rfc8554-params';
 import { HssPrivateStateJSON, hssStateFromJSON, hssStateToJSON } from './state';
 
 let counter = 0;
@@ -62,7 +62,7 @@ describe('the HSS private state as JSON', () => {
   ];
 
   it.each(broken)('refuses %s with a labelled message', (_case, change, text) => {
-    expect(() => hssStateFromJSON(change(json))).toThrow(HashsigInvalidArgument);
+    expect(() => hssStateFromJSON(change(json))).toThrow(ArgumentError);
     expect(() => hssStateFromJSON(change(json))).toThrow(text);
   });
 });

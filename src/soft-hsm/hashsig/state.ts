@@ -10,9 +10,9 @@
  * `q` is the next unused leaf of that tree; a lower tree's `signature` is its parent's LMS
  * signature of its public key (RFC 8554 §6.2 signed_pub_key).
  */
-import { abytes, aint } from './bytes';
-import { HashsigInvalidArgument } from './errors';
-import { HSS_MAX_LEVELS, lmotsParams, lmsParams, lmsSignatureLength } from './params';
+import { abytes, aint } from '../../lib/bytes';
+import { ArgumentError } from '../../lib/errors';
+import { HSS_MAX_LEVELS, lmotsParams, lmsParams, lmsSignatureLength } from '../../lib/rfc8554-params';
 
 export interface HssTopTreeState {
   readonly I: Uint8Array;
@@ -43,26 +43,26 @@ export interface HssPrivateState {
 /** Checks field sizes and ranges (not the cryptographic consistency: hssLoadKey does that). */
 export function assertHssPrivateState(state: HssPrivateState): HssPrivateState {
   if (typeof state !== 'object' || state === null)
-    throw new HashsigInvalidArgument('"state" expected an object');
-  aint('levels', state.levels, 1, HSS_MAX_LEVELS);
+    throw new ArgumentError('state', '"state" expected an object');
+  aint(state.levels, 'levels', 1, HSS_MAX_LEVELS);
   const lms = lmsParams(state.lmsType);
   const ots = lmotsParams(state.lmotsType);
   const leaves = 2 ** lms.h;
   const { top } = state;
-  abytes('top.I', top.I, 16);
-  abytes('top.SEED', top.SEED, 32);
-  abytes('top.root', top.root, 32);
-  aint('top.qStart', top.qStart, 0, leaves - 1);
-  aint('top.qEnd', top.qEnd, top.qStart + 1, leaves);
-  aint('top.q', top.q, top.qStart, top.qEnd);
+  abytes(top.I, 'top.I', 16);
+  abytes(top.SEED, 'top.SEED', 32);
+  abytes(top.root, 'top.root', 32);
+  aint(top.qStart, 'top.qStart', 0, leaves - 1);
+  aint(top.qEnd, 'top.qEnd', top.qStart + 1, leaves);
+  aint(top.q, 'top.q', top.qStart, top.qEnd);
   if (!Array.isArray(state.lower) || state.lower.length !== state.levels - 1) {
-    throw new HashsigInvalidArgument(`"lower" expected ${state.levels - 1} trees for ${state.levels} levels`);
+    throw new ArgumentError('lower', `"lower" expected ${state.levels - 1} trees for ${state.levels} levels`);
   }
   state.lower.forEach((tree, k) => {
-    abytes(`lower[${k}].I`, tree.I, 16);
-    abytes(`lower[${k}].SEED`, tree.SEED, 32);
-    aint(`lower[${k}].q`, tree.q, 0, leaves);
-    abytes(`lower[${k}].signature`, tree.signature, lmsSignatureLength(lms, ots));
+    abytes(tree.I, `lower[${k}].I`, 16);
+    abytes(tree.SEED, `lower[${k}].SEED`, 32);
+    aint(tree.q, `lower[${k}].q`, 0, leaves);
+    abytes(tree.signature, `lower[${k}].signature`, lmsSignatureLength(lms, ots));
   });
   return state;
 }
@@ -95,7 +95,7 @@ export function hssStateToJSON(state: HssPrivateState): HssPrivateStateJSON {
 
 export function hssStateFromJSON(json: HssPrivateStateJSON): HssPrivateState {
   if (typeof json !== 'object' || json === null || typeof json.top !== 'object' || json.top === null) {
-    throw new HashsigInvalidArgument('"state" expected an object with "top"');
+    throw new ArgumentError('state', '"state" expected an object with "top"');
   }
   const lower = Array.isArray(json.lower) ? json.lower : [];
   return assertHssPrivateState({
@@ -125,7 +125,7 @@ function hex(bytes: Uint8Array): string {
 
 function unhex(label: string, text: unknown): Uint8Array {
   if (typeof text !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(text)) {
-    throw new HashsigInvalidArgument(`"${label}" expected lowercase hex of whole bytes`);
+    throw new ArgumentError(label, `"${label}" expected lowercase hex of whole bytes`);
   }
   return new Uint8Array(Buffer.from(text, 'hex'));
 }

@@ -19,7 +19,7 @@ import { SoftHsmStateError, corruptFile } from '../errors';
 import { mkdirDurable, removeStaleTemporaries, unlinkDurable, writeFileDurable } from './durable-fs';
 import { clearMasterKek, readMasterKek, writeMasterKek } from './mkm';
 import { readPins, writePins, type PinTable } from './pin-store';
-import { takePidLock, type PidLock } from './pid-lock';
+import { takePidLock, type PidLock } from '../../lib/pid-lock';
 import { KEYS_DIR } from './token-store';
 
 export const MARKER_FILE = 'hsm.json';

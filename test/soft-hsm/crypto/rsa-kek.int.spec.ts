@@ -5,11 +5,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { OID, parseEncryptedPrivateKeyInfo } from '../../../src/soft-hsm/crypto/der';
+import { OID } from '../../../src/lib/spki';
+import { parseEncryptedPrivateKeyInfo } from '../../../src/lib/pkcs8';
 import { encryptKek } from '../../../src/soft-hsm/crypto/rsa-kek';
 import { generateEcKey } from '../../../src/soft-hsm/crypto/signing';
 import { exportBlobs } from '../../../src/soft-hsm/crypto/transit';
-import { seededRng, toHex } from './support';
+import { toHex } from '../../support/bytes';
+import { seededRng } from './support';
 
 const CHILD = `
 const c = require('node:crypto');

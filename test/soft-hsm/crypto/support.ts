@@ -1,10 +1,7 @@
 /** Shared test helpers for the soft HSM crypto specs. */
 import { createHash, createPrivateKey, generatePrimeSync, type KeyObject } from 'node:crypto';
-import { SoftCryptoError } from '../../../src/soft-hsm/crypto/errors';
 import type { Rng } from '../../../src/soft-hsm/crypto/bytes';
-
-export const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
-export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+import { hex, toHex } from '../../support/bytes';
 
 /** A deterministic RNG: SHA-256 in counter mode over a label. Not for production. */
 export function seededRng(label: string): Rng & { calls: number[] } {
@@ -20,34 +17,6 @@ export function seededRng(label: string): Rng & { calls: number[] } {
     return out;
   };
   return Object.assign(rng, { calls });
-}
-
-/** Runs `fn` and returns what it threw (failing the test if it did not throw). */
-export function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the call to throw');
-}
-
-/**
- * Feeds every proper prefix of `input` to `parse` and asserts each one fails with one of our
- * typed errors — never a RangeError, TypeError or a silent success.
- */
-export function expectTypedFailureAtEveryTruncation(
-  input: Uint8Array,
-  parse: (b: Uint8Array) => unknown,
-): void {
-  for (let len = 0; len < input.length; len++) {
-    const e = thrown(() => parse(input.slice(0, len)));
-    if (!(e instanceof SoftCryptoError)) {
-      throw new Error(
-        `truncation to ${len} of ${input.length} bytes threw ${String(e)}, not a SoftCryptoError`,
-      );
-    }
-  }
 }
 
 const bigOf = (b: Uint8Array): bigint => BigInt('0x' + (toHex(b) || '0'));

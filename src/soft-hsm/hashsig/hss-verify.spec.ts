@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { writeU32 } from './bytes';
-import { HashsigMalformed } from './errors';
+import { writeU32 } from '../../lib/bytes';
+import { HashsigMalformed } from '../../lib/errors';
 import { hssGenerateKey, hssPublicKey, hssSign } from './hss';
-import { hssSignatureIndexPath, hssVerify, parseHssPublicKey, parseHssSignature } from './hss-signature';
-import { LmotsType, LmsType } from './params';
+import { hssSignatureIndexPath, parseHssPublicKey, parseHssSignature } from '../../lib/rfc8554';
+import { hssVerify } from './hss-verify';
+import { LmotsType, LmsType } from '../../lib/rfc8554-params';
 
 const rng = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 const key = hssGenerateKey(

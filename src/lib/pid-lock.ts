@@ -4,9 +4,18 @@
  * directory and for the service's data directory.
  */
 import * as fs from 'node:fs';
-import { readFileIfExists } from './durable-fs';
 
 const lockedHere = new Set<string>();
+
+/** The pid in a lock file; NaN if it is gone or holds no number. */
+function ownerOf(file: string): number {
+  try {
+    return Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return NaN;
+    throw error;
+  }
+}
 
 /** True if `pid` is a live process (EPERM still means it exists). */
 function alive(pid: number): boolean {
@@ -38,7 +47,7 @@ export function takePidLock(file: string, inUse: (pid: number | undefined) => Er
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-      const pid = Number.parseInt(readFileIfExists(file)?.toString('utf8') ?? '', 10);
+      const pid = ownerOf(file);
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw inUse(pid);
       fs.rmSync(file, { force: true });
     }

@@ -102,7 +102,7 @@ export function lmsSignatureLength(lms: LmsParams, ots: LmotsParams): number {
  * 4 + L·(8 + (4 + 32·(p+1)) + 32·h) + 56·(L−1).
  */
 export function hssSignatureLength(levels: number, lmsType: number, lmotsType: number): number {
-  aint('levels', levels, 1, HSS_MAX_LEVELS);
+  aint(levels, 'levels', 1, HSS_MAX_LEVELS);
   return (
     4 +
     levels * lmsSignatureLength(lmsParams(lmsType), lmotsParams(lmotsType)) +

@@ -1,5 +1,5 @@
-import { HashsigInvalidArgument, HashsigUnsupportedType } from './errors';
-import { hssSignatureLength, LmotsType, lmotsParams, LmsType, lmsParams } from './params';
+import { ArgumentError, HashsigUnsupportedType } from './errors';
+import { hssSignatureLength, LmotsType, lmotsParams, LmsType, lmsParams } from './rfc8554-params';
 
 describe('LM-OTS parameters (RFC 8554 §4.1)', () => {
   it.each(Object.entries(LmotsType))('%s has p and ls as computed by Appendix B', (_name, code) => {
@@ -35,6 +35,6 @@ describe('HSS signature length (libhal-rpc.md §7.1)', () => {
   });
 
   it.each([0, 9])('refuses L = %i', (levels) => {
-    expect(() => hssSignatureLength(levels, LmsType.H5, LmotsType.W8)).toThrow(HashsigInvalidArgument);
+    expect(() => hssSignatureLength(levels, LmsType.H5, LmotsType.W8)).toThrow(ArgumentError);
   });
 });
