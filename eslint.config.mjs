@@ -37,7 +37,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [SOFT_HSM] }] },
   },
   {
-    // Domain code is pure: no I/O, no framework, no clock (DESIGN.md section 1). One rule entry for
+    // Domain code is pure: no I/O, no framework, no clock (docs/architecture.md §1). One rule entry for
     // both restrictions: flat config does not merge two `no-restricted-imports` settings, the last wins.
     files: ['src/domain/**/*.ts'],
     rules: {

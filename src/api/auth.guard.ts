@@ -19,7 +19,7 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUB
 
 /**
  * Bearer-token authentication for every route not marked `@Public()` (the operator model with
- * roles comes later, DESIGN §5). The token is compared in constant time and never logged.
+ * roles comes later, docs/architecture.md §5). The token is compared in constant time and never logged.
  */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {

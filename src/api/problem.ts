@@ -2,7 +2,7 @@
  * RFC 9457 problem details: the one place that turns an error into `{type, title, status, detail,
  * instance}`. Errors of the HTTP edge itself (validation, Nest, Fastify) are handled here; every
  * other error declares its category where it is defined (src/domain/error-category.ts), and the
- * status comes from that category alone, never from class identity (STYLE 8). Messages of our own
+ * status comes from that category alone, never from class identity (docs/style.md §8). Messages of our own
  * errors are written for people and carry no secrets; anything without a category becomes a 500
  * that says nothing about internals.
  */

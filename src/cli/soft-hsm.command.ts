@@ -17,7 +17,7 @@ export const SOFT_HSM_DEFAULT_CAPACITY = 1000;
  * libhal RPC protocol (see src/soft-hsm). The master KEK is never printed or logged.
  */
 
-/** Where cryptech_muxd listens unless told otherwise (libhal-rpc.md §1.3). */
+/** Where cryptech_muxd listens unless told otherwise (docs/libhal-rpc.md §1.3). */
 export const DEFAULT_RPC_SOCKET = '/tmp/.cryptech_muxd.rpc';
 
 function fail(message: string): never {

@@ -1,5 +1,5 @@
 /**
- * Small labelled input checks for command fields (STYLE 9): each names the field and what it
+ * Small labelled input checks for command fields (docs/style.md §9): each names the field and what it
  * expected. They throw `InvalidCommand`; deciders call them before looking at state.
  */
 import { InvalidCommand } from './errors';

@@ -1,5 +1,5 @@
 /**
- * The closed set of error categories (STYLE 8). Every error class that can reach the API declares
+ * The closed set of error categories (docs/style.md §8). Every error class that can reach the API declares
  * one where it is defined, as `static readonly category`, so the API edge maps categories to HTTP
  * statuses and never needs to know the concrete classes (src/api/problem.ts). A static member lets
  * a test check every class without constructing it (test/errors/categories.spec.ts).

@@ -1,7 +1,7 @@
 import type { ErrorCategory } from './error-category';
 
 /**
- * The root of the domain's closed error taxonomy (STYLE 8): one class per refusal, each with a
+ * The root of the domain's closed error taxonomy (docs/style.md §8): one class per refusal, each with a
  * string `type` (callers and the API map on it, never on class identity across a wire), a
  * `static readonly category` (see error-category.ts) and a message that says what was refused and
  * why. The root declares no category, so a refusal without one is caught by the categories spec
@@ -15,14 +15,14 @@ export abstract class DomainError extends Error {
   }
 }
 
-/** A command field is missing or malformed (STYLE 9: name the field and the expectation). */
+/** A command field is missing or malformed (docs/style.md §9: name the field and the expectation). */
 export class InvalidCommand extends DomainError {
   static readonly category: ErrorCategory = 'invalid';
   readonly type = 'invalid-command';
 }
 
 /**
- * The ledger's own history breaks an invariant (DESIGN §3, e.g. two copies owning one hashsig
+ * The ledger's own history breaks an invariant (docs/architecture.md §3, e.g. two copies owning one hashsig
  * index). Never a user error: a bug or a tampered ledger, so it is not a `DomainError`.
  */
 export class InvariantViolated extends Error {

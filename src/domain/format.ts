@@ -1,4 +1,4 @@
-/** Message helpers shared by all deciders' errors (STYLE 8: hashes abbreviated, ids and times named). */
+/** Message helpers shared by all deciders' errors (docs/style.md §8: hashes abbreviated, ids and times named). */
 
 /** `3f2a91cc…`: the first 8 hex characters of a SHA-256, enough for a person to match it. */
 export function abbr(sha256: string): string {

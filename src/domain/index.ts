@@ -1,5 +1,5 @@
 /**
- * keyledger's pure domain (DESIGN §1): one namespace per decider, so `decide`, `evolve` and the
+ * keyledger's pure domain (docs/architecture.md §1): one namespace per decider, so `decide`, `evolve` and the
  * state types of different streams never collide. Shared helpers are exported at the top level.
  */
 export * as blob from './blob';

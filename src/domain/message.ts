@@ -1,5 +1,5 @@
 /**
- * Commands and events are plain records dispatched on their `type` string (DESIGN §2, STYLE 2):
+ * Commands and events are plain records dispatched on their `type` string (docs/architecture.md §2, docs/style.md §2):
  * never class instances, because events come back from the store as parsed JSON. `Data` must be a
  * type alias of JSON values (an `interface` does not satisfy the constraint), so every event can be
  * appended as `EventData` unchanged. Metadata (operator, correlation, audit chain) is the handler's.
@@ -16,7 +16,7 @@ export type Command<Type extends string, Data extends Record<string, unknown>> =
   readonly metadata?: Record<string, unknown>;
 };
 
-/** emmett's Decider: three pure functions; time and ids arrive on the command (STYLE 1, 3). */
+/** emmett's Decider: three pure functions; time and ids arrive on the command (docs/style.md §1, 3). */
 export interface Decider<State, C extends { readonly type: string }, E extends { readonly type: string }> {
   decide(command: C, state: State): E[];
   evolve(state: State, event: E): State;

@@ -1,5 +1,5 @@
 /**
- * Given/when/then for deciders, after emmett's `DeciderSpecification` (STYLE 4):
+ * Given/when/then for deciders, after emmett's `DeciderSpecification` (docs/style.md §4):
  *
  *   deciderSpec(keyDecider).given([generated]).when(startRawExport).then([exportStarted]);
  *   deciderSpec(keyDecider).given([...]).when(command).thenThrows(StaleBlob, 'superseded by');

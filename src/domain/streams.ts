@@ -1,5 +1,5 @@
 /**
- * Stream names (DESIGN §2): the one place they are built and parsed, so a typo cannot split a
+ * Stream names (docs/architecture.md §2): the one place they are built and parsed, so a typo cannot split a
  * key's history across two streams. Categories contain no `-`, so the first `-` ends the category.
  */
 import { InvalidCommand } from './errors';

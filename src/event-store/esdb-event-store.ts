@@ -1,6 +1,6 @@
 /**
  * The EventStoreDB implementation of the `EventStore` port. This is the only file that imports
- * `@eventstore/db-client` (STYLE 6): every client type, bigint and error is translated here.
+ * `@eventstore/db-client` (docs/style.md §6): every client type, bigint and error is translated here.
  *
  * Positions: our `position` is the event's commit position in the transaction log. For events
  * written through gRPC appends (implicitly committed prepares) the server reports commit position ==

@@ -1,5 +1,5 @@
 /**
- * libhal RPC constants, exactly as in reference/libhal-rpc.md. Section numbers below refer to it.
+ * libhal RPC constants, exactly as in docs/libhal-rpc.md. Section numbers below refer to it.
  * Values are plain numbers on the wire; the objects only give them names.
  */
 

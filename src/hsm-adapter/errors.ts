@@ -1,5 +1,5 @@
 /**
- * The HSM adapter's closed error taxonomy (STYLE.md practice 8).
+ * The HSM adapter's closed error taxonomy (docs/style.md §8).
  *
  * - `HalStatusError`: the HSM answered with a non-zero `hal_error_t` (§4.1). One class per status,
  *   built by `halError(code, rpc)` from the one table of statuses below; codes above 50 give
@@ -278,7 +278,7 @@ function statusClass(code: number, status: Exclude<HalStatusName, 'OK'>, advice:
   return Status;
 }
 
-/** One class per status (STYLE 8), by code; OK (0) is not an error. */
+/** One class per status (docs/style.md §8), by code; OK (0) is not an error. */
 const STATUS_CLASSES: ReadonlyMap<number, StatusClass> = new Map(
   STATUSES.map(([code, status, advice]) => [code, statusClass(code, status, advice)]),
 );
@@ -294,7 +294,7 @@ export function halError(code: number, rpc?: string): HalStatusError {
 }
 
 /**
- * Bytes that violate the protocol. On a connection this is fatal: drop the connection (STYLE.md 9).
+ * Bytes that violate the protocol. On a connection this is fatal: drop the connection (docs/style.md §9).
  * `halStatus` is the status a libhal server answers for such a request, e.g. 27 for truncated XDR.
  */
 export class HsmProtocolError extends HsmError {

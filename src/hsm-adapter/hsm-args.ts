@@ -1,6 +1,6 @@
 /**
  * Argument checks and encodings for the `Hsm` client: each refuses a bad value before anything is
- * sent, with a message naming the field and the expectation (STYLE.md practice 9).
+ * sent, with a message naming the field and the expectation (docs/style.md §9).
  */
 import { HAL_HANDLE_NONE, HAL_PIN_MAX_LENGTH, HAL_PIN_MIN_LENGTH, User } from './constants';
 import { MAX_RESULT_BYTES, type HalUser, type SignInput } from './hsm-types';

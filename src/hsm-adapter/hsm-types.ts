@@ -1,4 +1,4 @@
-/** The `Hsm` client's public types and defaults (libhal-rpc.md §3.3, §5.2). */
+/** The `Hsm` client's public types and defaults (docs/libhal-rpc.md §3.3, §5.2). */
 import { HAL_RPC_MAX_PKT_SIZE, RPC_RESPONSE_HEADER_SIZE, type User } from './constants';
 import type { Endpoint } from './transport';
 

@@ -1,5 +1,5 @@
 /**
- * The typed HSM client: one method per libhal RPC the ledger uses (libhal-rpc.md §3.3, §5, §7.5,
+ * The typed HSM client: one method per libhal RPC the ledger uses (docs/libhal-rpc.md §3.3, §5, §7.5,
  * §9.2), over a small pool of connections (§1.3: login state and volatile keys belong to one
  * connection, so every connection logs in with the same credentials before it is used).
  *
@@ -548,7 +548,7 @@ export class Hsm {
 
   /**
    * Encodes, sends and decodes one RPC on `conn`. A response that breaks the protocol closes the
-   * connection (STYLE.md practice 9); a status error leaves it usable. The request bytes (which
+   * connection (docs/style.md §9); a status error leaves it usable. The request bytes (which
    * may hold a PIN) are zeroed afterwards.
    */
   private async exchange<N extends RpcName>(

@@ -1,5 +1,5 @@
 /**
- * Byte helpers: labelled input asserts (noble's `abytes` style, STYLE.md practice 9), concatenation,
+ * Byte helpers: labelled input asserts (noble's `abytes` style, docs/style.md §9), concatenation,
  * comparison, and the big-endian integers of RFC 8554 §3.1.3 (u16str, u32str).
  */
 import { timingSafeEqual } from 'node:crypto';

@@ -162,7 +162,7 @@ describe('EC PKCS#8 (RFC 5915 §3)', () => {
   });
 });
 
-describe('hashsig private key (libhal-rpc.md §7.4)', () => {
+describe('hashsig private key (docs/libhal-rpc.md §7.4)', () => {
   it('PKCS#8 matches the field table assembled by hand', () => {
     expect(toHex(buildHashsigPrivateKeyInfo(hashsigKey))).toBe(expectedHashsigPkcs8);
     expect(parseHashsigPrivateKeyInfo(hex(expectedHashsigPkcs8))).toEqual(hashsigKey);
@@ -181,7 +181,7 @@ describe('hashsig private key (libhal-rpc.md §7.4)', () => {
   });
 });
 
-describe('EncryptedPrivateKeyInfo (RFC 5958 §3; libhal-rpc.md §5.3, §5.4)', () => {
+describe('EncryptedPrivateKeyInfo (RFC 5958 §3; docs/libhal-rpc.md §5.3, §5.4)', () => {
   const data = new Uint8Array(40).fill(0xab);
 
   it('has an AlgorithmIdentifier with no parameters at all', () => {

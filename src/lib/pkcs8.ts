@@ -1,5 +1,5 @@
 /**
- * The private key formats libhal stores, exports and loads (libhal-rpc.md §5.3, §5.4, §7.4), byte
+ * The private key formats libhal stores, exports and loads (docs/libhal-rpc.md §5.3, §5.4, §7.4), byte
  * for byte: PKCS#8 PrivateKeyInfo (RFC 5208 §5, RFC 5958 §2 version 0) of RSA (RFC 8017 §A.1.2),
  * EC (RFC 5915 §3) and hashsig keys, EncryptedPrivateKeyInfo (RFC 5208 §6, RFC 5958 §3) for
  * PKEY_EXPORT/IMPORT, and the key-type guess of PKEY_LOAD and PKEY_IMPORT.

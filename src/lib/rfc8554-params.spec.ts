@@ -24,7 +24,7 @@ describe('LMS parameters (RFC 8554 §5.1)', () => {
   });
 });
 
-describe('HSS signature length (libhal-rpc.md §7.1)', () => {
+describe('HSS signature length (docs/libhal-rpc.md §7.1)', () => {
   it.each([
     [1, LmsType.H5, LmotsType.W4, 2352],
     [2, LmsType.H5, LmotsType.W2, 8980],

@@ -1,6 +1,6 @@
 /**
  * RFC 8554 parameter sets on SHA-256 with n = m = 32: LM-OTS types (§4.1, IANA "LM-OTS
- * Signatures") and LMS types (§5.1, IANA "Leighton-Micali Signatures"). Codes as in libhal-rpc.md §4.4.
+ * Signatures") and LMS types (§5.1, IANA "Leighton-Micali Signatures"). Codes as in docs/libhal-rpc.md §4.4.
  */
 import { aint } from './bytes';
 import { HashsigUnsupportedType } from './errors';
@@ -98,7 +98,7 @@ export function lmsSignatureLength(lms: LmsParams, ots: LmotsParams): number {
 }
 
 /**
- * Bytes of an HSS signature with L levels of the same types (§6.2; libhal-rpc.md §7.1):
+ * Bytes of an HSS signature with L levels of the same types (§6.2; docs/libhal-rpc.md §7.1):
  * 4 + L·(8 + (4 + 32·(p+1)) + 32·h) + 56·(L−1).
  */
 export function hssSignatureLength(levels: number, lmsType: number, lmotsType: number): number {

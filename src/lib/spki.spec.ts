@@ -72,7 +72,7 @@ describe('EC SubjectPublicKeyInfo (RFC 5480 §2)', () => {
   });
 });
 
-describe('hashsig SubjectPublicKeyInfo (libhal-rpc.md §7.4)', () => {
+describe('hashsig SubjectPublicKeyInfo (docs/libhal-rpc.md §7.4)', () => {
   it('matches the field table and is 85 bytes for small values', () => {
     const spki = buildHashsigSpki(hashsigKey);
     expect(toHex(spki)).toBe(expectedHashsigSpki);

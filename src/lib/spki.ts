@@ -1,6 +1,6 @@
 /**
  * SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) of RSA (RFC 8017 §A.1.1), EC (RFC 5480 §2) and hashsig
- * keys (libhal-rpc.md §7.4), byte for byte as libhal writes them; the hashsig SPKI converted to
+ * keys (docs/libhal-rpc.md §7.4), byte for byte as libhal writes them; the hashsig SPKI converted to
  * and from the RFC 8554 §6.1 HSS public key; and the AlgorithmIdentifier (RFC 5280 §4.1.1.2)
  * that ./pkcs8.ts shares.
  *

@@ -74,7 +74,7 @@ describe('a projection folded over the ledger', () => {
       expect(foldEvents(keysByHsm, history)).toEqual(expected);
     });
 
-    // STYLE 12: projections are pure and idempotent.
+    // docs/style.md §12: projections are pure and idempotent.
     it('gives the same read model when the same events are replayed a second time', () => {
       const first = foldEvents(keysByHsm, history);
       const second = foldEvents(keysByHsm, history);

@@ -5,7 +5,7 @@ import type { JsonObject, RecordedEvent } from '../event-store/event-store';
 export type Doc = JsonObject;
 
 /**
- * A projection folds the ledger into documents. It is pure (STYLE 12): no I/O, no clock, no
+ * A projection folds the ledger into documents. It is pure (docs/style.md §12): no I/O, no clock, no
  * randomness, and it must not mutate the event or the doc it is given; the same events in the same
  * order always give the same documents, which is what lets the runner replay it from any checkpoint.
  */

@@ -143,7 +143,7 @@ export class ReadModelStore {
   /**
    * Keeps `projection`'s docs parsed in memory from now on (loaded once here), for read models that
    * are listed whole on a hot path. Docs handed out are shared: callers must not mutate them
-   * (projections never do, STYLE: evolve is pure).
+   * (projections never do, docs/style.md §12).
    */
   mirror(projection: string): void {
     if (this.mirrors.has(projection)) return;

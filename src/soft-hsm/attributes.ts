@@ -1,5 +1,5 @@
 /**
- * Key attributes (libhal ks.c / ks_attribute.c, libhal-rpc.md §3.3): PKEY_SET_ATTRIBUTES,
+ * Key attributes (libhal ks.c / ks_attribute.c, docs/libhal-rpc.md §3.3): PKEY_SET_ATTRIBUTES,
  * PKEY_GET_ATTRIBUTES and the attribute filter of PKEY_MATCH, as pure functions on a record's
  * attribute list. Attributes share the key's block with its wrapped DER (6-byte header + value
  * each, §4.5).

@@ -1,5 +1,5 @@
 /**
- * Hash and HMAC handles (libhal rpc_hash.c, libhal-rpc.md §3.3): 32 hash and 16 HMAC contexts;
+ * Hash and HMAC handles (libhal rpc_hash.c, docs/libhal-rpc.md §3.3): 32 hash and 16 HMAC contexts;
  * handle = index | counter << 16, bit 31 set for HMAC. Unknown handles are BAD_ARGUMENTS (that
  * is what libhal's hash layer answers), a full table is ALLOCATION_FAILURE, and FINALIZE frees the
  * handle whether or not it succeeds.

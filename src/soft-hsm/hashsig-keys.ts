@@ -1,5 +1,5 @@
 /**
- * Hashsig (LMS/HSS) private keys in the soft HSM (libhal-rpc.md §7): parameter checks, keygen,
+ * Hashsig (LMS/HSS) private keys in the soft HSM (docs/libhal-rpc.md §7): parameter checks, keygen,
  * rebuild from (I, SEED, q_start, q_end) on import, the per-signature state advance, and the two
  * ways a key's top-tree range is split off (§7.6 transit export, §9.2 raw export).
  *

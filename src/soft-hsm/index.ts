@@ -1,6 +1,6 @@
 /**
- * The soft HSM's public API (DESIGN.md §1): a software HSM that speaks the Cryptech libhal RPC
- * protocol (reference/libhal-rpc.md) byte for byte.
+ * The soft HSM's public API (docs/architecture.md §1): a software HSM that speaks the Cryptech libhal RPC
+ * protocol (docs/libhal-rpc.md) byte for byte.
  *
  * - `createSoftHsmState(dir, { kek?, pin? })`, `zeroizeSoftHsm(dir)`, `enterMasterKek(dir, kek)`:
  *   the operator commands behind `keyledger soft-hsm init | zeroize | kek set`.

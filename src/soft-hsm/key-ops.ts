@@ -1,5 +1,5 @@
 /**
- * Per-type key operations on plaintext DER (libhal rpc_pkey.c, libhal-rpc.md §3.3 "Semantics worth
+ * Per-type key operations on plaintext DER (libhal rpc_pkey.c, docs/libhal-rpc.md §3.3 "Semantics worth
  * knowing"): public key derivation, RSA/ECDSA signing and RSA/ECDSA/hashsig verification. The
  * engine does the handle, flag and keystore work around these; hashsig signing is stateful and
  * lives in hashsig-keys.ts.

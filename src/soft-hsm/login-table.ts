@@ -1,5 +1,5 @@
 /**
- * Who is logged in as whom (libhal rpc_misc.c, libhal-rpc.md §3.3, §4.3): at most 10 client
+ * Who is logged in as whom (libhal rpc_misc.c, docs/libhal-rpc.md §3.3, §4.3): at most 10 client
  * handles, each logged in as exactly one user (a new login replaces the old one), plus the access
  * rules every key operation applies.
  */

@@ -1,5 +1,5 @@
 /**
- * PKEY_MATCH (libhal rpc_pkey.c pkey_local_match and ks.c hal_ks_match, libhal-rpc.md §3.3):
+ * PKEY_MATCH (libhal rpc_pkey.c pkey_local_match and ks.c hal_ks_match, docs/libhal-rpc.md §3.3):
  * a paged scan of the token store, then the volatile store, each in UUID order, driven by the
  * caller's `state` (0 start, 1 token, 2 volatile, 3 done) and `previous` (the last UUID returned).
  */

@@ -1,6 +1,6 @@
 /**
  * PKEY_MATCH, PKEY_SET_ATTRIBUTES and PKEY_GET_ATTRIBUTES (libhal rpc_pkey.c and ks.c;
- * libhal-rpc.md §3.3, §4.3).
+ * docs/libhal-rpc.md §3.3, §4.3).
  */
 import {
   applyAttributeChanges,

@@ -1,5 +1,5 @@
 /**
- * Hash and HMAC RPCs (libhal rpc_hash.c, libhal-rpc.md §3.3): digest lengths and
+ * Hash and HMAC RPCs (libhal rpc_hash.c, docs/libhal-rpc.md §3.3): digest lengths and
  * AlgorithmIdentifiers, and incremental hash/HMAC contexts behind hash handles.
  */
 import { DIGESTS, type DigestAlgorithm } from './crypto/digest';

@@ -1,6 +1,6 @@
 /**
  * Creating, opening, closing and deleting keys (libhal rpc_pkey.c with the API-layer checks of
- * hal_rpc.c; libhal-rpc.md §3.3, §4.3, §7.5, §7.6): PKEY_LOAD, PKEY_OPEN, PKEY_GENERATE_RSA/_EC/
+ * hal_rpc.c; docs/libhal-rpc.md §3.3, §4.3, §7.5, §7.6): PKEY_LOAD, PKEY_OPEN, PKEY_GENERATE_RSA/_EC/
  * _HASHSIG, PKEY_CLOSE, PKEY_DELETE and the cached GET_KEY_TYPE/_CURVE/_FLAGS.
  */
 import { Curve, KEY_FLAGS_ALL, KeyFlag, KeyType } from '../hsm-adapter/constants';

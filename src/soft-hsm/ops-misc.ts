@@ -1,5 +1,5 @@
 /**
- * Misc and login RPCs (libhal rpc_misc.c and the API layer of hal_rpc.c; libhal-rpc.md §3.3,
+ * Misc and login RPCs (libhal rpc_misc.c and the API layer of hal_rpc.c; docs/libhal-rpc.md §3.3,
  * §4.5): GET_VERSION, GET_RANDOM, SET_PIN, LOGIN, LOGOUT, LOGOUT_ALL, IS_LOGGED_IN.
  */
 import { HAL_PIN_MAX_LENGTH, HAL_PIN_MIN_LENGTH, RPC_VERSION, User } from '../hsm-adapter/constants';

@@ -1,5 +1,5 @@
 /**
- * Public keys, signing and verification (libhal rpc_pkey.c; libhal-rpc.md §3.3 "Sign/verify
+ * Public keys, signing and verification (libhal rpc_pkey.c; docs/libhal-rpc.md §3.3 "Sign/verify
  * input rule", §7.3): PKEY_GET_PUBLIC_KEY_LEN, PKEY_GET_PUBLIC_KEY, PKEY_SIGN, PKEY_VERIFY.
  */
 import { KeyFlag, KeyType } from '../hsm-adapter/constants';

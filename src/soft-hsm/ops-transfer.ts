@@ -1,5 +1,5 @@
 /**
- * Moving keys between HSMs: PKEY_EXPORT / PKEY_IMPORT under a transit KEK (libhal-rpc.md §5,
+ * Moving keys between HSMs: PKEY_EXPORT / PKEY_IMPORT under a transit KEK (docs/libhal-rpc.md §5,
  * with the hashsig keyspace partition of §7.6) and the project's EXPORT_RAW / IMPORT_RAW under
  * the master KEK (§9.2).
  */

@@ -1,5 +1,5 @@
 /**
- * Options of the soft HSM engine. Randomness is an input (STYLE.md practice 3): tests pass a
+ * Options of the soft HSM engine. Randomness is an input (docs/style.md §3): tests pass a
  * seeded RNG and a near-zero wrong-PIN delay.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The PIN block (libhal-rpc.md §6.4) of one soft HSM: PBKDF2 records per user, checked on LOGIN
+ * The PIN block (docs/libhal-rpc.md §6.4) of one soft HSM: PBKDF2 records per user, checked on LOGIN
  * and replaced (durably, before SET_PIN answers) on SET_PIN.
  */
 import { User } from '../hsm-adapter/constants';

@@ -1,5 +1,5 @@
 /**
- * pkey handles (libhal rpc_pkey.c, libhal-rpc.md §3.3 "Handles"): a global table of 256 slots.
+ * pkey handles (libhal rpc_pkey.c, docs/libhal-rpc.md §3.3 "Handles"): a global table of 256 slots.
  * handle = slot index (bits 0–15) | rolling counter (bits 16–30) | bit 31 for a token key.
  * Handles are not bound to the client that uses them: the slot remembers the client and session
  * that created it, and that client is the authorisation context for handle-based calls (§3.1).

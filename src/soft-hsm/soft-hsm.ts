@@ -1,5 +1,5 @@
 /**
- * The soft HSM engine: one typed method per libhal RPC (libhal-rpc.md §3.2), in process, no
+ * The soft HSM engine: one typed method per libhal RPC (docs/libhal-rpc.md §3.2), in process, no
  * sockets. Each method takes the request's client handle and the RPC's arguments as the codec
  * decodes them (`RpcArgs<N>`), returns what the codec encodes (`RpcResult<N>`), and fails with the
  * adapter's taxonomy (`HalStatusError`, one class per libhal status) after the checks the

@@ -1,8 +1,8 @@
 /**
  * How the engine reports failures: always as the adapter's taxonomy (`HalStatusError`, one class
- * per libhal status, libhal-rpc.md §4.1), so the dispatcher only reads `.code`. Errors from the
+ * per libhal status, docs/libhal-rpc.md §4.1), so the dispatcher only reads `.code`. Errors from the
  * shared helpers (src/lib) and the crypto and hashsig layers carry the status they stand for in
- * `halStatus`; they are converted here by that field, never by class identity (STYLE.md practice 8).
+ * `halStatus`; they are converted here by that field, never by class identity (docs/style.md §8).
  */
 import { HalStatus, halError, type HalStatusError, type HalStatusName } from '../hsm-adapter/errors';
 

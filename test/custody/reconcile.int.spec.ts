@@ -1,4 +1,4 @@
-/** Reconciliation (DESIGN §4): drift between PKEY_MATCH and the ledger is reported and recorded, never fixed. */
+/** Reconciliation (docs/architecture.md §4): drift between PKEY_MATCH and the ledger is reported and recorded, never fixed. */
 import { CustodyNotFound } from '../../src/app/custody/errors';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 import { directClient, openCustody, registerInDomain, startHsm, type Custody, type TestHsm } from './support';

@@ -199,7 +199,7 @@ export function verifies(key: KeyView, data: Buffer, signature: Buffer): boolean
     : nodeVerify('sha256', data, publicKey, signature);
 }
 
-/** Every live hashsig copy has at most one live holder (DESIGN §3). */
+/** Every live hashsig copy has at most one live holder (docs/architecture.md §3). */
 export function holdersPerCopy(key: KeyView): Map<string, number> {
   const counts = new Map<string, number>();
   for (const h of key.holders) counts.set(h.copyId, (counts.get(h.copyId) ?? 0) + 1);

@@ -1,5 +1,5 @@
 /**
- * The closed error taxonomy at the edge (STYLE 8, src/domain/error-category.ts): every error class
+ * The closed error taxonomy at the edge (docs/style.md §8, src/domain/error-category.ts): every error class
  * under src/ declares a category in the closed set, or is exempt here with the reason. The check
  * reads each class's `static category` without constructing it, so it covers every class whatever
  * its constructor takes. src/soft-hsm is left out: it answers libhal RPCs, never HTTP, and its

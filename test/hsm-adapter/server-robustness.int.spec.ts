@@ -1,5 +1,5 @@
 /**
- * Bad input against the soft HSM's muxd-style server (libhal-rpc.md §1.3, §1.5, §3.1), over a real
+ * Bad input against the soft HSM's muxd-style server (docs/libhal-rpc.md §1.3, §1.5, §3.1), over a real
  * Unix socket: split, random, truncated, oversized and unknown requests. After every abuse the
  * server must still be up (a fresh client gets GET_VERSION), must have answered or dropped only the
  * abusive connection, and a long-lived well-behaved client must keep working.

@@ -1,5 +1,5 @@
 /**
- * The behaviour every HSM reached through the `Hsm` client must have (STYLE.md practice 7): the soft
+ * The behaviour every HSM reached through the `Hsm` client must have (docs/style.md §7): the soft
  * HSM in process, over a Unix socket and over TCP, and real libhal behind cryptech_muxd. `start`
  * makes a running HSM from a master KEK; each runner decides what "running" means.
  */

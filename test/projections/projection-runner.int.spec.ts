@@ -145,7 +145,7 @@ describe('ProjectionRunner over the SQLite ledger and a read-model file', () => 
     });
   });
 
-  // STYLE 12, through the runner and the file: replaying the same events gives the same read model.
+  // docs/style.md §12, through the runner and the file: replaying the same events gives the same read model.
   describe('given a built read model', () => {
     it('rebuild(name) replays every event from position 0 into the same read model', async () => {
       await appendSpread(store, 1200, 5);

@@ -1,7 +1,7 @@
 /**
  * kill -9 of a process signing with a hashsig key, at random moments: the keystore must open
  * afterwards, and the next signature's leaf must be past every leaf acknowledged before the kill
- * (libhal-rpc.md §7.3: q is persisted before a signature is returned).
+ * (docs/libhal-rpc.md §7.3: q is persisted before a signature is returned).
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';

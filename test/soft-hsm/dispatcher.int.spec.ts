@@ -1,6 +1,6 @@
 /**
  * The RPC dispatcher through the in-process transport: byte-exact replies, error headers, packet
- * pre-checks (libhal-rpc.md §1.5, §3.1) and the raw-export switch (§9.2).
+ * pre-checks (docs/libhal-rpc.md §1.5, §3.1) and the raw-export switch (§9.2).
  */
 import { RPC } from '../../src/hsm-adapter/codec';
 import { HalStatus } from '../../src/hsm-adapter/errors';

@@ -1,4 +1,4 @@
-/** PKEY_SET/GET_ATTRIBUTES and PKEY_MATCH (libhal-rpc.md §3.3, §6.3). */
+/** PKEY_SET/GET_ATTRIBUTES and PKEY_MATCH (docs/libhal-rpc.md §3.3, §6.3). */
 import { KeyType, MatchState } from '../../src/hsm-adapter/constants';
 import type { SoftHsm } from '../../src/soft-hsm';
 import { DS, PUBLIC, TOKEN, ZERO_UUID, freshHsm, login, statusOf, User, type Fresh } from './support';

@@ -1,4 +1,4 @@
-/** Key creation, access rules, hashing, signing and verification (libhal-rpc.md §3.3, §4.3). */
+/** Key creation, access rules, hashing, signing and verification (docs/libhal-rpc.md §3.3, §4.3). */
 import {
   createHash,
   createHmac,

@@ -1,4 +1,4 @@
-/** LOGIN, LOGOUT, IS_LOGGED_IN and SET_PIN rules (libhal-rpc.md §3.3, §4.5). */
+/** LOGIN, LOGOUT, IS_LOGGED_IN and SET_PIN rules (docs/libhal-rpc.md §3.3, §4.5). */
 import { HAL_FACTORY_WHEEL_PIN } from '../../src/hsm-adapter/constants';
 import { SoftHsm } from '../../src/soft-hsm';
 import { DS, freshHsm, login, PIN, statusOf, User, type Fresh } from './support';

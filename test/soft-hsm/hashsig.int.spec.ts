@@ -1,5 +1,5 @@
 /**
- * Hashsig keys in the soft HSM: keygen checks (libhal-rpc.md §7.1), q persisted per signature
+ * Hashsig keys in the soft HSM: keygen checks (docs/libhal-rpc.md §7.1), q persisted per signature
  * (§7.3), the transit export keyspace partition (§7.6) and raw export/import (§9.2).
  */
 import { KeyType, LmotsType, LmsType } from '../../src/hsm-adapter/constants';

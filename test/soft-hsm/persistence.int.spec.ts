@@ -1,6 +1,6 @@
 /**
  * The keystore on disk: persistence across restarts, every record wrapped under the master KEK
- * (libhal-rpc.md §6.2), capacity, corrupt files, the lock, zeroize and re-entering the KEK (§9.2).
+ * (docs/libhal-rpc.md §6.2), capacity, corrupt files, the lock, zeroize and re-entering the KEK (§9.2).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The soft HSM behind a real socket, behaving like cryptech_muxd (libhal-rpc.md §1.3): handle per
+ * The soft HSM behind a real socket, behaving like cryptech_muxd (docs/libhal-rpc.md §1.3): handle per
  * connection written into every reply, LOGOUT on disconnect, tiny chunks discarded, a bad
  * connection dropped alone, never a crash.
  */

@@ -1,5 +1,5 @@
 /**
- * PKEY_EXPORT / PKEY_IMPORT under a transit KEK (libhal-rpc.md §5) between two soft HSMs and with
+ * PKEY_EXPORT / PKEY_IMPORT under a transit KEK (docs/libhal-rpc.md §5) between two soft HSMs and with
  * a KEKEK held in software, as cryptech_backup and TestPKeyBackup use them.
  */
 import {

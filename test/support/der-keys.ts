@@ -48,7 +48,7 @@ export const hashsigKey = {
   qEnd: 32,
 };
 
-/** libhal-rpc.md §7.4 assembled by hand from the field table, independent of the writer. */
+/** docs/libhal-rpc.md §7.4 assembled by hand from the field table, independent of the writer. */
 const hashsigPublicFields =
   '020102' + '020105' + '020102' + '0410' + toHex(hashsigKey.I) + '0420' + toHex(hashsigKey.T1);
 const hashsigAlgorithm = seq('060b2a864886f70d0109100311' + '0500');

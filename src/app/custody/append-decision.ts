@@ -1,5 +1,5 @@
 /**
- * The one write path of the custody service (STYLE 5): read the stream, fold it, decide, append
+ * The one write path of the custody service (docs/style.md §5): read the stream, fold it, decide, append
  * with the expected revision; on `WrongExpectedRevision` (someone appended meanwhile) reload and
  * decide again, a few times. It never overwrites and never retries anything else. Folded streams
  * are written only through this file, so it knows which cached folds are current (`foldStream`).
@@ -13,7 +13,7 @@ import type { Clock } from './clock';
 export const MAX_APPEND_ATTEMPTS = 8;
 
 /**
- * One use case's audit context (DESIGN §2 metadata): who, when, which request (`correlationId`),
+ * One use case's audit context (docs/architecture.md §2 metadata): who, when, which request (`correlationId`),
  * and which event caused the next (`causationId`, advanced after every append).
  */
 export class OpContext {
@@ -69,7 +69,7 @@ interface FoldCache {
 export const MAX_CACHED_FOLDS = 10_000;
 
 /**
- * Stores this process is the only writer of: the embedded ledger (DESIGN §8, one process). Every
+ * Stores this process is the only writer of: the embedded ledger (docs/architecture.md §8, one process). Every
  * write to a folded stream goes through `appendDecision` or `tombstoneStream`, so a current fold
  * is answered from memory. EventStoreDB is shared by several instances: every fold asks it.
  */
@@ -149,7 +149,7 @@ export async function foldStream<S, E extends { readonly type: string }>(
   return { state, revision, events: all };
 }
 
-/** Tombstones a stream (STYLE 5: folded streams are written only through this file). */
+/** Tombstones a stream (docs/style.md §5: folded streams are written only through this file). */
 export async function tombstoneStream(store: EventStore, stream: string): Promise<void> {
   try {
     await store.tombstone(stream);

@@ -1,4 +1,4 @@
-/** Time is an input (STYLE 3): the service asks this clock; tests inject a fixed or stepping one. */
+/** Time is an input (docs/style.md §3): the service asks this clock; tests inject a fixed or stepping one. */
 export const CLOCK = Symbol('CLOCK');
 
 export interface Clock {

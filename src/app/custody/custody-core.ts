@@ -15,7 +15,7 @@ import { CustodyNotFound } from './errors';
 export interface CustodyOptions {
   /** `operatorId` in event metadata until operators authenticate (issue 4: one bearer token). */
   readonly operatorId: string;
-  /** RSA size of the transit KEKEK the destination generates (reference §5). */
+  /** RSA size of the transit KEKEK the destination generates (docs/libhal-rpc.md §5). */
   readonly kekekBits: number;
   readonly env: NodeJS.ProcessEnv;
 }
@@ -184,7 +184,7 @@ export class CustodyCore {
     return Buffer.from(state.bytesBase64, 'base64');
   }
 
-  /** Writes `blob-<sha>` before any completion names it (DESIGN §4): bytes never live only in memory. */
+  /** Writes `blob-<sha>` before any completion names it (docs/architecture.md §4): bytes never live only in memory. */
   async storeBlob(
     keyId: string,
     bytes: Uint8Array,

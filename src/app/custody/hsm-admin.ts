@@ -1,4 +1,4 @@
-/** HSM registry and KEK domain use cases (DESIGN §2, §4 "Disaster recovery"). */
+/** HSM registry and KEK domain use cases (docs/architecture.md §2, §4 "Disaster recovery"). */
 import { randomUUID } from 'node:crypto';
 import { hsm as hsmDomain, kekDomain, streamName } from '../../domain';
 import { Curve, KeyFlag, type Hsm } from '../../hsm-adapter';
@@ -44,7 +44,7 @@ export async function registerHsm(core: CustodyCore, input: RegisterHsmInput): P
     const state = await core.registry.state(existing);
     throw new hsmDomain.HsmAlreadyRegistered(existing, state.status === 'active' ? state.registeredAt : '?');
   }
-  // Proves the endpoint and the PIN (LOGIN) and that the firmware has raw export (reference §9.2).
+  // Proves the endpoint and the PIN (LOGIN) and that the firmware has raw export (docs/libhal-rpc.md §9.2).
   const client = await core.registry.connector({ endpoint: input.endpoint, pin: input.pin });
   try {
     if (!(await client.probeRawExport())) throw new CustodyInvalidInput(`${name} at ${input.endpoint} has no EXPORT_RAW (RPC_BAD_FUNCTION): keyledger needs firmware with raw export`);
@@ -212,7 +212,7 @@ export function reconcileStream(hsmId: string): string {
   return `hsmreconcile-${hsmId}`;
 }
 
-/** PKEY_MATCH listing vs the residency the ledger expects; drift is recorded, never "fixed" (DESIGN §4). */
+/** PKEY_MATCH listing vs the residency the ledger expects; drift is recorded, never "fixed" (docs/architecture.md §4). */
 export async function reconcile(core: CustodyCore, ref: string): Promise<ReconcileReport> {
   const target = await core.registry.active(ref);
   const observed = (await core.registry.withHsm(target, (client) => client.match({}))).sort();

@@ -1,4 +1,4 @@
-/** Small helpers over the `Hsm` client for the custody steps (reference = libhal-rpc.md). */
+/** Small helpers over the `Hsm` client for the custody steps (docs/libhal-rpc.md). */
 import { verify, type KeyObject } from 'node:crypto';
 import { Curve, type Hsm, type HsmError, KeyFlag } from '../../hsm-adapter';
 import { sha256 } from '../../lib/sha256';
@@ -76,7 +76,7 @@ export function attributeUpdates(attributes: Readonly<Record<string, string>>): 
   return Object.entries(attributes).map(([type, value]) => ({ type: Number(type), value: Buffer.from(value, 'base64') }));
 }
 
-/** Finds the HSM's names for keys with this public key among `names` (used after a crash, DESIGN §4). */
+/** Finds the HSM's names for keys with this public key among `names` (used after a crash, docs/architecture.md §4). */
 export async function namesWithPublicKey(client: Hsm, names: readonly string[], spki: Buffer): Promise<string[]> {
   const found: string[] = [];
   for (const name of names) {

@@ -1,7 +1,7 @@
 /**
  * Open pkey handles to resident RSA/EC keys, kept per HSM client, so a signature costs one
  * PKEY_SIGN instead of PKEY_OPEN + PKEY_SIGN + PKEY_CLOSE. Handles are global and not bound to a
- * connection (reference §3.3 "Handles"), and survive LOGOUT (§11): whatever is not closed stays
+ * connection (docs/libhal-rpc.md §3.3 "Handles"), and survive LOGOUT (§11): whatever is not closed stays
  * taken until the HSM restarts. So at most `max` are kept (the HSM has 256 for all its clients),
  * the least recently used is closed, and every handle leaving the cache is closed, unless it
  * now opens a different key: after an HSM restart the same number may be another client's handle.

@@ -1,4 +1,4 @@
-/** Key generation, views and the lifecycle ends: delete from an HSM, destroy (DESIGN §2, §3). */
+/** Key generation, views and the lifecycle ends: delete from an HSM, destroy (docs/architecture.md §2, §3). */
 import { randomUUID } from 'node:crypto';
 import { hsm as hsmDomain, key, streamName } from '../../domain';
 import { StreamDeleted } from '../../event-store';
@@ -131,7 +131,7 @@ export async function deleteFromHsm(core: CustodyCore, keyId: string, input: { h
   return keyViewOf(core, keyId);
 }
 
-/** Deletes every resident instance, records the destruction, then tombstones the blob streams (DESIGN §2). */
+/** Deletes every resident instance, records the destruction, then tombstones the blob streams (docs/architecture.md §2). */
 export async function destroyKey(core: CustodyCore, keyId: string): Promise<KeyView> {
   const { state } = await core.loadKey(keyId);
   if (state.status !== 'live') return keyViewOf(core, keyId);

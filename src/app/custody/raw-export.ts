@@ -1,5 +1,5 @@
 /**
- * Raw export (DESIGN §4): KeyRawExportStarted → EXPORT_RAW → BlobStored → KeyRawExported →
+ * Raw export (docs/architecture.md §4): KeyRawExportStarted → EXPORT_RAW → BlobStored → KeyRawExported →
  * (hashsig, or eviction) PKEY_DELETE → KeyDeletedFromHsm. The `finish…` steps are shared with the
  * process manager, which repeats them after a crash.
  */
@@ -43,7 +43,7 @@ export async function rawExport(core: CustodyCore, keyId: string, input: { hsm: 
     if (got === null) throw new HsmStateMismatch(`${target.name} has no key named ${residency.hsmKeyName}, which the ledger records as key ${keyId}; run a reconcile`);
     blob = got.value;
   } catch (error) {
-    // Nothing left the HSM, and a hashsig key disabled by a lost answer re-exports the same blob (reference §9.2).
+    // Nothing left the HSM, and a hashsig key disabled by a lost answer re-exports the same blob (docs/libhal-rpc.md §9.2).
     await failOp(core, keyId, opId, `EXPORT_RAW on ${target.name} failed: ${describeError(error)}`, ctx);
     throw error;
   }
@@ -75,7 +75,7 @@ export async function finishRawExport(
   faultPoint('raw-export:after-completed');
   const live = state as key.LiveKey;
   const r = live.residency[target.hsmId];
-  // Hashsig: the HSM's copy is disabled and must go (DESIGN §3); RSA/EC: a clean page-out.
+  // Hashsig: the HSM's copy is disabled and must go (docs/architecture.md §3); RSA/EC: a clean page-out.
   if (r !== undefined && (r.status === 'disabled' || evict)) {
     await evictFromHsm(core, keyId, target, r.hsmKeyName, r.status === 'disabled' ? `hashsig copy disabled by raw export to blob ${stored.sha256}` : 'evicted after raw export', ctx);
   }

@@ -1,4 +1,4 @@
-/** Raw import (DESIGN §4): check currency → KeyRawImportStarted → IMPORT_RAW → SET_ATTRIBUTES → KeyRawImported. */
+/** Raw import (docs/architecture.md §4): check currency → KeyRawImportStarted → IMPORT_RAW → SET_ATTRIBUTES → KeyRawImported. */
 import { randomUUID } from 'node:crypto';
 import { hsm as hsmDomain, key } from '../../domain';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
@@ -58,7 +58,7 @@ export async function rawImport(
   return finishRawImport(core, keyId, opId, target, hsmKeyName, state.attributes, ctx);
 }
 
-/** Re-applies the key's attributes (DESIGN §2) and completes the import. Idempotent. */
+/** Re-applies the key's attributes (docs/architecture.md §2) and completes the import. Idempotent. */
 export async function finishRawImport(
   core: CustodyCore,
   keyId: string,

@@ -1,7 +1,7 @@
 /**
  * Signing (issue 4): RSA PKCS#1 v1.5 over SHA-256, ECDSA (raw r‖s) over SHA-256, hashsig
  * (RFC 8554) over the data. A hashsig signature's index path and hash are appended to the ledger
- * before the signature is returned (DESIGN §3 "Index log"); anything but a release is an error.
+ * before the signature is returned (docs/architecture.md §3 "Index log"); anything but a release is an error.
  * RSA/EC keys sign with a handle the registry keeps open (one PKEY_SIGN), and each signature is
  * verified with the ledger's public key before it is returned; hashsig keys open, sign and close.
  */
@@ -18,7 +18,7 @@ import { CustodyInvalidInput, HsmStateMismatch, SignatureWithheld } from './erro
 import { signatureVerifies, signInput, withKey } from './hsm-calls';
 import { liveKey } from './keys';
 
-/** Far above any document digest use, and within one RPC frame for hashsig messages (reference §1.5). */
+/** Far above any document digest use, and within one RPC frame for hashsig messages (docs/libhal-rpc.md §1.5). */
 const MAX_HASHSIG_MESSAGE = 8192;
 const MAX_DATA = 16 * 1024 * 1024;
 
@@ -90,7 +90,7 @@ function publicKeyOf(state: key.LiveKey): { der: Buffer; key: KeyObject } {
 
 /**
  * A kept handle may outlive the HSM's memory of it (a restart the client did not notice) and then
- * name another key: a signature that does not verify is never returned (STYLE 10), and tells
+ * name another key: a signature that does not verify is never returned (docs/style.md §10), and tells
  * `KeyHandles.use` to let its handles go and try once more with a fresh one.
  */
 async function signWithKeptHandle(core: CustodyCore, target: ActiveHsm, r: key.Residency, state: key.LiveKey & { keyType: 'rsa' | 'ec' }, data: Buffer): Promise<Buffer> {

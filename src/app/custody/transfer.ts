@@ -1,5 +1,5 @@
 /**
- * HSM-to-HSM transfer under a transit KEK (DESIGN §4; reference §5, §7.6): the destination
+ * HSM-to-HSM transfer under a transit KEK (docs/architecture.md §4; docs/libhal-rpc.md §5, §7.6): the destination
  * generates an RSA KEKEK (provenance recorded in KekekGenerated) → the source LOADs its public key
  * (volatile, on one pinned connection) and EXPORTs → the transit blob is stored → the destination
  * IMPORTs → both recorded. The KEKEK exists only while the op is open: KeyTransferPrepared goes
@@ -46,7 +46,7 @@ export async function transfer(core: CustodyCore, keyId: string, input: { from: 
   const there = state.residency[dest.hsmId];
   if (there !== undefined) throw new key.AlreadyResident(keyId, dest.hsmId, there.hsmKeyName, there.since, refused);
 
-  // Intent first (DESIGN §4): KeyTransferPrepared, with the destination's KEKEK candidates as they
+  // Intent first (docs/architecture.md §4): KeyTransferPrepared, with the destination's KEKEK candidates as they
   // are before PKEY_GENERATE_RSA, so recovery can tell this op's KEKEK from every other key (see
   // `orphanKekeks`). A crash from here until KekekGenerated is recorded leaves a prepared op.
   const opId = randomUUID();
@@ -115,7 +115,7 @@ export async function transfer(core: CustodyCore, keyId: string, input: { from: 
   return keyViewOf(core, keyId);
 }
 
-/** Stores the transit blob and records the export, with libhal's partition for hashsig (reference §7.6). */
+/** Stores the transit blob and records the export, with libhal's partition for hashsig (docs/libhal-rpc.md §7.6). */
 export async function recordExportStep(core: CustodyCore, keyId: string, opId: string, transit: Buffer, ctx: OpContext): Promise<string> {
   const stored = await core.storeBlob(keyId, transit, 'transit', ctx);
   faultPoint('transfer:after-blob-stored');

@@ -5,7 +5,7 @@
  * Every point is listed here; `faultPoint` refuses a name that is not.
  */
 export const FAULT_POINTS = [
-  // Raw export (DESIGN §4): intent → EXPORT_RAW → BlobStored → KeyRawExported → PKEY_DELETE → KeyDeletedFromHsm
+  // Raw export (docs/architecture.md §4): intent → EXPORT_RAW → BlobStored → KeyRawExported → PKEY_DELETE → KeyDeletedFromHsm
   'raw-export:after-intent',
   'raw-export:after-hsm-call',
   'raw-export:after-blob-stored',

@@ -3,7 +3,7 @@ import { CustodyCore } from '../custody/custody-core';
 import { checkFaultEnv } from './fault-points';
 import { recoverOpenOperations, type RecoveryReport } from './recover';
 
-/** Runs the crash recovery once at start-up, before the API takes requests (DESIGN §4). */
+/** Runs the crash recovery once at start-up, before the API takes requests (docs/architecture.md §4). */
 @Injectable()
 export class ProcessManager implements OnApplicationBootstrap {
   private readonly logger = new Logger('ProcessManager');

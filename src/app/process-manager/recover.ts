@@ -1,5 +1,5 @@
 /**
- * Drives every open intent to an end after a crash (DESIGN §4): asks the HSM what happened
+ * Drives every open intent to an end after a crash (docs/architecture.md §4): asks the HSM what happened
  * (PKEY_OPEN by name, PKEY_MATCH + public key), repeats the idempotent step, or records
  * FailOperation. A transfer's KEKEK is deleted before its op is closed either way (also one
  * generated but never recorded, see `orphanKekeks`). Also settles what a crash can leave between a completion and its clean-up:
@@ -53,7 +53,7 @@ async function recoverOp(core: CustodyCore, state: key.LiveKey, op: key.OpenOp, 
       const target = await activeHsm(core, op.hsmId);
       const r = state.residency[op.hsmId];
       if (target === null || r === undefined) return fail(`${op.hsmId} is no longer usable or holds no copy`);
-      // EXPORT_RAW again: RSA/EC give the same keystore blob; a disabled hashsig key its same frozen blob (reference §9.2).
+      // EXPORT_RAW again: RSA/EC give the same keystore blob; a disabled hashsig key its same frozen blob (docs/libhal-rpc.md §9.2).
       const got = await core.registry.withHsm(target, (client) => withKey(client, r.hsmKeyName, (h) => client.exportRaw(h)));
       if (got === null) return fail(`${target.name} has no key ${r.hsmKeyName}`);
       await finishRawExport(core, keyId, op.opId, target, got.value, false, ctx);

@@ -1,5 +1,5 @@
 /**
- * The instance's local secret store (DESIGN §5): HSM PINs, never in the ledger. A PIN comes from
+ * The instance's local secret store (docs/architecture.md §5): HSM PINs, never in the ledger. A PIN comes from
  * the environment (`KEYLEDGER_HSM_PIN_<NAME>`, so an operator can keep it out of the disk) or from
  * `secrets.json` in the data directory: mode 0600, written crash-safely (temp file, fsync, rename,
  * fsync of the directory) so a crash leaves the old file or the new one, never half of either.

@@ -1,13 +1,13 @@
 import type { Command } from '../message';
 import type { BlobVerdict } from '../key';
 
-/** Written before KeyRawExported / KeyTransitExported, so the bytes are never only in memory (DESIGN §4). */
+/** Written before KeyRawExported / KeyTransitExported, so the bytes are never only in memory (docs/architecture.md §4). */
 export type StoreBlob = Command<
   'StoreBlob',
   {
     readonly sha256: string;
     readonly keyId: string;
-    /** Wrapped key material (never plaintext); never logged (DESIGN §5). */
+    /** Wrapped key material (never plaintext); never logged (docs/architecture.md §5). */
     readonly bytesBase64: string;
     readonly kind: 'raw' | 'transit';
     readonly at: string;

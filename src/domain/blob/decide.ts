@@ -1,8 +1,8 @@
 /**
- * Blob streams (DESIGN §2 `blob-<sha256>`): the wrapped bytes, stored once, and the record of
+ * Blob streams (docs/architecture.md §2 `blob-<sha256>`): the wrapped bytes, stored once, and the record of
  * blobs presented from outside that were refused.
  *
- * Rules where DESIGN is silent: storing identical bytes again is a no-op (EXPORT_RAW of an
+ * Rules where docs/architecture.md is silent: storing identical bytes again is a no-op (EXPORT_RAW of an
  * unchanged key is deterministic under RFC 5649, so a retried export can yield the same blob);
  * storing different bytes, kind or key under one hash is refused; an accepted presentation
  * records nothing (the import that follows is the record); blob bytes are bounded.

@@ -1,12 +1,12 @@
 /**
  * Reuse detection on the indices every HSS signature carries in the clear (RFC 8554 §6.2: one
  * LMS signature per level, each with its leaf q; the identifier I of every tree below the top
- * comes with the signed public key of that tree). DESIGN §3 "Observed state".
+ * comes with the signed public key of that tree). docs/architecture.md §3 "Observed state".
  *
  * Facts the rules rest on:
  * - every leaf signs once: a top leaf signs exactly one level-1 tree, a level-1 leaf exactly one
  *   level-2 tree, and so on; the bottom leaf signs the message;
- * - the HSM only moves forward (reference §7.3), so within one copy the q-tuples strictly increase
+ * - the HSM only moves forward (docs/libhal-rpc.md §7.3), so within one copy the q-tuples strictly increase
  *   lexicographically;
  * - copies own disjoint top-level ranges, so a new top leaf must lie in the signing copy's range.
  *   A copy may go on using the subtree below the last top leaf it used even after that leaf left

@@ -1,4 +1,4 @@
-/** Hashsig index algebra: ranges, partitions, index paths (DESIGN §3, reference §7.6, RFC 8554). */
+/** Hashsig index algebra: ranges, partitions, index paths (docs/architecture.md §3, docs/libhal-rpc.md §7.6, RFC 8554). */
 export * from './intervals';
 export * from './params';
 export * from './index-path';

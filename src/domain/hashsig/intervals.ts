@@ -1,6 +1,6 @@
 /**
  * Half-open ranges of hashsig top-level leaf indices, `[start, end)` (libhal q_start/q_end,
- * reference §7.4). Copies of one key own disjoint ranges (DESIGN §3); this module is the only
+ * docs/libhal-rpc.md §7.4). Copies of one key own disjoint ranges (docs/architecture.md §3); this module is the only
  * place that reasons about overlap, so the rule is checked the same way in decide and evolve.
  */
 import { InvalidCommand, InvariantViolated } from '../errors';
@@ -93,7 +93,7 @@ export function firstOverlap(ranges: readonly Labelled[]): readonly [Labelled, L
   return null;
 }
 
-/** For evolve: the ledger's history must never give one index to two copies (DESIGN §3). */
+/** For evolve: the ledger's history must never give one index to two copies (docs/architecture.md §3). */
 export function assertDisjoint(ranges: readonly Labelled[], context: string): void {
   const clash = firstOverlap(ranges);
   if (clash !== null) {

@@ -1,12 +1,12 @@
 /**
- * The slice of RFC 8554 parameters the ledger needs to count indices (reference §4.4, §7.1): the
+ * The slice of RFC 8554 parameters the ledger needs to count indices (docs/libhal-rpc.md §4.4, §7.1): the
  * tree height of each LMS type. The domain does no hashing; the soft HSM holds the full tables.
  */
 import { InvalidCommand } from '../errors';
 
 /** LMS type code → tree height h (RFC 8554 §5.1; LMS_SHA256_M32_H5 = 5 … H25 = 9). */
 const LMS_HEIGHT: Readonly<Record<number, number>> = { 5: 5, 6: 10, 7: 15, 8: 20, 9: 25 };
-/** LM-OTS codes libhal accepts for keys (W1 = 1 does not fit a keystore block, reference §7.1). */
+/** LM-OTS codes libhal accepts for keys (W1 = 1 does not fit a keystore block, docs/libhal-rpc.md §7.1). */
 const LMOTS_TYPES: readonly number[] = [2, 3, 4];
 
 export type HashsigParams = {
@@ -20,16 +20,16 @@ export type HashsigParams = {
 
 export function checkHashsigParams(p: HashsigParams, field = 'params'): void {
   if (!Number.isInteger(p.levels) || p.levels < 1 || p.levels > 8) {
-    throw new InvalidCommand(`"${field}.levels" expected 1 … 8 (reference §7.1), got ${String(p.levels)}`);
+    throw new InvalidCommand(`"${field}.levels" expected 1 … 8 (docs/libhal-rpc.md §7.1), got ${String(p.levels)}`);
   }
   if (!Object.hasOwn(LMS_HEIGHT, p.lmsType)) {
     throw new InvalidCommand(
-      `"${field}.lmsType" expected an LMS type 5 … 9 (reference §4.4), got ${String(p.lmsType)}`,
+      `"${field}.lmsType" expected an LMS type 5 … 9 (docs/libhal-rpc.md §4.4), got ${String(p.lmsType)}`,
     );
   }
   if (!LMOTS_TYPES.includes(p.lmotsType)) {
     throw new InvalidCommand(
-      `"${field}.lmotsType" expected an LM-OTS type 2 … 4 (reference §7.1), got ${String(p.lmotsType)}`,
+      `"${field}.lmotsType" expected an LM-OTS type 2 … 4 (docs/libhal-rpc.md §7.1), got ${String(p.lmotsType)}`,
     );
   }
   if (typeof p.I !== 'string' || !/^[0-9a-f]{32}$/.test(p.I)) {
@@ -43,7 +43,7 @@ export function treeHeight(p: HashsigParams): number {
   return LMS_HEIGHT[p.lmsType]!;
 }
 
-/** Leaves of the top tree: the index space copies partition (reference §7.6). */
+/** Leaves of the top tree: the index space copies partition (docs/libhal-rpc.md §7.6). */
 export function topLeaves(p: HashsigParams): number {
   return 2 ** treeHeight(p);
 }

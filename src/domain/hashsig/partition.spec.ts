@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { overlaps, size, union } from './intervals';
 import { rawExportRange, transitPartition } from './partition';
 
-describe('a transit export partition (reference §7.6)', () => {
+describe('a transit export partition (docs/libhal-rpc.md §7.6)', () => {
   it('gives the source [q, floor((q + end) / 2)) and the copy the rest', () => {
     expect(transitPartition({ start: 0, end: 32 }, 0)).toEqual({
       sourceRange: { start: 0, end: 16 },
@@ -43,7 +43,7 @@ describe('a transit export partition (reference §7.6)', () => {
   });
 });
 
-describe('a raw export range (reference §9.2)', () => {
+describe('a raw export range (docs/libhal-rpc.md §9.2)', () => {
   it('gives the blob everything from the next leaf to the end', () => {
     expect(rawExportRange({ start: 16, end: 32 }, 20)).toEqual({ start: 20, end: 32 });
   });

@@ -1,5 +1,5 @@
 /**
- * The keyspace arithmetic of libhal's hashsig export (reference §7.6) and raw export (§9.2), so
+ * The keyspace arithmetic of libhal's hashsig export (docs/libhal-rpc.md §7.6) and raw export (§9.2), so
  * the app can predict a partition and the key decider can check the one it is handed.
  */
 import { from, type Range } from './intervals';

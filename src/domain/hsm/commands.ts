@@ -8,7 +8,7 @@ export type RegisterHsm = Command<
     readonly name: string;
     /** cryptech_muxd socket path or tcp://host:port */
     readonly endpoint: string;
-    /** Key slots the replacement policy may fill (DESIGN §4 "Key paging"). */
+    /** Key slots the replacement policy may fill (docs/architecture.md §4 "Key paging"). */
     readonly capacity: number;
     readonly at: string;
   }

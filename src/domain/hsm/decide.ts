@@ -1,7 +1,7 @@
 /**
- * The HSM registry (DESIGN §2 `hsm-<id>`, §4 disaster recovery).
+ * The HSM registry (docs/architecture.md §2 `hsm-<id>`, §4 disaster recovery).
  *
- * Rules where DESIGN is silent: registration never carries a KEK domain (membership is proven
+ * Rules where docs/architecture.md is silent: registration never carries a KEK domain (membership is proven
  * only by the canary, so `HsmRegistered.kekDomainId` is null); rejoining the domain the HSM is
  * already in is a no-op; an HSM in one domain must be zeroized before it joins another; a
  * tampered HSM cannot join until zeroized; an HSM still holding a domain's KEK cannot be

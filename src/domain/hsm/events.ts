@@ -30,7 +30,7 @@ export type HsmReportedTamper = Event<
   { readonly hsmId: string; readonly detail: string; readonly at: string }
 >;
 
-/** Leaves its KEK domain: it must rejoin by canary after the KEK is re-entered (DESIGN §4). */
+/** Leaves its KEK domain: it must rejoin by canary after the KEK is re-entered (docs/architecture.md §4). */
 export type HsmZeroized = Event<
   'HsmZeroized',
   {

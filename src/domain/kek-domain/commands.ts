@@ -20,7 +20,7 @@ export type CreateKekDomain = Command<
 >;
 
 /**
- * The proof of membership (DESIGN §4 "prove the KEK domain with the domain's canary blob"): the
+ * The proof of membership (docs/architecture.md §4 "prove the KEK domain with the domain's canary blob"): the
  * HSM raw-imported the canary blob — which only unwraps under the domain's master KEK — and
  * reported this public key for it.
  */

@@ -1,9 +1,9 @@
 /**
- * KEK domains (DESIGN §2, §4): the set of HSMs that hold one master KEK, so a raw blob from one
+ * KEK domains (docs/architecture.md §2, §4): the set of HSMs that hold one master KEK, so a raw blob from one
  * imports on all. A domain is proven by its canary: a small key whose raw blob must import on
  * every member and yield the same public key.
  *
- * Rules where DESIGN is silent: the founder is a member from creation; admitting a member again
+ * Rules where docs/architecture.md is silent: the founder is a member from creation; admitting a member again
  * or removing a non-member is a no-op (process managers repeat steps); a retired domain admits
  * no one but may still lose members; retiring twice is refused.
  */

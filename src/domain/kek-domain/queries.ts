@@ -2,7 +2,7 @@ import { lookup } from '../message';
 import { KekDomainIsRetired, KekDomainNotFound } from './errors';
 import type { KekDomainState } from './state';
 
-/** What an HSM's join must match (passed on `JoinKekDomain`, DESIGN §4). */
+/** What an HSM's join must match (passed on `JoinKekDomain`, docs/architecture.md §4). */
 export type DomainCanary = {
   readonly kekDomainId: string;
   readonly canaryBlobSha256: string;

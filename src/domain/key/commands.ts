@@ -1,5 +1,5 @@
 /**
- * Key custody commands (DESIGN §2 `key-<keyId>`, §4). Time (`at`) and every id (opId, copyId,
+ * Key custody commands (docs/architecture.md §2 `key-<keyId>`, §4). Time (`at`) and every id (opId, copyId,
  * the HSM's key names) come in on the command; facts other streams hold (the HSM's KEK domain,
  * whether a blob's bytes are stored) are read by the handler and passed in.
  */
@@ -49,7 +49,7 @@ export type CompleteRawExport = Command<
     readonly opId: string;
     readonly blobSha256: string;
     readonly kekDomainId: string;
-    /** DESIGN §4: the blob stream is written before KeyRawExported, so bytes never live only in memory. */
+    /** docs/architecture.md §4: the blob stream is written before KeyRawExported, so bytes never live only in memory. */
     readonly storedBlob: StoredBlobFact | null;
     readonly at: string;
   }
@@ -85,7 +85,7 @@ export type FailOperation = Command<
 >;
 
 /**
- * The intent of a transfer, recorded BEFORE the destination generates the KEKEK (DESIGN §4), so
+ * The intent of a transfer, recorded BEFORE the destination generates the KEKEK (docs/architecture.md §4), so
  * a crash right after PKEY_GENERATE_RSA leaves an open op the process manager finds.
  * `priorKekekNames`: the destination's RSA_PRIVATE keys with KEYENCIPHERMENT (PKEY_MATCH) just
  * before the KEKEK is generated; recovery treats only a key that appeared since (and that the
@@ -121,7 +121,7 @@ export type StartTransfer = Command<
 
 /**
  * PKEY_EXPORT done and its output stored. Hashsig: `partition` as libhal split the source
- * (reference §7.6; `transitPartition` computes it) and `newCopyId` for the exported range;
+ * (docs/libhal-rpc.md §7.6; `transitPartition` computes it) and `newCopyId` for the exported range;
  * both null for RSA/EC.
  */
 export type CompleteTransitExport = Command<
@@ -143,7 +143,7 @@ export type CompleteTransitImport = Command<
 >;
 
 /**
- * Before a hashsig signature is released (DESIGN §3 "Index log"): its index path and SHA-256.
+ * Before a hashsig signature is released (docs/architecture.md §3 "Index log"): its index path and SHA-256.
  * The handler releases the signatures only if the decision is HashsigSignaturesReleased.
  */
 export type RecordHashsigSignatures = Command<
@@ -158,7 +158,7 @@ export type RecordHashsigSignatures = Command<
   }
 >;
 
-/** The officer's act that ends a freeze (DESIGN §3; dual control is the app's, DESIGN §5). */
+/** The officer's act that ends a freeze (docs/architecture.md §3; dual control is the app's, docs/architecture.md §5). */
 export type UnfreezeKey = Command<
   'UnfreezeKey',
   { readonly keyId: string; readonly officerId: string; readonly reason: string; readonly at: string }

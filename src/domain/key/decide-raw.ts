@@ -1,5 +1,5 @@
 /**
- * Raw export and import (DESIGN §3, §4; reference §9.2): EXPORT_RAW wraps the key under the HSM's
+ * Raw export and import (docs/architecture.md §3, §4; docs/libhal-rpc.md §9.2): EXPORT_RAW wraps the key under the HSM's
  * master KEK, so its blob imports only within that KEK domain.
  */
 import { aId, aSha256, aUuid } from '../assert';
@@ -68,7 +68,7 @@ export function startRawExport(state: LiveKey, c: StartRawExport['data']): KeyEv
 
 /**
  * Completes at most once. A repeat with the same blob is a no-op; a different blob for a completed
- * export is refused — reference §9.2: re-exporting an already-disabled hashsig key returns a blob
+ * export is refused — docs/libhal-rpc.md §9.2: re-exporting an already-disabled hashsig key returns a blob
  * of the same frozen range, and the ledger accepts only one of them as current.
  */
 export function completeRawExport(state: LiveKey, c: CompleteRawExport['data']): KeyEvent[] {

@@ -1,5 +1,5 @@
 /**
- * The hashsig index log (DESIGN §3 "Observed state", "Index log"): every signature's index path is
+ * The hashsig index log (docs/architecture.md §3 "Observed state", "Index log"): every signature's index path is
  * judged and appended BEFORE the signature is released. The handler releases the batch only on
  * HashsigSignaturesReleased. Indices are facts (the HSM already advanced its state), so even a
  * refused batch is recorded — withheld or as reuse — rather than thrown away.

@@ -1,5 +1,5 @@
 /**
- * HSM-to-HSM transfer under a transit KEK (DESIGN §4; reference §5, §7.6): the destination
+ * HSM-to-HSM transfer under a transit KEK (docs/architecture.md §4; docs/libhal-rpc.md §5, §7.6): the destination
  * generates the KEKEK, the source EXPORTs to it, the destination IMPORTs. For hashsig the export
  * splits the copy: the source keeps `[q, mid)`, a new copy gets `[mid, end)`.
  */
@@ -40,7 +40,7 @@ import { nextTop } from './queries';
 import type { LiveKey } from './state';
 
 /**
- * The intent, before the destination generates the KEKEK (DESIGN §4). All refusals happen here,
+ * The intent, before the destination generates the KEKEK (docs/architecture.md §4). All refusals happen here,
  * so a refused transfer leaves nothing on the destination; StartTransfer repeats the ones a
  * signature or a freeze since could have changed.
  */
@@ -79,7 +79,7 @@ export function startTransfer(state: LiveKey, c: StartTransfer['data']): KeyEven
   aSha256('kekek.spkiSha256', c.kekek.spkiSha256);
   if (c.kekek.hsmId !== c.toHsm) {
     throw new InvalidCommand(
-      `"kekek.hsmId" is ${c.kekek.hsmId}: the KEKEK must be generated on the destination ${c.toHsm} (DESIGN §4)`,
+      `"kekek.hsmId" is ${c.kekek.hsmId}: the KEKEK must be generated on the destination ${c.toHsm} (docs/architecture.md §4)`,
     );
   }
   const found = opFor(state, c.opId, 'transfer');
@@ -150,7 +150,7 @@ function checkTransfer(state: LiveKey, fromHsm: string, toHsm: string, ownOpId: 
     if (size(left) < 2) {
       throw new HashsigExhausted(
         copy.copyId,
-        `has ${size(left)} top-level leaves left (${formatRange(left)}); a transit export needs 2 (reference §7.6, HASHSIG_KEY_EXHAUSTED)`,
+        `has ${size(left)} top-level leaves left (${formatRange(left)}); a transit export needs 2 (docs/libhal-rpc.md §7.6, HASHSIG_KEY_EXHAUSTED)`,
       );
     }
   }
@@ -183,7 +183,7 @@ export function completeTransitExport(state: LiveKey, c: CompleteTransitExport['
   let copyId = op.copyId;
   if (source?.kind === 'hashsig') {
     if (c.partition === null || c.newCopyId === null) {
-      throw new InvalidCommand(`a hashsig transit export needs "partition" and "newCopyId" (reference §7.6)`);
+      throw new InvalidCommand(`a hashsig transit export needs "partition" and "newCopyId" (docs/libhal-rpc.md §7.6)`);
     }
     aId('newCopyId', c.newCopyId);
     if (!isRange(c.partition.sourceRange) || !isRange(c.partition.exportedRange)) {
@@ -217,9 +217,9 @@ export function completeTransitExport(state: LiveKey, c: CompleteTransitExport['
 }
 
 /**
- * The partition must be libhal's split at the HSM's next leaf q (reference §7.6), and q cannot be
+ * The partition must be libhal's split at the HSM's next leaf q (docs/libhal-rpc.md §7.6), and q cannot be
  * below a leaf the ledger has seen used. If the HSM's q is unknown, the app passes the ledger's
- * `nextTop`: when the HSM is further on (reboots burn leaves, §7.3) the ledger then gives the
+ * `nextTop`: when the HSM is further on (reboots burn leaves, docs/libhal-rpc.md §7.3) the ledger then gives the
  * exported copy a superset of its real range, which can only raise false reuse alarms, never hide one.
  */
 function checkPartition(opId: string, copyId: string, owned: Range, next: number, p: Partition): void {
@@ -239,7 +239,7 @@ function checkPartition(opId: string, copyId: string, owned: Range, next: number
   if (!equals(expected.sourceRange, p.sourceRange) || !equals(expected.exportedRange, p.exportedRange)) {
     throw new PartitionMismatch(
       opId,
-      `source ${formatRange(p.sourceRange)} + exported ${formatRange(p.exportedRange)} is not libhal's split of copy ${copyId} ${formatRange(owned)} at q = ${q} (expected ${formatRange(expected.sourceRange)} + ${formatRange(expected.exportedRange)}, reference §7.6)`,
+      `source ${formatRange(p.sourceRange)} + exported ${formatRange(p.exportedRange)} is not libhal's split of copy ${copyId} ${formatRange(owned)} at q = ${q} (expected ${formatRange(expected.sourceRange)} + ${formatRange(expected.exportedRange)}, docs/libhal-rpc.md §7.6)`,
     );
   }
 }

@@ -1,8 +1,8 @@
 /**
- * Key custody decider (DESIGN §2–§4). Dispatch, generation and the lifecycle commands live here;
+ * Key custody decider (docs/architecture.md §2–§4). Dispatch, generation and the lifecycle commands live here;
  * raw export/import, transfer and the signature log in their own files.
  *
- * Rules decided where DESIGN is silent (tested in the specs):
+ * Rules decided where docs/architecture.md is silent (tested in the specs):
  * - a destroyed key refuses every command; a frozen key refuses new intents (export, import,
  *   transfer) but still records facts: completions, deletions, failures, and signature indices
  *   (withheld, not released); DestroyKey and UnfreezeKey are the officer's ways out;
@@ -139,7 +139,7 @@ function recordGenerated(c: RecordGeneratedKey['data']): KeyEvent[] {
         lmotsType: c.params.lmotsType,
         I: c.params.I,
       };
-      // The generated copy owns the whole top tree (DESIGN §3).
+      // The generated copy owns the whole top tree (docs/architecture.md §3).
       return [
         {
           type: 'KeyGenerated',

@@ -1,4 +1,4 @@
-/** Refusals of the key custody decider (STYLE 8): what was refused, and why, with ids and times. */
+/** Refusals of the key custody decider (docs/style.md §8): what was refused, and why, with ids and times. */
 import type { ErrorCategory } from '../error-category';
 import { DomainError } from '../errors';
 import { abbr } from '../format';
@@ -126,11 +126,11 @@ export class NoKekDomain extends DomainError {
     readonly hsmId: string,
     refused: string,
   ) {
-    super(`${refused} refused: ${hsmId} is in no KEK domain (join it by canary first, DESIGN §4)`);
+    super(`${refused} refused: ${hsmId} is in no KEK domain (join it by canary first, docs/architecture.md §4)`);
   }
 }
 
-/** A raw blob only unwraps under the master KEK it was exported under (reference §9.2). */
+/** A raw blob only unwraps under the master KEK it was exported under (docs/libhal-rpc.md §9.2). */
 export class WrongKekDomain extends DomainError {
   static readonly category: ErrorCategory = 'conflict';
   readonly type = 'wrong-kek-domain';
@@ -170,7 +170,7 @@ export class BlobNotImportable extends DomainError {
   }
 }
 
-/** Hashsig: only the current blob of a copy may be imported (DESIGN §3); `reason` names the holder. */
+/** Hashsig: only the current blob of a copy may be imported (docs/architecture.md §3); `reason` names the holder. */
 export class StaleBlob extends DomainError {
   static readonly category: ErrorCategory = 'conflict';
   readonly type = 'stale-blob';
@@ -190,7 +190,7 @@ export class BlobNotStored extends DomainError {
     why: string,
   ) {
     super(
-      `blob ${abbr(blobSha256)} ${why}: store it in blob-${abbr(blobSha256)} before recording the export (DESIGN §4)`,
+      `blob ${abbr(blobSha256)} ${why}: store it in blob-${abbr(blobSha256)} before recording the export (docs/architecture.md §4)`,
     );
   }
 }

@@ -1,4 +1,4 @@
-/** Key custody events (DESIGN §2 `key-<keyId>`), past tense, each carrying `keyId` and `at`. */
+/** Key custody events (docs/architecture.md §2 `key-<keyId>`), past tense, each carrying `keyId` and `at`. */
 import type { IndexPath, Partition, Range, ReuseRule } from '../hashsig';
 import type { Event } from '../message';
 import type { KeySpec, OpenOp } from './state';
@@ -121,7 +121,7 @@ export type KeyTransferPrepared = Event<
   }
 >;
 
-/** Provenance of the transit KEK (DESIGN §4): which HSM generated it, when, its SPKI hash. */
+/** Provenance of the transit KEK (docs/architecture.md §4): which HSM generated it, when, its SPKI hash. */
 export type KekekGenerated = Event<
   'KekekGenerated',
   {
@@ -194,7 +194,7 @@ export type HashsigSignaturesWithheld = Event<
   SignatureBatch & { readonly reason: 'key-frozen' | 'signer-not-holder'; readonly detail: string }
 >;
 
-/** Proof of state reuse (DESIGN §3): nothing in the batch is released and the key is frozen. */
+/** Proof of state reuse (docs/architecture.md §3): nothing in the batch is released and the key is frozen. */
 export type HashsigReuseDetected = Event<
   'HashsigReuseDetected',
   SignatureBatch & {
@@ -212,7 +212,7 @@ export type KeyUnfrozen = Event<
   { readonly keyId: string; readonly officerId: string; readonly reason: string; readonly at: string }
 >;
 
-/** Every blob listed is destroyed: the handler tombstones their `blob-<sha>` streams (DESIGN §2). */
+/** Every blob listed is destroyed: the handler tombstones their `blob-<sha>` streams (docs/architecture.md §2). */
 export type KeyDestroyed = Event<
   'KeyDestroyed',
   {

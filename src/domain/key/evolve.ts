@@ -1,6 +1,6 @@
 /**
  * Applies key events to custody state. Decisions were made in `decide`; evolve only records them,
- * and checks what must hold after every step of history (DESIGN §3): hashsig copies own disjoint
+ * and checks what must hold after every step of history (docs/architecture.md §3): hashsig copies own disjoint
  * ranges, and only a live key receives custody events.
  */
 import { InvariantViolated, unknownType } from '../errors';
@@ -178,7 +178,7 @@ function generated(state: KeyState, e: KeyGenerated['data']): KeyState {
   }
 }
 
-/** The blob becomes current; hashsig: it holds the copy and the exporting HSM's copy is disabled (reference §9.2). */
+/** The blob becomes current; hashsig: it holds the copy and the exporting HSM's copy is disabled (docs/libhal-rpc.md §9.2). */
 function rawExported(state: LiveKey, e: KeyRawExported['data']): LiveKey {
   let blobs = withEntry(state.blobs, e.blobSha256, {
     sha256: e.blobSha256,
@@ -207,7 +207,7 @@ function rawExported(state: LiveKey, e: KeyRawExported['data']): LiveKey {
   });
 }
 
-/** The transit blob holds the exported copy until the destination imports it; hashsig splits per reference §7.6. */
+/** The transit blob holds the exported copy until the destination imports it; hashsig splits per docs/libhal-rpc.md §7.6. */
 function transitExported(state: LiveKey, e: KeyTransitExported['data']): LiveKey {
   const op = lookup(state.ops, e.opId);
   if (op?.kind !== 'transfer')
@@ -269,7 +269,7 @@ function closeOp(
   };
 }
 
-/** Every change to a copy goes through here, so disjointness is checked after each step (DESIGN §3). */
+/** Every change to a copy goes through here, so disjointness is checked after each step (docs/architecture.md §3). */
 function withCopy(state: LiveKey, copy: Copy): LiveKey {
   const next = { ...state, copies: withEntry(state.copies, copy.copyId, copy) };
   assertDisjoint(

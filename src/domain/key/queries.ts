@@ -1,5 +1,5 @@
 /**
- * Pure questions about a key's custody (DESIGN §3, §7): used by the decider for its rules and
+ * Pure questions about a key's custody (docs/architecture.md §3, §7): used by the decider for its rules and
  * messages, and by handlers and reports.
  */
 import { abbr } from '../format';
@@ -89,8 +89,8 @@ export type HashsigUsage = {
   readonly remainingTopLeaves: number;
   /**
    * Upper bound on signatures still possible from live copies: unused top leaves × 2^(h·(L−1)), plus
-   * what is left below the current top leaf of copies on an HSM. Reboots burn leaves (reference
-   * §7.3), so the true figure can be lower; exact below 2^53.
+   * what is left below the current top leaf of copies on an HSM. Reboots burn leaves
+   * (docs/libhal-rpc.md §7.3), so the true figure can be lower; exact below 2^53.
    */
   readonly remaining: number;
 };
@@ -132,7 +132,7 @@ export type Obligation = {
   readonly since: string;
 };
 
-/** HSM copies disabled by a hashsig raw export that still await PKEY_DELETE (DESIGN §3). */
+/** HSM copies disabled by a hashsig raw export that still await PKEY_DELETE (docs/architecture.md §3). */
 export function openObligations(state: KeyState): Obligation[] {
   if (state.status !== 'live') return [];
   return Object.values(state.residency).flatMap((r) =>

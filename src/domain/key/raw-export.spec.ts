@@ -254,7 +254,7 @@ describe('a hashsig key raw-exported to blob B1 (hsm-a disabled, not yet deleted
       .then([]);
   });
 
-  it('refuses a second blob of the same frozen range from the same op (reference §9.2)', () => {
+  it('refuses a second blob of the same frozen range from the same op (docs/libhal-rpc.md §9.2)', () => {
     spec
       .given([g, started, exported])
       .when(completeRawExport('op-1', B2, 3))

@@ -1,5 +1,5 @@
 /**
- * Custody state of one key: the fold of `key-<keyId>` (DESIGN §3). Records are keyed by id in
+ * Custody state of one key: the fold of `key-<keyId>` (docs/architecture.md §3). Records are keyed by id in
  * plain objects (frozen in specs, JSON-friendly); `lookup`/`withEntry` read and copy them.
  */
 import type { HashsigParams, IndexPath, Range, ReuseRule } from '../hashsig';
@@ -14,10 +14,10 @@ export type KeySpec =
   | { readonly keyType: 'hashsig'; readonly params: HashsigParams };
 export type KeyType = KeySpec['keyType'];
 
-/** libhal key flags (reference §4.3); EXPORTABLE gates EXPORT and EXPORT_RAW (§5.2, §9.2). */
+/** libhal key flags (docs/libhal-rpc.md §4.3); EXPORTABLE gates EXPORT and EXPORT_RAW (§5.2, §9.2). */
 export const FLAG_EXPORTABLE = 0x20;
 
-/** Who holds a hashsig copy: exactly one of these at any time (DESIGN §3 "Holder"). */
+/** Who holds a hashsig copy: exactly one of these at any time (docs/architecture.md §3 "Holder"). */
 export type Holder =
   | { readonly kind: 'hsm'; readonly hsmId: string; readonly hsmKeyName: string; readonly since: string }
   | { readonly kind: 'blob'; readonly sha256: string; readonly since: string }
@@ -45,7 +45,7 @@ export type Copy = PlainCopy | HashsigCopy;
 
 /**
  * One HSM's instance of the key. `disabled`: a hashsig copy after raw export, which the HSM can no
- * longer sign with and which must be deleted — an open obligation (DESIGN §3, reference §9.2).
+ * longer sign with and which must be deleted — an open obligation (docs/architecture.md §3, docs/libhal-rpc.md §9.2).
  */
 export type Residency = {
   readonly hsmId: string;
@@ -110,7 +110,7 @@ export type TransferOp = {
     readonly at: string;
   } | null;
 };
-/** An intent without its completion (DESIGN §4). */
+/** An intent without its completion (docs/architecture.md §4). */
 export type OpenOp = RawExportOp | RawImportOp | TransferOp;
 
 /** What a finished operation produced, so a repeated completion can be recognised. */
@@ -135,7 +135,7 @@ export type LiveKey = {
   readonly flags: number;
   /** base64 SPKI */
   readonly publicKey: string;
-  /** libhal attribute type (decimal) → base64 value; re-applied after every import (DESIGN §2). */
+  /** libhal attribute type (decimal) → base64 value; re-applied after every import (docs/architecture.md §2). */
   readonly attributes: Readonly<Record<string, string>>;
   readonly originCopyId: string;
   readonly generatedOn: string;

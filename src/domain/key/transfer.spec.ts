@@ -168,7 +168,7 @@ describe('a hashsig transfer from hsm-a to hsm-b started', () => {
       )
       .thenThrows(
         PartitionMismatch,
-        "transfer op-1: source [5, 19) + exported [19, 32) is not libhal's split of copy c0 [0, 32) at q = 5 (expected [5, 18) + [18, 32), reference §7.6)",
+        "transfer op-1: source [5, 19) + exported [19, 32) is not libhal's split of copy c0 [0, 32) at q = 5 (expected [5, 18) + [18, 32), docs/libhal-rpc.md §7.6)",
       );
   });
 

@@ -1,4 +1,4 @@
-/** The libhal RPC codec: the only code that touches the RPC's raw bytes (STYLE.md practice 6). */
+/** The libhal RPC codec: the only code that touches the RPC's raw bytes (docs/style.md §6). */
 export { slipEncode, SlipDecoder, SLIP_END, SLIP_ESC, SLIP_ESC_END, SLIP_ESC_ESC } from './slip';
 export { XdrReader } from './xdr-reader';
 export { XdrWriter } from './xdr-writer';

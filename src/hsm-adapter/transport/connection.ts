@@ -1,5 +1,5 @@
 /**
- * One RPC connection to an HSM (libhal-rpc.md §1). The protocol has no request ids (§1.2), so a
+ * One RPC connection to an HSM (docs/libhal-rpc.md §1). The protocol has no request ids (§1.2), so a
  * connection carries one request at a time: calls queue and are sent in order. A call that times
  * out destroys its connection, because the late reply would be taken for the next call's.
  */
@@ -35,7 +35,7 @@ export type ConnectionFactory = () => Promise<RpcConnection>;
 
 /**
  * The taxonomy kind of an error (errors.ts), read from its discriminant rather than its class
- * (STYLE.md practice 8); undefined for anything else.
+ * (docs/style.md §8); undefined for anything else.
  */
 export function errorKind(error: unknown): HsmError['kind'] | undefined {
   const kind = error instanceof Error ? (error as { kind?: unknown }).kind : undefined;

@@ -1,4 +1,4 @@
-/** Transports that carry RPC payloads to an HSM (libhal-rpc.md §1). */
+/** Transports that carry RPC payloads to an HSM (docs/libhal-rpc.md §1). */
 export { checkTimeout, errorKind, rpcLabel, SerialConnection } from './connection';
 export type { CallOptions, CloseListener, ConnectionFactory, RpcConnection } from './connection';
 export { connectStream, DEFAULT_MUXD_SOCKET, describeAddress, StreamConnection } from './stream-connection';

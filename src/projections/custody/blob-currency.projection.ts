@@ -1,5 +1,5 @@
 /**
- * Blob currency: one doc per blob SHA-256 with its key, copy and status (DESIGN §3: current,
+ * Blob currency: one doc per blob SHA-256 with its key, copy and status (docs/architecture.md §3: current,
  * consumed, superseded, destroyed), mirroring the transitions of the key's fold. A blob stored
  * whose export was never recorded (a crash between the two) stays `unrecorded`.
  */

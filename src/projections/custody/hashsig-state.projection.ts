@@ -1,6 +1,6 @@
 /**
  * Hashsig state: one doc per hashsig key with signatures released, indices used, what remains,
- * each copy's range and holder, and every reuse alarm (DESIGN §3 "Observed state"). RSA/EC keys
+ * each copy's range and holder, and every reuse alarm (docs/architecture.md §3 "Observed state"). RSA/EC keys
  * get no doc.
  */
 import type { RecordedEvent } from '../../event-store/event-store';

@@ -1,5 +1,5 @@
 /**
- * Key catalog: one doc per key with what an inventory shows (DESIGN §7) — type, parameters, label,
+ * Key catalog: one doc per key with what an inventory shows (docs/architecture.md §7) — type, parameters, label,
  * state, live holders, current blob, every blob's status, open operations. The domain's custody
  * state rides along in `custody` so the summary is always what the write side would decide.
  */

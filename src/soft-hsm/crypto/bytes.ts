@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { abytes } from '../../lib/bytes';
 
-/** Randomness is an input (STYLE §3): the soft HSM passes its own, tests pass a seeded one. */
+/** Randomness is an input (docs/style.md §3): the soft HSM passes its own, tests pass a seeded one. */
 export type Rng = (n: number) => Uint8Array;
 
 /** The operating system's CSPRNG, for production wiring. */
@@ -20,7 +20,7 @@ export function viewOf(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
-/** Zeroes scratch buffers that held key material (STYLE §10). */
+/** Zeroes scratch buffers that held key material (docs/style.md §10). */
 export function wipe(...buffers: Uint8Array[]): void {
   for (const b of buffers) b.fill(0);
 }

@@ -1,5 +1,5 @@
 /**
- * libhal's digest algorithms (libhal-rpc.md §4.2, `hal_digest_algorithm_t`), with the node:crypto
+ * libhal's digest algorithms (docs/libhal-rpc.md §4.2, `hal_digest_algorithm_t`), with the node:crypto
  * names that compute them and the DER AlgorithmIdentifiers (OID + NULL) HASH_GET_DIGEST_ALGORITHM_ID
  * returns and PKCS#1 DigestInfo embeds (RFC 8017 §9.2 note 1).
  */

@@ -1,5 +1,5 @@
 /**
- * ECDSA signing of a given digest (libhal PKEY_SIGN, reference §3.3) with OpenSSL doing the scalar
+ * ECDSA signing of a given digest (libhal PKEY_SIGN, docs/libhal-rpc.md §3.3) with OpenSSL doing the scalar
  * multiplication. node:crypto signs only messages it hashes itself, so the signature equation is
  * computed here (FIPS 186-5 §6.4.1) and only k·G is delegated to OpenSSL through ECDH, which is
  * about 20× faster than a pure-JS point multiplication. k is deterministic per RFC 6979 §3.2 with

@@ -1,6 +1,6 @@
 /**
  * The soft HSM crypto layer's own refusals. Every error names the libhal status (`hal_error_t`,
- * libhal-rpc.md §4.1) it stands for, so the RPC layer converts with one lookup instead of
+ * docs/libhal-rpc.md §4.1) it stands for, so the RPC layer converts with one lookup instead of
  * dispatching on class identity. Bad arguments and DER failures are src/lib/errors.ts.
  */
 export abstract class SoftCryptoError extends Error {

@@ -1,5 +1,5 @@
 /**
- * PIN records (libhal-rpc.md §4.5, §6.4): PBKDF2-HMAC-SHA256 (RFC 8018 §5.2) with a 16-byte salt
+ * PIN records (docs/libhal-rpc.md §4.5, §6.4): PBKDF2-HMAC-SHA256 (RFC 8018 §5.2) with a 16-byte salt
  * and a 64-byte output, the iteration count stored in each record. Compared in constant time.
  */
 import { pbkdf2Sync, timingSafeEqual } from 'node:crypto';

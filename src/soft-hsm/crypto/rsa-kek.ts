@@ -1,5 +1,5 @@
 /**
- * The transit KEK under the RSA KEKEK (libhal-rpc.md §5.3 step 6, §5.4): RSAES-PKCS1-v1_5
+ * The transit KEK under the RSA KEKEK (docs/libhal-rpc.md §5.3 step 6, §5.4): RSAES-PKCS1-v1_5
  * (RFC 8017 §7.2), block type 02, built here and pushed through the raw RSA operation of
  * node:crypto (RSA_NO_PADDING). Decryption never reports a padding failure: like libhal it
  * substitutes a random KEK, so the caller sees only the later unwrap failure (Bleichenbacher).

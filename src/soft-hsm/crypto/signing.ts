@@ -1,5 +1,5 @@
 /**
- * PKEY_SIGN / PKEY_VERIFY semantics for RSA and ECDSA (libhal-rpc.md §3.3) and RSA/EC key
+ * PKEY_SIGN / PKEY_VERIFY semantics for RSA and ECDSA (docs/libhal-rpc.md §3.3) and RSA/EC key
  * generation (PKEY_GENERATE_RSA / _EC). Hashsig signing lives in ../hashsig.
  *
  * RSA: the input *is* the DigestInfo (any string of at most k − 11 bytes), padded EMSA-PKCS1-v1_5

@@ -1,5 +1,5 @@
 /**
- * The two blobs of PKEY_EXPORT and what PKEY_IMPORT does with them (libhal-rpc.md §5.3 steps 3–7,
+ * The two blobs of PKEY_EXPORT and what PKEY_IMPORT does with them (docs/libhal-rpc.md §5.3 steps 3–7,
  * §5.4), composed from keywrap, rsa-kek and der. Handle, flag and size checks stay with the HSM.
  */
 import type { KeyObject } from 'node:crypto';

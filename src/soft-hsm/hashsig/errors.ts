@@ -1,6 +1,6 @@
 /**
  * The signer's refusals. Each class names one; `halStatus` is the libhal `hal_error_t` the soft
- * HSM should answer with (libhal-rpc.md §4.1). Malformed bytes, unknown types and bad arguments
+ * HSM should answer with (docs/libhal-rpc.md §4.1). Malformed bytes, unknown types and bad arguments
  * are src/lib/errors.ts: HashsigMalformed, HashsigUnsupportedType, ArgumentError.
  */
 export abstract class HashsigError extends Error {

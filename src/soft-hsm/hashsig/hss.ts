@@ -1,5 +1,5 @@
 /**
- * HSS keys (RFC 8554 §6) as libhal runs them (libhal-rpc.md §7): L = 1..8 levels of the same
+ * HSS keys (RFC 8554 §6) as libhal runs them (docs/libhal-rpc.md §7): L = 1..8 levels of the same
  * LMS and LM-OTS types; the top tree comes from the caller's (I, SEED) and may be limited to the
  * leaf range [qStart, qEnd); lower trees are drawn from the injected RNG and replaced when used up.
  *
@@ -55,7 +55,7 @@ export interface HssTopSeed {
 const spent = new WeakSet<HssKey>();
 
 /**
- * RFC 8554 §6.1 key generation, also what import after export does (libhal-rpc.md §7.6): the
+ * RFC 8554 §6.1 key generation, also what import after export does (docs/libhal-rpc.md §7.6): the
  * top tree is recomputed from (I, SEED), and with L ≥ 2 fresh lower trees are drawn from `rng`
  * and signed, which consumes top leaf qStart (and leaf 0 of each intermediate tree).
  */
@@ -156,7 +156,7 @@ export function hssPublicKey(state: HssPrivateState): Uint8Array {
   return out;
 }
 
-/** Signatures the key can still make, counting lower trees' remaining leaves (libhal-rpc.md §7.3). */
+/** Signatures the key can still make, counting lower trees' remaining leaves (docs/libhal-rpc.md §7.3). */
 export function hssRemainingSignatures(state: HssPrivateState): bigint {
   const leaves = 2n ** BigInt(lmsParams(state.lmsType).h);
   const L = state.levels;

@@ -1,6 +1,6 @@
 /**
  * The HSS private state as plain data, for the soft HSM to persist after every signature
- * (libhal-rpc.md §7.3: q is written before the signature is returned). Trees are not stored:
+ * (docs/libhal-rpc.md §7.3: q is written before the signature is returned). Trees are not stored:
  * hssLoadKey recomputes them from I and SEED.
  *
  * Shape (all byte fields are Uint8Array; hssStateToJSON turns them into lowercase hex):

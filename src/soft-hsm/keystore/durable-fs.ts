@@ -2,7 +2,7 @@
  * Crash-safe file primitives for the soft HSM's state directory.
  *
  * A real HSM's keystore survives a power cut mid-write (libhal keeps a tombstone of the old block
- * until the new one is live, libhal-rpc.md §6.3). The file-system equivalent: write a temporary
+ * until the new one is live, docs/libhal-rpc.md §6.3). The file-system equivalent: write a temporary
  * file in the same directory, fsync it, rename it over the target, fsync the directory. After a
  * crash at any instant the target is either the complete old file or the complete new one; stray
  * temporaries are removed at start-up by `removeStaleTemporaries`.

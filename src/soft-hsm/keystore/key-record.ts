@@ -1,5 +1,5 @@
 /**
- * A keystore record: the soft HSM's version of libhal's 8192-byte key block (libhal-rpc.md §6.3).
+ * A keystore record: the soft HSM's version of libhal's 8192-byte key block (docs/libhal-rpc.md §6.3).
  * It holds the key's name, type, curve and flags, its PKCS#8/SPKI DER wrapped with RFC 5649 under
  * the master KEK (§6.2), and its attributes (unique by type). Hashsig private keys also carry
  * their signing state, wrapped the same way (in libhal that state lives in separate LMS/LM-OTS

@@ -1,5 +1,5 @@
 /**
- * The two keystores behind one face (libhal-rpc.md §6): the persistent token store and the
+ * The two keystores behind one face (docs/libhal-rpc.md §6): the persistent token store and the
  * in-memory volatile store, every record's DER wrapped with RFC 5649 under the master KEK (§6.2).
  * Without a master KEK, anything that wraps or unwraps fails MASTERKEY_NOT_SET (32).
  *
@@ -106,7 +106,7 @@ export class Keystore {
    * signing key is not unwrapped (AES-KWP) and parsed again for every signature. `parse` must
    * return views into the DER it is given, not copies: dropping an entry zeroes that DER.
    *
-   * Trade-off (STYLE "zero scratch key material"): the plaintext of keys in use stays in this
+   * Trade-off (docs/style.md §10, "zero scratch key material"): the plaintext of keys in use stays in this
    * process between calls instead of being a short-lived scratch copy. The process already holds
    * the master KEK, which unwraps every record, so this adds no key an attacker with access to the
    * process memory could not already get; entries are zeroed as soon as the record is replaced

@@ -1,6 +1,6 @@
 /**
  * The Master Key Memory, emulated by one 36-byte file `mkm.bin` in the state directory, in the
- * layout of libhal-rpc.md §6.2: a 32-bit big-endian status word (`0x0000FFFF` = set,
+ * layout of docs/libhal-rpc.md §6.2: a 32-bit big-endian status word (`0x0000FFFF` = set,
  * `0xFFFFFFFF` = not set) followed by the 32-byte master KEK (AES-256). A missing file is an MKM
  * that was never set; zeroize rewrites it as "not set" with the key bytes zeroed.
  */

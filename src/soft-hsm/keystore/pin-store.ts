@@ -1,5 +1,5 @@
 /**
- * PIN records (libhal-rpc.md §6.4): one per user (wheel, SO, user), each the PBKDF2 iteration
+ * PIN records (docs/libhal-rpc.md §6.4): one per user (wheel, SO, user), each the PBKDF2 iteration
  * count, 16-byte salt and 64-byte PBKDF2-HMAC-SHA256 output; `null` = never set (login fails).
  * Stored in `pins.json` as a sealed (checksummed) JSON file, replaced atomically.
  */

@@ -1,6 +1,6 @@
 /**
  * Checksummed JSON files: `{"sha256": hex, "body": …}` with the digest over `JSON.stringify(body)`.
- * The checksum plays the part of libhal's per-block CRC-32 (libhal-rpc.md §6.3): bit rot or a
+ * The checksum plays the part of libhal's per-block CRC-32 (docs/libhal-rpc.md §6.3): bit rot or a
  * hand edit is reported at start-up as a corrupt file, by name, instead of being half-believed.
  */
 import { createHash } from 'node:crypto';

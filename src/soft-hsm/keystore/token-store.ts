@@ -1,5 +1,5 @@
 /**
- * The token keystore (libhal-rpc.md §6.1): persistent records, one sealed JSON file per key in
+ * The token keystore (docs/libhal-rpc.md §6.1): persistent records, one sealed JSON file per key in
  * `<state>/keys/<uuid>.json`. Every change is durable before the method returns (temp → fsync →
  * rename → fsync(dir)), so a caller that answers an RPC after `put`/`delete` has persisted it.
  * All records are read (and checked) when the store opens; a bad file stops the open with an

@@ -1,5 +1,5 @@
 /**
- * One client connection as cryptech_muxd serves it (libhal-rpc.md §1.3), independent of the
+ * One client connection as cryptech_muxd serves it (docs/libhal-rpc.md §1.3), independent of the
  * socket type: bytes in → requests, each with bytes 4..7 overwritten by the connection's handle,
  * answered one at a time in order → SLIP frames out. When the client goes away, LOGOUT is sent
  * for the handle (logging it out and deleting its volatile keys) after any request still queued.

@@ -1,5 +1,5 @@
 /**
- * The RPC dispatcher (libhal rpc_server.c hal_rpc_server_dispatch, libhal-rpc.md §3.1, §1.5): one
+ * The RPC dispatcher (libhal rpc_server.c hal_rpc_server_dispatch, docs/libhal-rpc.md §3.1, §1.5): one
  * decoded SLIP payload in, one response payload out, through the adapter's codec.
  *
  * - Unknown function (and 32/33 when raw export is off, and the DKS-only 66) → the 12-byte

@@ -1,5 +1,5 @@
 /**
- * The client side of cryptech_muxd's stream handling (libhal-rpc.md §1.3 step 2): the stream is
+ * The client side of cryptech_muxd's stream handling (docs/libhal-rpc.md §1.3 step 2): the stream is
  * cut at each END (`C0`), chunks shorter than 9 bytes (the empty frame made by a leading END, or
  * junk) are discarded, the rest are SLIP-decoded. Memory is bounded by the SlipDecoder's maximum
  * frame size; a frame over it throws `FrameTooLarge` and the framer stays poisoned.

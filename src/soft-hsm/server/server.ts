@@ -1,5 +1,5 @@
 /**
- * The soft HSM as a cryptech_muxd replacement (libhal-rpc.md §1.3): SLIP over a Unix stream
+ * The soft HSM as a cryptech_muxd replacement (docs/libhal-rpc.md §1.3): SLIP over a Unix stream
  * socket (mode 0600) or TCP, one muxd handle per connection (counter from `unix_time << 4`, +1
  * per connection), LOGOUT_ALL at start, LOGOUT for a connection's handle when it goes away.
  * Nothing a client sends can stop the server: every connection's failures stay in it.

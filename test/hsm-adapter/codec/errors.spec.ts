@@ -1,4 +1,4 @@
-/** The HSM error taxonomy (§4.1, STYLE.md practice 8). */
+/** The HSM error taxonomy (§4.1, docs/style.md §8). */
 import { errorCategory } from '../../../src/domain/error-category';
 import { RpcFunc, RpcName } from '../../../src/hsm-adapter/constants';
 import {

@@ -1,5 +1,5 @@
 /**
- * The RPC codec never trusts the bytes it is given (STYLE.md practice 9): truncated, oversized or
+ * The RPC codec never trusts the bytes it is given (docs/style.md §9): truncated, oversized or
  * random frames give typed errors (`XdrOverflow` / `HsmProtocolError` / a status error), never a
  * RangeError or a read past the frame; results are bounded by what the request asked for.
  */
