@@ -65,14 +65,20 @@ export async function seed(dataDir: string): Promise<void> {
     const at = new Date(Date.UTC(2026, 11, 1)).toISOString();
     await appendAll(store, [
       decided(hsm.hsmDecider, streamName('hsm', hsmId), [
-        { type: 'RegisterHsm', data: { hsmId, name: 'hsm-a', endpoint: 'unix:/nowhere.sock', capacity: 1000, at } },
+        {
+          type: 'RegisterHsm',
+          data: { hsmId, name: 'hsm-a', endpoint: 'unix:/nowhere.sock', capacity: 1000, at },
+        },
       ]),
     ]);
     const keys: Decided[] = [];
     const blobs: Decided[] = [];
     for (let i = 0; i < LIST_KEYS; i++) {
       const keyId = randomUUID();
-      const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
+      const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+        type: 'spki',
+        format: 'der',
+      });
       const commands: key.KeyCommand[] = [
         {
           type: 'RecordGeneratedKey',
@@ -96,14 +102,24 @@ export async function seed(dataDir: string): Promise<void> {
         const opId = randomUUID();
         blobs.push(
           decided(blob.blobDecider, streamName('blob', sha256), [
-            { type: 'StoreBlob', data: { sha256, keyId, bytesBase64: bytes.toString('base64'), kind: 'raw', at } },
+            {
+              type: 'StoreBlob',
+              data: { sha256, keyId, bytesBase64: bytes.toString('base64'), kind: 'raw', at },
+            },
           ]),
         );
         commands.push(
           { type: 'StartRawExport', data: { keyId, opId, hsmId, hsmKekDomainId: 'kd-bench', at } },
           {
             type: 'CompleteRawExport',
-            data: { keyId, opId, blobSha256: sha256, kekDomainId: 'kd-bench', storedBlob: { sha256, keyId, kind: 'raw' }, at },
+            data: {
+              keyId,
+              opId,
+              blobSha256: sha256,
+              kekDomainId: 'kd-bench',
+              storedBlob: { sha256, keyId, kind: 'raw' },
+              at,
+            },
           },
           { type: 'RecordDeletedFromHsm', data: { keyId, hsmId, reason: 'evicted after raw export', at } },
         );
@@ -141,7 +157,9 @@ export async function listKeysBenchmark(emit: Emit): Promise<void> {
       const first = Date.now();
       const warm = await load.run({ ...spec, total: 1 });
       if (warm.errors > 0) throw new Error(`GET /v1/keys failed: ${warm.firstError}`);
-      progress(`first GET /v1/keys answered after ${Date.now() - first} ms (read models catching up included)`);
+      progress(
+        `first GET /v1/keys answered after ${Date.now() - first} ms (read models catching up included)`,
+      );
       const rounds: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
         const result = await load.run(spec);
@@ -149,7 +167,13 @@ export async function listKeysBenchmark(emit: Emit): Promise<void> {
         rounds.push(round((result.seconds * 1000) / result.completed, 1));
       }
       const sorted = [...rounds].sort((a, b) => a - b);
-      emit({ metric: 'custody.list_keys_10k', value: sorted[Math.floor(sorted.length / 2)], unit: 'ms', keys: LIST_KEYS, rounds });
+      emit({
+        metric: 'custody.list_keys_10k',
+        value: sorted[Math.floor(sorted.length / 2)],
+        unit: 'ms',
+        keys: LIST_KEYS,
+        rounds,
+      });
     } finally {
       await server.close();
     }

@@ -223,7 +223,9 @@ describe('REST API over a custody test double', () => {
 
     it('takes a request without a body as no body, whatever Content-Type it names', async () => {
       custody.getKey.mockResolvedValue(keyView);
-      const response = await fetch(`${url}/v1/keys/${KEY_ID}`, { headers: { ...auth, 'content-type': 'text/plain' } });
+      const response = await fetch(`${url}/v1/keys/${KEY_ID}`, {
+        headers: { ...auth, 'content-type': 'text/plain' },
+      });
       expect(response.status).toBe(200);
     });
 
@@ -234,9 +236,9 @@ describe('REST API over a custody test double', () => {
       [{ type: 'rsa', levels: 2, lmots: 'W4' }, 'levels', 'hashsig'],
     ])('refuses a parameter of another key type (%j) with 400 naming it', async (params, field, owner) => {
       const body = await expectProblem(await post('/v1/keys', { hsm: 'hsm-a', ...params }), 400);
-      expect((body.errors as { field: string; messages: string[] }[]).find((e) => e.field === field)?.messages).toEqual([
-        `${field} applies to type "${owner}" only`,
-      ]);
+      expect(
+        (body.errors as { field: string; messages: string[] }[]).find((e) => e.field === field)?.messages,
+      ).toEqual([`${field} applies to type "${owner}" only`]);
     });
 
     it('refuses a malformed key id in the path with 400', async () => {

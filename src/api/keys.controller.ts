@@ -10,7 +10,12 @@ import {
   SignCommand,
   TransferKeyCommand,
 } from '../app/custody/custody.commands';
-import { GetKeyQuery, KeyEventsQuery, ListKeysQuery, type KeyEventView } from '../app/custody/custody.queries';
+import {
+  GetKeyQuery,
+  KeyEventsQuery,
+  ListKeysQuery,
+  type KeyEventView,
+} from '../app/custody/custody.queries';
 import { decodeBase64Strict } from './base64';
 import { HsmRefDto } from './dto/hsm.dto';
 import {

@@ -11,7 +11,12 @@ export function setupOpenApi(app: INestApplication, version: string): void {
     )
     .setVersion(version)
     // An opaque random token (not a JWT): no bearerFormat.
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: undefined, description: 'KEYLEDGER_TOKEN, or the api-token file in the data directory' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: undefined,
+      description: 'KEYLEDGER_TOKEN, or the api-token file in the data directory',
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -5,25 +5,41 @@
  * (test/api/support/service.ts).
  */
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 
 export class ProblemResponse {
   @ApiProperty({ example: 'https://keyledger.dev/problems/stale-blob' }) type!: string;
   @ApiProperty({ example: 'Conflict' }) title!: string;
   @ApiProperty({ example: 409 }) status!: number;
-  @ApiProperty({ description: 'what was refused and why, for a person; never a PIN, token or blob' }) detail!: string;
+  @ApiProperty({ description: 'what was refused and why, for a person; never a PIN, token or blob' })
+  detail!: string;
   @ApiProperty({ example: '/v1/keys/5b0c…/raw-import', description: 'the request path' }) instance!: string;
   @ApiPropertyOptional({
     description: '400 validation-failed: every wrong field',
     type: 'array',
-    items: { type: 'object', properties: { field: { type: 'string' }, messages: { type: 'array', items: { type: 'string' } } } },
+    items: {
+      type: 'object',
+      properties: { field: { type: 'string' }, messages: { type: 'array', items: { type: 'string' } } },
+    },
   })
   errors?: { field: string; messages: string[] }[];
-  @ApiPropertyOptional({ description: '502: the libhal status the HSM answered, e.g. NO_KEY_SLOTS_AVAILABLE' })
+  @ApiPropertyOptional({
+    description: '502: the libhal status the HSM answered, e.g. NO_KEY_SLOTS_AVAILABLE',
+  })
   hsmStatus?: string;
   @ApiPropertyOptional({ description: '502: the RPC that failed, e.g. IMPORT_RAW' }) rpc?: string;
-  @ApiPropertyOptional({ description: '409 blob-refused: the current blob of the copy', nullable: true, type: String })
+  @ApiPropertyOptional({
+    description: '409 blob-refused: the current blob of the copy',
+    nullable: true,
+    type: String,
+  })
   currentBlob?: string | null;
   @ApiPropertyOptional({ description: '409 blob-refused: who holds the copy', nullable: true, type: String })
   currentHolder?: string | null;

@@ -27,7 +27,10 @@ const SHA = 'ab'.repeat(32);
 
 /** Every state-changing route and the command it dispatches, with a body its DTO accepts. */
 const WRITE_ROUTES: Record<string, { command: Type<ICommand>; body?: unknown }> = {
-  'POST /v1/hsms': { command: commands.RegisterHsmCommand, body: { name: 'h', endpoint: 'unix:/x.sock', pin: '1234' } },
+  'POST /v1/hsms': {
+    command: commands.RegisterHsmCommand,
+    body: { name: 'h', endpoint: 'unix:/x.sock', pin: '1234' },
+  },
   'POST /v1/hsms/{hsm}/zeroized': { command: commands.RecordZeroizedCommand },
   'POST /v1/hsms/{hsm}/reconcile': { command: commands.ReconcileHsmCommand },
   'POST /v1/kek-domains': { command: commands.CreateKekDomainCommand, body: { name: 'd', hsm: 'h' } },
@@ -119,9 +122,15 @@ describe('the one write path', () => {
     @Module({ imports: [CqrsModule.forRoot()], providers: recordingHandlers(), exports: [CqrsModule] })
     class RecordingCustodyModule {}
     const moduleRef = await Test.createTestingModule({
-      imports: [LedgerModule.forRoot(config, store), ApiModule.forRoot({ token: TOKEN, custody: RecordingCustodyModule })],
+      imports: [
+        LedgerModule.forRoot(config, store),
+        ApiModule.forRoot({ token: TOKEN, custody: RecordingCustodyModule }),
+      ],
     }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { bodyParser: false, logger: false });
+    app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
+      bodyParser: false,
+      logger: false,
+    });
     configureHttp(app, '0.0.0');
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -139,11 +148,17 @@ describe('the one write path', () => {
   beforeEach(() => (dispatched.length = 0));
 
   const request = (method: string, p: string, body?: unknown) =>
-    fetch(`${url}${p.replace('{keyId}', KEY).replace('{hsm}', 'h').replace('{id}', 'd').replace('{sha256}', SHA)}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    fetch(
+      `${url}${p.replace('{keyId}', KEY).replace('{hsm}', 'h').replace('{id}', 'd').replace('{sha256}', SHA)}`,
+      {
+        method,
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      },
+    );
 
   it('lists every state-changing route the API serves, and no route it does not serve', () => {
     const served = routes.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
@@ -153,10 +168,10 @@ describe('the one write path', () => {
   it.each(Object.entries(WRITE_ROUTES).map(([route, r]) => [route, r.command.name, r] as const))(
     '%s dispatches %s and nothing else',
     async (route, _name, { command, body }) => {
-    const [method, p] = route.split(' ');
-    const response = await request(method!, p!, body);
-    expect(response.status).toBeLessThan(300);
-    expect(dispatched).toEqual([{ bus: 'command', name: command.name }]);
+      const [method, p] = route.split(' ');
+      const response = await request(method!, p!, body);
+      expect(response.status).toBeLessThan(300);
+      expect(dispatched).toEqual([{ bus: 'command', name: command.name }]);
     },
   );
 
@@ -166,7 +181,10 @@ describe('the one write path', () => {
     for (const { method, path: p } of reads) {
       dispatched.length = 0;
       const response = await request(method, p);
-      expect({ route: `${method} ${p}`, status: response.status }).toEqual({ route: `${method} ${p}`, status: 200 });
+      expect({ route: `${method} ${p}`, status: response.status }).toEqual({
+        route: `${method} ${p}`,
+        status: 200,
+      });
       expect(dispatched).toEqual([{ bus: 'query', name: expect.stringMatching(/Query$/) }]);
     }
   });

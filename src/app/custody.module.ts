@@ -41,13 +41,19 @@ export const CUSTODY_OPTIONS = Symbol('CUSTODY_OPTIONS');
     ReadSide,
     {
       provide: HsmRegistry,
-      useFactory: (store: EventStore, secrets: SecretStore, reads: ReadSide) => new HsmRegistry(store, secrets, reads),
+      useFactory: (store: EventStore, secrets: SecretStore, reads: ReadSide) =>
+        new HsmRegistry(store, secrets, reads),
       inject: [EVENT_STORE, SecretStore, ReadSide],
     },
     {
       provide: CustodyCore,
-      useFactory: (store: EventStore, registry: HsmRegistry, reads: ReadSide, clock: Clock, options: CustodyOptions) =>
-        new CustodyCore(store, registry, reads, clock, options),
+      useFactory: (
+        store: EventStore,
+        registry: HsmRegistry,
+        reads: ReadSide,
+        clock: Clock,
+        options: CustodyOptions,
+      ) => new CustodyCore(store, registry, reads, clock, options),
       inject: [EVENT_STORE, HsmRegistry, ReadSide, CLOCK, CUSTODY_OPTIONS],
     },
     ProcessManager,

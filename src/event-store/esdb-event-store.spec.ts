@@ -25,22 +25,41 @@ import { MAX_EVENT_BYTES } from './event-store';
 describe('translateEsdbError', () => {
   describe('a wrong expected version', () => {
     it('becomes WrongExpectedRevision with the numeric actual revision', () => {
-      const vendor = new WrongExpectedVersionError(undefined, { streamName: 'key-1', expected: 3n, current: 5n });
+      const vendor = new WrongExpectedVersionError(undefined, {
+        streamName: 'key-1',
+        expected: 3n,
+        current: 5n,
+      });
       const ours = translateEsdbError(vendor);
       expect(ours).toBeInstanceOf(WrongExpectedRevision);
-      expect(ours).toMatchObject({ type: 'wrong-expected-revision', stream: 'key-1', expected: 3, actual: 5 });
+      expect(ours).toMatchObject({
+        type: 'wrong-expected-revision',
+        stream: 'key-1',
+        expected: 3,
+        actual: 5,
+      });
     });
 
     it('reports actual -1 when the stream does not exist', () => {
-      const vendor = new WrongExpectedVersionError(undefined, { streamName: 'key-1', expected: 0n, current: 'no_stream' });
+      const vendor = new WrongExpectedVersionError(undefined, {
+        streamName: 'key-1',
+        expected: 0n,
+        current: 'no_stream',
+      });
       expect(translateEsdbError(vendor)).toMatchObject({ stream: 'key-1', expected: 0, actual: -1 });
     });
 
-    it('prefers the caller\'s stream and expectation (the server sees the namespaced name)', () => {
-      const vendor = new WrongExpectedVersionError(undefined, { streamName: 'run42-key-1', expected: 'stream_exists', current: 'no_stream' });
+    it("prefers the caller's stream and expectation (the server sees the namespaced name)", () => {
+      const vendor = new WrongExpectedVersionError(undefined, {
+        streamName: 'run42-key-1',
+        expected: 'stream_exists',
+        current: 'no_stream',
+      });
       const ours = translateEsdbError(vendor, { stream: 'key-1', expected: 'stream_exists' });
       expect(ours).toMatchObject({ stream: 'key-1', expected: 'stream_exists', actual: -1 });
-      expect(ours.message).toBe('append to "key-1" expected revision stream_exists, but the stream is at no_stream');
+      expect(ours.message).toBe(
+        'append to "key-1" expected revision stream_exists, but the stream is at no_stream',
+      );
     });
   });
 
@@ -50,12 +69,15 @@ describe('translateEsdbError', () => {
     expect(ours).toMatchObject({ type: 'stream-deleted', stream: 'blob-3f2a' });
   });
 
-  it('turns the server\'s append size limit into EventTooLarge with the server\'s limit', () => {
+  it("turns the server's append size limit into EventTooLarge with the server's limit", () => {
     const events = [
       { type: 'BlobStored', data: { bytes: 'a'.repeat(600_000) } },
       { type: 'BlobStored', data: { bytes: 'b'.repeat(600_000) } },
     ];
-    const ours = translateEsdbError(MaxAppendSizeExceededError.fromMaxAppendSize(1_048_576), { stream: 'blob-1', events });
+    const ours = translateEsdbError(MaxAppendSizeExceededError.fromMaxAppendSize(1_048_576), {
+      stream: 'blob-1',
+      events,
+    });
     expect(ours).toBeInstanceOf(EventTooLarge);
     expect(ours).toMatchObject({
       stream: 'blob-1',
@@ -90,7 +112,7 @@ describe('translateEsdbError', () => {
     expect(ours.message).toContain(details);
   });
 
-  it('turns the client\'s argument check into InvalidEventStoreArgument', () => {
+  it("turns the client's argument check into InvalidEventStoreArgument", () => {
     const ours = translateEsdbError(new InvalidArgumentError('maxCount must be positive'));
     expect(ours).toBeInstanceOf(InvalidEventStoreArgument);
     expect(ours.message).toBe('maxCount must be positive');
@@ -123,8 +145,18 @@ describe('EsdbEventStore argument checks (refused before any network call)', () 
   it.each([
     ['an empty stream name', '', { type: 'A', data: {} }, /"stream" expected a non-empty string/],
     ['a system stream name', '$all', { type: 'A', data: {} }, /"stream" must not start with "\$"/],
-    ['a system event type', 'key-1', { type: '$metadata', data: {} }, /"events\[0\]\.type" must not start with "\$"/],
-    ['an id that is not a UUID', 'key-1', { type: 'A', data: {}, id: 'e1' }, /"events\[0\]\.id" expected a UUID/],
+    [
+      'a system event type',
+      'key-1',
+      { type: '$metadata', data: {} },
+      /"events\[0\]\.type" must not start with "\$"/,
+    ],
+    [
+      'an id that is not a UUID',
+      'key-1',
+      { type: 'A', data: {}, id: 'e1' },
+      /"events\[0\]\.id" expected a UUID/,
+    ],
   ])('refuses %s', async (_label, stream, event, message) => {
     const attempt = store.append(stream, [event]);
     await expect(attempt).rejects.toBeInstanceOf(InvalidEventStoreArgument);

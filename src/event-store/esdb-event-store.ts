@@ -111,19 +111,29 @@ export class EsdbEventStore implements EventStore {
     try {
       this.client = EventStoreDBClient.connectionString(url);
     } catch (error) {
-      throw new InvalidEventStoreArgument(`"url" is not a valid EventStoreDB connection string: ${messageOf(error)}`);
+      throw new InvalidEventStoreArgument(
+        `"url" is not a valid EventStoreDB connection string: ${messageOf(error)}`,
+      );
     }
     this.namespace = options.namespace ?? '';
     if (this.namespace.startsWith('$')) {
-      throw new InvalidEventStoreArgument(`"namespace" must not start with "$" (reserved for system streams)`);
+      throw new InvalidEventStoreArgument(
+        `"namespace" must not start with "$" (reserved for system streams)`,
+      );
     }
     this.deadline = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     if (!Number.isSafeInteger(this.deadline) || this.deadline <= 0) {
-      throw new InvalidEventStoreArgument(`"deadlineMs" expected a positive integer, got ${String(this.deadline)}`);
+      throw new InvalidEventStoreArgument(
+        `"deadlineMs" expected a positive integer, got ${String(this.deadline)}`,
+      );
     }
   }
 
-  async append(stream: string, events: readonly EventData[], options: AppendOptions = {}): Promise<AppendResult> {
+  async append(
+    stream: string,
+    events: readonly EventData[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
     this.assertOpen();
     checkStream(stream);
     const expected = checkExpectedRevision(options.expectedRevision);
@@ -132,7 +142,9 @@ export class EsdbEventStore implements EventStore {
     const encoded = encodeEvents(stream, events);
     const wire = encoded.map((e, i) => {
       if (e.type.startsWith('$')) {
-        throw new InvalidEventStoreArgument(`"events[${i}].type" must not start with "$" (reserved for system events), got "${e.type}"`);
+        throw new InvalidEventStoreArgument(
+          `"events[${i}].type" must not start with "$" (reserved for system events), got "${e.type}"`,
+        );
       }
       return jsonEvent({ id: e.id, type: e.type, data: events[i].data, metadata: events[i].metadata ?? {} });
     });
@@ -194,15 +206,19 @@ export class EsdbEventStore implements EventStore {
       while (out.length < max) {
         let raw = 0;
         let last: Position | undefined;
-        await this.drain('a read of $all', this.client.readAll({ fromPosition: start, maxCount: RAW_PAGE }), (resolved) => {
-          raw++;
-          const position = resolved.event?.position;
-          if (!position) return;
-          last = position;
-          if (position.commit <= after || out.length >= max) return;
-          const event = this.toRecorded(resolved);
-          if (event) out.push(event);
-        });
+        await this.drain(
+          'a read of $all',
+          this.client.readAll({ fromPosition: start, maxCount: RAW_PAGE }),
+          (resolved) => {
+            raw++;
+            const position = resolved.event?.position;
+            if (!position) return;
+            last = position;
+            if (position.commit <= after || out.length >= max) return;
+            const event = this.toRecorded(resolved);
+            if (event) out.push(event);
+          },
+        );
         if (raw < RAW_PAGE || !last) break;
         after = last.commit;
         start = last;
@@ -276,7 +292,10 @@ export class EsdbEventStore implements EventStore {
       }
       await this.bounded(
         `a tombstone of "${stream}"`,
-        this.client.tombstoneStream(this.serverName(stream), { expectedRevision: revision, deadline: this.deadline }),
+        this.client.tombstoneStream(this.serverName(stream), {
+          expectedRevision: revision,
+          deadline: this.deadline,
+        }),
       );
     } catch (error) {
       throw translateEsdbError(error, { stream, expected });
@@ -301,7 +320,11 @@ export class EsdbEventStore implements EventStore {
   }
 
   /** Feeds every event of a read to `visit` (which returns false to stop early), within the deadline. */
-  private async drain<E>(what: string, read: StreamingRead<E>, visit: (event: E) => boolean | void): Promise<void> {
+  private async drain<E>(
+    what: string,
+    read: StreamingRead<E>,
+    visit: (event: E) => boolean | void,
+  ): Promise<void> {
     const consume = async (): Promise<void> => {
       for await (const event of read as AsyncIterable<E>) {
         if (visit(event) === false) break;
@@ -337,10 +360,14 @@ export class EsdbEventStore implements EventStore {
     if (!event.streamId.startsWith(this.namespace)) return undefined;
     const commit = event.position?.commit ?? resolved.commitPosition;
     if (commit === undefined) {
-      throw new LedgerUnavailable('EventStoreDB did not report event positions; keyledger needs server 22.6 or later');
+      throw new LedgerUnavailable(
+        'EventStoreDB did not report event positions; keyledger needs server 22.6 or later',
+      );
     }
     if (!event.isJson || !isJsonObject(event.data)) {
-      throw new LedgerUnavailable(`event ${event.id} in "${event.streamId}" is not a JSON object; it was not written by keyledger`);
+      throw new LedgerUnavailable(
+        `event ${event.id} in "${event.streamId}" is not a JSON object; it was not written by keyledger`,
+      );
     }
     return {
       id: event.id,
@@ -537,12 +564,16 @@ function checkStream(stream: string): void {
   assertStreamName(stream);
   // `$` names are EventStoreDB system streams, which this store hides from $all reads.
   if (stream.startsWith('$')) {
-    throw new InvalidEventStoreArgument(`"stream" must not start with "$" (reserved for system streams), got "${stream}"`);
+    throw new InvalidEventStoreArgument(
+      `"stream" must not start with "$" (reserved for system streams), got "${stream}"`,
+    );
   }
 }
 
 function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
+  );
 }
 
 function messageOf(error: unknown): string {

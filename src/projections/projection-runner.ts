@@ -68,13 +68,24 @@ export class ProjectionRunner {
   ) {
     for (const projection of projections) {
       if (typeof projection.name !== 'string' || projection.name.length === 0) {
-        throw new TypeError(`"projection.name" expected a non-empty string, got ${JSON.stringify(projection.name)}`);
+        throw new TypeError(
+          `"projection.name" expected a non-empty string, got ${JSON.stringify(projection.name)}`,
+        );
       }
       if (!Number.isSafeInteger(projection.version) || projection.version < 0) {
-        throw new TypeError(`"${projection.name}.version" expected an integer >= 0, got ${String(projection.version)}`);
+        throw new TypeError(
+          `"${projection.name}.version" expected an integer >= 0, got ${String(projection.version)}`,
+        );
       }
-      if (this.slots.has(projection.name)) throw new TypeError(`projection "${projection.name}" is registered twice`);
-      this.slots.set(projection.name, { projection, committed: 0, applied: 0, cache: new Map(), written: undefined });
+      if (this.slots.has(projection.name))
+        throw new TypeError(`projection "${projection.name}" is registered twice`);
+      this.slots.set(projection.name, {
+        projection,
+        committed: 0,
+        applied: 0,
+        cache: new Map(),
+        written: undefined,
+      });
     }
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isSafeInteger(this.batchSize) || this.batchSize < 1) {
@@ -135,7 +146,8 @@ export class ProjectionRunner {
     const head = await this.store.headPosition();
     this.state = 'paused';
     await this.closeSubscription();
-    if (this.state !== 'paused') throw this.failure ?? new Error('the projection runner was stopped during a rebuild');
+    if (this.state !== 'paused')
+      throw this.failure ?? new Error('the projection runner was stopped during a rebuild');
     this.resetSlot(slot);
     this.state = 'running';
     this.consume();
@@ -217,7 +229,8 @@ export class ProjectionRunner {
       try {
         const ids = projection.handles(event);
         for (const id of ids.length > 1 ? new Set(ids) : ids) {
-          if (typeof id !== 'string') throw new TypeError(`handles() returned a non-string id ${JSON.stringify(id)}`);
+          if (typeof id !== 'string')
+            throw new TypeError(`handles() returned a non-string id ${JSON.stringify(id)}`);
           let entry = slot.cache.get(id);
           if (entry === undefined) {
             const known = slot.written === undefined || slot.written.has(id);
@@ -226,7 +239,9 @@ export class ProjectionRunner {
           }
           const doc = projection.evolve(entry.doc, event);
           if (doc !== undefined && (typeof doc !== 'object' || doc === null || Array.isArray(doc))) {
-            throw new TypeError(`evolve() returned ${Array.isArray(doc) ? 'an array' : String(doc)}, not a document`);
+            throw new TypeError(
+              `evolve() returned ${Array.isArray(doc) ? 'an array' : String(doc)}, not a document`,
+            );
           }
           entry.doc = doc;
           entry.dirty = true;
@@ -249,7 +264,12 @@ export class ProjectionRunner {
       ids.sort();
       const docs = new Map<string, Doc | undefined>();
       for (const id of ids) docs.set(id, slot.cache.get(id)?.doc);
-      changes.push({ projection: slot.projection.name, version: slot.projection.version, position: slot.applied, docs });
+      changes.push({
+        projection: slot.projection.name,
+        version: slot.projection.version,
+        position: slot.applied,
+        docs,
+      });
     }
     if (changes.length > 0) {
       try {
@@ -257,12 +277,15 @@ export class ProjectionRunner {
       } catch (error) {
         // A doc that is not JSON-serialisable, or the file failing: name the projections involved.
         const names = changes.map((c) => `"${c.projection}"`).join(', ');
-        throw new Error(`committing read models of ${names} failed: ${(error as Error).message}`, { cause: error });
+        throw new Error(`committing read models of ${names} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     }
     for (const slot of this.slots.values()) {
       if (slot.written !== undefined) {
-        for (const [id, entry] of slot.cache) if (entry.dirty && entry.doc !== undefined) slot.written.add(id);
+        for (const [id, entry] of slot.cache)
+          if (entry.dirty && entry.doc !== undefined) slot.written.add(id);
         if (slot.written.size > MAX_TRACKED_IDS) slot.written = undefined;
       }
       slot.committed = slot.applied;

@@ -80,7 +80,9 @@ export class ReadModelStore {
     readonly path: string,
     private readonly db: Database.Database,
   ) {
-    this.getDoc = db.prepare<[string, string], string>('SELECT json FROM documents WHERE projection = ? AND id = ?').pluck();
+    this.getDoc = db
+      .prepare<[string, string], string>('SELECT json FROM documents WHERE projection = ? AND id = ?')
+      .pluck();
     this.allDocs = db.prepare('SELECT id, json FROM documents WHERE projection = ? ORDER BY id');
     this.putDoc = db.prepare(
       'INSERT INTO documents (projection, id, json) VALUES (?, ?, ?) ON CONFLICT (projection, id) DO UPDATE SET json = excluded.json',
@@ -112,7 +114,9 @@ export class ReadModelStore {
     try {
       db = new Database(path);
     } catch (error) {
-      throw new ReadModelUnavailable(`read models ${path} cannot be opened: ${(error as Error).message}`, { cause: error });
+      throw new ReadModelUnavailable(`read models ${path} cannot be opened: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     try {
       const appId = db.pragma('application_id', { simple: true }) as number;
@@ -136,7 +140,9 @@ export class ReadModelStore {
     } catch (error) {
       db.close();
       if (error instanceof ReadModelUnavailable) throw error;
-      throw new ReadModelUnavailable(`read models ${path} cannot be used: ${(error as Error).message}`, { cause: error });
+      throw new ReadModelUnavailable(`read models ${path} cannot be used: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 

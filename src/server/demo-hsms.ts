@@ -12,7 +12,11 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { CreateKekDomainCommand, JoinKekDomainCommand, RegisterHsmCommand } from '../app/custody/custody.commands';
+import {
+  CreateKekDomainCommand,
+  JoinKekDomainCommand,
+  RegisterHsmCommand,
+} from '../app/custody/custody.commands';
 import { ListHsmsQuery } from '../app/custody/custody.queries';
 import type { HsmView } from '../app/custody/views';
 import { createSoftHsmState, isInitialized, startSoftHsmServer, type SoftHsmServer } from '../soft-hsm';
@@ -163,7 +167,9 @@ export async function registerDemoHsms(
     }
     known.set(
       hsm.name,
-      await commands.execute(new RegisterHsmCommand({ name: hsm.name, endpoint: hsm.endpoint, pin, capacity: demo.capacity })),
+      await commands.execute(
+        new RegisterHsmCommand({ name: hsm.name, endpoint: hsm.endpoint, pin, capacity: demo.capacity }),
+      ),
     );
   }
   // Every PIN is in the service's secret store now.
@@ -174,7 +180,9 @@ export async function registerDemoHsms(
     let domainId = founder.kekDomainId ?? joiner.kekDomainId;
     if (founder.kekDomainId === null && founder.status === 'active') {
       if (domainId === null) {
-        domainId = (await commands.execute(new CreateKekDomainCommand({ name: DEMO_KEK_DOMAIN, hsm: founder.name }))).kekDomainId;
+        domainId = (
+          await commands.execute(new CreateKekDomainCommand({ name: DEMO_KEK_DOMAIN, hsm: founder.name }))
+        ).kekDomainId;
       } else {
         await commands.execute(new JoinKekDomainCommand({ kekDomain: domainId, hsm: founder.name }));
       }

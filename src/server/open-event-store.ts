@@ -9,7 +9,9 @@ import type { KeyledgerConfig } from '../app/config';
  */
 export async function openEventStore(config: KeyledgerConfig): Promise<EventStore> {
   const store =
-    config.eventStore.kind === 'esdb' ? openEsdbEventStore(config.eventStore.url) : await openSqliteEventStore(config.dataDir);
+    config.eventStore.kind === 'esdb'
+      ? openEsdbEventStore(config.eventStore.url)
+      : await openSqliteEventStore(config.dataDir);
   try {
     await store.headPosition();
   } catch (error) {

@@ -90,8 +90,11 @@ export async function startServer(
     app.enableShutdownHooks();
     await app.listen(config.port, config.host);
     if (demo !== undefined) {
-      await registerDemoHsms({ commands: app.get(CommandBus), queries: app.get(QueryBus) }, demo, config.dataDir, (line) =>
-        console.warn(line),
+      await registerDemoHsms(
+        { commands: app.get(CommandBus), queries: app.get(QueryBus) },
+        demo,
+        config.dataDir,
+        (line) => console.warn(line),
       );
     }
   } catch (error) {

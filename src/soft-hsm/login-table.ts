@@ -35,7 +35,6 @@ export class LoginTable {
     return [...this.clients.keys()];
   }
 
-
   is(client: number, user: LoggedInUser): boolean {
     return this.clients.get(client) === user;
   }

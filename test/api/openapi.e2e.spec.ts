@@ -9,7 +9,10 @@ type Operation = { responses: Record<string, { content?: Record<string, { schema
 
 describe('the OpenAPI document', () => {
   let svc: Service;
-  let document: { paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, Record<string, unknown>> } };
+  let document: {
+    paths: Record<string, Record<string, Operation>>;
+    components: { securitySchemes: Record<string, Record<string, unknown>> };
+  };
 
   beforeAll(async () => {
     svc = await startService({ demo: false });
@@ -18,16 +21,26 @@ describe('the OpenAPI document', () => {
   afterAll(() => svc.close());
 
   const operations = () =>
-    Object.entries(document.paths).flatMap(([p, ops]) => Object.entries(ops).map(([m, op]) => ({ route: `${m.toUpperCase()} ${p}`, op })));
+    Object.entries(document.paths).flatMap(([p, ops]) =>
+      Object.entries(ops).map(([m, op]) => ({ route: `${m.toUpperCase()} ${p}`, op })),
+    );
 
   it('documents problem+json answers with the shared schema on every operation', () => {
     expect(operations().length).toBeGreaterThanOrEqual(23);
     for (const { route, op } of operations()) {
       const errors = Object.keys(op.responses).filter((s) => Number(s) >= 400);
       expect({ route, documented: errors.includes('500') }).toEqual({ route, documented: true });
-      if (route.includes(' /v1/')) expect({ route, errors }).toEqual({ route, errors: expect.arrayContaining(['400', '401', '404', '503']) });
+      if (route.includes(' /v1/'))
+        expect({ route, errors }).toEqual({
+          route,
+          errors: expect.arrayContaining(['400', '401', '404', '503']),
+        });
       for (const status of errors) {
-        expect({ route, status, schema: op.responses[status]!.content?.['application/problem+json']?.schema?.$ref }).toEqual({
+        expect({
+          route,
+          status,
+          schema: op.responses[status]!.content?.['application/problem+json']?.schema?.$ref,
+        }).toEqual({
           route,
           status,
           schema: '#/components/schemas/ProblemResponse',
@@ -54,15 +67,20 @@ describe('the OpenAPI document', () => {
     const response = await fetch(`${svc.url}${page}`);
     expect(response.status).toBe(200);
     const html = await response.text();
-    const assets = [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => new URL(m[1]!, `${svc.url}${page}`).href);
+    const assets = [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map(
+      (m) => new URL(m[1]!, `${svc.url}${page}`).href,
+    );
     expect(assets.length).toBeGreaterThanOrEqual(4);
-    for (const asset of assets) expect({ asset, status: (await fetch(asset)).status }).toEqual({ asset, status: 200 });
+    for (const asset of assets)
+      expect({ asset, status: (await fetch(asset)).status }).toEqual({ asset, status: 200 });
   });
 
   it('fails an e2e call whose status the document does not list for its route', async () => {
     const check = await documentedStatuses(svc.url);
     expect(() => check.check('GET', '/v1/keys/abc', 404)).not.toThrow();
-    expect(() => check.check('GET', '/v1/keys/abc', 418)).toThrow(/answered 418, which the OpenAPI document does not list for GET \/v1\/keys\/\{keyId\}/);
+    expect(() => check.check('GET', '/v1/keys/abc', 418)).toThrow(
+      /answered 418, which the OpenAPI document does not list for GET \/v1\/keys\/\{keyId\}/,
+    );
     expect(() => check.check('GET', '/v1/nothing-here', 404)).not.toThrow();
   });
 });

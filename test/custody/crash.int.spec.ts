@@ -17,7 +17,15 @@ import { ProcessManager } from '../../src/app/process-manager/process-manager';
 import { openSqliteEventStore } from '../../src/event-store';
 import { runTs } from '../support/ts-child';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
-import { custodyClient, directClient, holdersPerCopy, openCustody, registerInDomain, startHsm, type TestHsm } from './support';
+import {
+  custodyClient,
+  directClient,
+  holdersPerCopy,
+  openCustody,
+  registerInDomain,
+  startHsm,
+  type TestHsm,
+} from './support';
 
 const CHILD = join(__dirname, 'fixtures', 'custody-child.ts');
 
@@ -31,7 +39,12 @@ async function startApp(dataDir: string): Promise<INestApplicationContext> {
   return app;
 }
 
-type Case = { point: FaultPoint; type: 'ec' | 'hashsig'; op: 'rawExport' | 'rawImport' | 'transfer'; evict?: boolean };
+type Case = {
+  point: FaultPoint;
+  type: 'ec' | 'hashsig';
+  op: 'rawExport' | 'rawImport' | 'transfer';
+  evict?: boolean;
+};
 
 const CASES: Case[] = [
   ...FAULT_POINTS.filter((p) => p.startsWith('raw-export:')).flatMap((point): Case[] => [
@@ -42,7 +55,11 @@ const CASES: Case[] = [
     { point, type: 'hashsig', op: 'rawImport' },
     { point, type: 'ec', op: 'rawImport' },
   ]),
-  ...FAULT_POINTS.filter((p) => p.startsWith('transfer:')).map((point): Case => ({ point, type: 'hashsig', op: 'transfer' })),
+  ...FAULT_POINTS.filter((p) => p.startsWith('transfer:')).map((point): Case => ({
+    point,
+    type: 'hashsig',
+    op: 'transfer',
+  })),
 ];
 
 describe('SIGKILL at every fault point, then restart', () => {
@@ -65,39 +82,55 @@ describe('SIGKILL at every fault point, then restart', () => {
     expect(new Set(CASES.map((c) => c.point))).toEqual(new Set(FAULT_POINTS));
   });
 
-  it.each(CASES)('$op of a $type key killed at $point', async (c) => {
-    // Arrange in this process, then hand the ledger to the child.
-    const custody = await openCustody(dir);
-    const k = await custody.service.generateKey({ hsm: 'a', type: c.type, levels: 1, lms: 'H5', lmots: 'W8', label: 'crash' });
-    if (c.type === 'hashsig') await custody.service.sign(k.keyId, { data: Buffer.from('before') });
-    if (c.op === 'rawImport') await custody.service.rawExport(k.keyId, { hsm: 'a', evict: true });
-    await custody.close();
+  it.each(CASES)(
+    '$op of a $type key killed at $point',
+    async (c) => {
+      // Arrange in this process, then hand the ledger to the child.
+      const custody = await openCustody(dir);
+      const k = await custody.service.generateKey({
+        hsm: 'a',
+        type: c.type,
+        levels: 1,
+        lms: 'H5',
+        lmots: 'W8',
+        label: 'crash',
+      });
+      if (c.type === 'hashsig') await custody.service.sign(k.keyId, { data: Buffer.from('before') });
+      if (c.op === 'rawImport') await custody.service.rawExport(k.keyId, { hsm: 'a', evict: true });
+      await custody.close();
 
-    const input = c.op === 'transfer' ? { from: 'a', to: 'b' } : c.op === 'rawImport' ? { hsm: 'b' } : { hsm: 'a', evict: c.evict };
-    const child = await runTs(CHILD, [dir, JSON.stringify({ op: c.op, keyId: k.keyId, ...input })], {
-      env: { ...process.env, KEYLEDGER_FAULT: c.point },
-    });
-    expect({ code: child.code, stderr: child.stderr }).toEqual({ code: null, stderr: '' });
+      const input =
+        c.op === 'transfer'
+          ? { from: 'a', to: 'b' }
+          : c.op === 'rawImport'
+            ? { hsm: 'b' }
+            : { hsm: 'a', evict: c.evict };
+      const child = await runTs(CHILD, [dir, JSON.stringify({ op: c.op, keyId: k.keyId, ...input })], {
+        env: { ...process.env, KEYLEDGER_FAULT: c.point },
+      });
+      expect({ code: child.code, stderr: child.stderr }).toEqual({ code: null, stderr: '' });
 
-    const app = await startApp(dir);
-    try {
-      const report = app.get(ProcessManager).lastReport!;
-      expect(report.errors).toEqual([]);
-      const svc = custodyClient(app);
-      const view = await svc.getKey(k.keyId);
-      expect(view.openOperations).toEqual([]);
-      expect(view.obligations).toEqual([]);
-      expect(view.holders.length).toBeGreaterThan(0);
-      if (c.type === 'hashsig') for (const n of holdersPerCopy(view).values()) expect(n).toBe(1);
-      await expectLedgerAgreesWithHsms(view, hsms);
-      // The key still works: it signs wherever the ledger says it lives (or after an import).
-      if (!view.holders.some((h) => h.kind === 'hsm')) await svc.rawImport(k.keyId, { hsm: 'a' });
-      const signed = await svc.sign(k.keyId, { data: Buffer.from('after restart') });
-      expect(signed.signature.length).toBeGreaterThan(0);
-    } finally {
-      await app.close();
-    }
-  }, 120_000);
+      const app = await startApp(dir);
+      try {
+        const report = app.get(ProcessManager).lastReport!;
+        expect(report.errors).toEqual([]);
+        const svc = custodyClient(app);
+        const view = await svc.getKey(k.keyId);
+        expect(view.openOperations).toEqual([]);
+        expect(view.obligations).toEqual([]);
+        expect(view.holders.length).toBeGreaterThan(0);
+        if (c.type === 'hashsig') for (const n of holdersPerCopy(view).values()) expect(n).toBe(1);
+        await expectLedgerAgreesWithHsms(view, hsms);
+        // The key still works: it signs wherever the ledger says it lives (or after an import).
+        if (!view.holders.some((h) => h.kind === 'hsm')) await svc.rawImport(k.keyId, { hsm: 'a' });
+        const signed = await svc.sign(k.keyId, { data: Buffer.from('after restart') });
+        expect(signed.signature.length).toBeGreaterThan(0);
+      } finally {
+        await app.close();
+      }
+    },
+    120_000,
+  );
 });
 
 /** Every HSM holder opens by its name, and no HSM holds an instance of the key the ledger does not list. */
@@ -105,7 +138,9 @@ async function expectLedgerAgreesWithHsms(view: KeyView, hsms: readonly TestHsm[
   for (const h of hsms) {
     const client = await directClient(h);
     try {
-      const listed = new Set(view.holders.filter((x) => x.kind === 'hsm' && x.hsm === h.name).map((x) => x.hsmKeyName));
+      const listed = new Set(
+        view.holders.filter((x) => x.kind === 'hsm' && x.hsm === h.name).map((x) => x.hsmKeyName),
+      );
       const holding: string[] = [];
       for (const name of await client.match({})) {
         const handle = await client.open(name);

@@ -3,7 +3,15 @@
  * 1,000/100 run is the HTTP e2e): raw-export and evict, import later, sign with the same key.
  */
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
-import { directClient, openCustody, registerInDomain, startHsm, verifies, type Custody, type TestHsm } from './support';
+import {
+  directClient,
+  openCustody,
+  registerInDomain,
+  startHsm,
+  verifies,
+  type Custody,
+  type TestHsm,
+} from './support';
 import type { KeyView } from '../../src/app/custody/views';
 
 const KEYS = 200;
@@ -12,7 +20,8 @@ const BATCH = 25;
 
 async function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
-  for (let i = 0; i < items.length; i += BATCH) out.push(...(await Promise.all(items.slice(i, i + BATCH).map(fn))));
+  for (let i = 0; i < items.length; i += BATCH)
+    out.push(...(await Promise.all(items.slice(i, i + BATCH).map(fn))));
   return out;
 }
 
@@ -38,7 +47,11 @@ describe(`${KEYS} EC keys through an HSM of capacity ${CAPACITY}`, () => {
     const keys: KeyView[] = [];
     // Generate and page out in batches that fit, so the HSM never holds more than a batch.
     for (let i = 0; i < KEYS; i += BATCH) {
-      const batch = await Promise.all(Array.from({ length: BATCH }, (_, j) => svc.generateKey({ hsm: 'a', type: 'ec', label: `k${i + j}` })));
+      const batch = await Promise.all(
+        Array.from({ length: BATCH }, (_, j) =>
+          svc.generateKey({ hsm: 'a', type: 'ec', label: `k${i + j}` }),
+        ),
+      );
       await Promise.all(batch.map((k) => svc.rawExport(k.keyId, { hsm: 'a', evict: true })));
       keys.push(...batch);
     }
@@ -82,7 +95,9 @@ describe(`${KEYS} EC keys through an HSM of capacity ${CAPACITY}`, () => {
 
   it('fails an import into a full HSM cleanly, with the operation closed and the blob still current', async () => {
     const svc = custody.service;
-    const fillers = await Promise.all(Array.from({ length: CAPACITY }, () => svc.generateKey({ hsm: 'a', type: 'ec' })));
+    const fillers = await Promise.all(
+      Array.from({ length: CAPACITY }, () => svc.generateKey({ hsm: 'a', type: 'ec' })),
+    );
     const [paged] = await svc.listKeys();
     const head = await custody.store.headPosition();
     const attempt = svc.rawImport(paged!.keyId, { hsm: 'a' });

@@ -8,7 +8,15 @@ import { KeyHandles } from '../../src/app/custody/key-handles';
 import { Curve, KeyFlag, type Hsm } from '../../src/hsm-adapter';
 import type { SoftHsm } from '../../src/soft-hsm';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
-import { directClient, openCustody, registerInDomain, startHsm, verifies, type Custody, type TestHsm } from './support';
+import {
+  directClient,
+  openCustody,
+  registerInDomain,
+  startHsm,
+  verifies,
+  type Custody,
+  type TestHsm,
+} from './support';
 
 type Rpc = 'PKEY_OPEN' | 'PKEY_SIGN' | 'PKEY_CLOSE' | 'PKEY_DELETE' | 'PKEY_GET_PUBLIC_KEY';
 const METHODS: Record<Rpc, keyof SoftHsm> = {
@@ -25,7 +33,10 @@ const METHODS: Record<Rpc, keyof SoftHsm> = {
  */
 function recordRpcs(h: TestHsm): { rpc: Rpc; pkey: number }[] {
   const calls: { rpc: Rpc; pkey: number }[] = [];
-  const engine = h.server.hsm as unknown as Record<string, (client: number, args: { pkey?: number }) => { pkey?: number }>;
+  const engine = h.server.hsm as unknown as Record<
+    string,
+    (client: number, args: { pkey?: number }) => { pkey?: number }
+  >;
   for (const [rpc, method] of Object.entries(METHODS) as [Rpc, string][]) {
     const original = engine[method]!.bind(engine);
     jest.spyOn(engine, method).mockImplementation((client, args) => {
@@ -40,7 +51,8 @@ function recordRpcs(h: TestHsm): { rpc: Rpc; pkey: number }[] {
 }
 
 const count = (calls: readonly { rpc: Rpc }[], rpc: Rpc) => calls.filter((c) => c.rpc === rpc).length;
-const signedWith = (calls: readonly { rpc: Rpc; pkey: number }[]) => calls.filter((c) => c.rpc === 'PKEY_SIGN').map((c) => c.pkey);
+const signedWith = (calls: readonly { rpc: Rpc; pkey: number }[]) =>
+  calls.filter((c) => c.rpc === 'PKEY_SIGN').map((c) => c.pkey);
 
 /** Stops and starts the HSM; its engine forgets every handle. The client's idle connections close meanwhile. */
 async function restart(h: TestHsm): Promise<void> {
@@ -81,22 +93,37 @@ describe('signing with kept key handles', () => {
   }
 
   describe('a resident RSA or EC key', () => {
-    it.each(['ec', 'rsa'] as const)('%s: is opened once for many signatures, sequential and concurrent, each verifying', async (type) => {
-      const k = await custody.service.generateKey({ hsm: 'a', type });
-      const calls = recordRpcs(hsm);
-      for (let i = 0; i < 5; i++) await signs(k, `sequential ${i}`);
-      await Promise.all(Array.from({ length: 10 }, (_, i) => signs(k, `concurrent ${i}`)));
-      expect({ opens: count(calls, 'PKEY_OPEN'), signs: count(calls, 'PKEY_SIGN'), closes: count(calls, 'PKEY_CLOSE') }).toEqual({ opens: 1, signs: 15, closes: 0 });
-      expect(new Set(signedWith(calls))).toEqual(new Set([calls[0]!.pkey]));
-    });
+    it.each(['ec', 'rsa'] as const)(
+      '%s: is opened once for many signatures, sequential and concurrent, each verifying',
+      async (type) => {
+        const k = await custody.service.generateKey({ hsm: 'a', type });
+        const calls = recordRpcs(hsm);
+        for (let i = 0; i < 5; i++) await signs(k, `sequential ${i}`);
+        await Promise.all(Array.from({ length: 10 }, (_, i) => signs(k, `concurrent ${i}`)));
+        expect({
+          opens: count(calls, 'PKEY_OPEN'),
+          signs: count(calls, 'PKEY_SIGN'),
+          closes: count(calls, 'PKEY_CLOSE'),
+        }).toEqual({ opens: 1, signs: 15, closes: 0 });
+        expect(new Set(signedWith(calls))).toEqual(new Set([calls[0]!.pkey]));
+      },
+    );
   });
 
   describe('a hashsig key', () => {
     it('still opens, signs and closes for every signature', async () => {
-      const k = await custody.service.generateKey({ hsm: 'a', type: 'hashsig', levels: 1, lms: 'H5', lmots: 'W8' });
+      const k = await custody.service.generateKey({
+        hsm: 'a',
+        type: 'hashsig',
+        levels: 1,
+        lms: 'H5',
+        lmots: 'W8',
+      });
       const calls = recordRpcs(hsm);
       for (let i = 0; i < 3; i++) await signs(k, `hashsig ${i}`);
-      expect(calls.map((c) => c.rpc)).toEqual(Array.from({ length: 3 }, () => ['PKEY_OPEN', 'PKEY_SIGN', 'PKEY_CLOSE']).flat());
+      expect(calls.map((c) => c.rpc)).toEqual(
+        Array.from({ length: 3 }, () => ['PKEY_OPEN', 'PKEY_SIGN', 'PKEY_CLOSE']).flat(),
+      );
     });
   });
 
@@ -118,7 +145,9 @@ describe('signing with kept key handles', () => {
       await signs(k, 'after import, again');
       const after = calls.slice(from);
       expect(after.map((c) => c.rpc)).toEqual(['PKEY_OPEN', 'PKEY_SIGN', 'PKEY_SIGN']);
-      expect((await custody.service.getKey(k.keyId)).holders).toContainEqual(expect.objectContaining({ kind: 'hsm', hsmKeyName: imported.hsmKeyName }));
+      expect((await custody.service.getKey(k.keyId)).holders).toContainEqual(
+        expect.objectContaining({ kind: 'hsm', hsmKeyName: imported.hsmKeyName }),
+      );
       expect(after[0]!.pkey).not.toBe(kept);
     });
 
@@ -148,9 +177,16 @@ describe('signing with kept key handles', () => {
       const calls = recordRpcs(hsm);
       const refused = custody.service.sign(k.keyId, { data: Buffer.from('after delete') });
       await expect(refused).rejects.toHaveProperty('type', 'hsm-state-mismatch');
-      await expect(refused).rejects.toThrow(`a has no key named ${name}, which the ledger records as resident`);
+      await expect(refused).rejects.toThrow(
+        `a has no key named ${name}, which the ledger records as resident`,
+      );
       const kept = calls[0]!.pkey;
-      expect(calls.map((c) => c.rpc)).toEqual(['PKEY_SIGN', 'PKEY_GET_PUBLIC_KEY', 'PKEY_CLOSE', 'PKEY_OPEN']);
+      expect(calls.map((c) => c.rpc)).toEqual([
+        'PKEY_SIGN',
+        'PKEY_GET_PUBLIC_KEY',
+        'PKEY_CLOSE',
+        'PKEY_OPEN',
+      ]);
       expect(calls.slice(0, 3).map((c) => c.pkey)).toEqual([kept, kept, kept]);
     });
 
@@ -178,7 +214,9 @@ describe('signing with kept key handles', () => {
 
   describe('an HSM without a free handle slot', () => {
     it('gives back the older half of its kept handles and opens once more', async () => {
-      const keys = await Promise.all(Array.from({ length: 8 }, () => custody.service.generateKey({ hsm: 'a', type: 'ec' })));
+      const keys = await Promise.all(
+        Array.from({ length: 8 }, () => custody.service.generateKey({ hsm: 'a', type: 'ec' })),
+      );
       await custody.core.registry.drop(hsmId); // start with nothing kept
       const other = await directClient(hsm);
       const taken: number[] = [];
@@ -228,7 +266,13 @@ describe('signing with kept key handles', () => {
       await restart(hsm);
       const calls = recordRpcs(hsm);
       await signs(k, 'after restart');
-      expect(calls.map((c) => c.rpc)).toEqual(['PKEY_SIGN', 'PKEY_GET_PUBLIC_KEY', 'PKEY_CLOSE', 'PKEY_OPEN', 'PKEY_SIGN']);
+      expect(calls.map((c) => c.rpc)).toEqual([
+        'PKEY_SIGN',
+        'PKEY_GET_PUBLIC_KEY',
+        'PKEY_CLOSE',
+        'PKEY_OPEN',
+        'PKEY_SIGN',
+      ]);
     });
 
     it('never returns the signature of the key its old handle number now opens, and leaves that handle open', async () => {
@@ -257,7 +301,9 @@ describe('signing with kept key handles', () => {
         expect(signed).toHaveLength(2);
         expect(signed[0]).toBe(stale);
         expect(signed[1]).not.toBe(stale);
-        await until('the kept handles let go', () => calls.some((c) => c.rpc === 'PKEY_GET_PUBLIC_KEY' && c.pkey === stale));
+        await until('the kept handles let go', () =>
+          calls.some((c) => c.rpc === 'PKEY_GET_PUBLIC_KEY' && c.pkey === stale),
+        );
         await signs(a, 'once more');
         expect(calls.some((c) => c.rpc === 'PKEY_CLOSE' && c.pkey === stale)).toBe(false);
         expect((await other.getPublicKey(stale)).equals(b.publicKey)).toBe(true);
@@ -308,13 +354,20 @@ describe('KeyHandles', () => {
     expect((await use(0))!.value).toBe(h0);
     await handles.release();
     expect(handles.size).toBe(0);
-    expect(calls.filter((c) => c.rpc === 'PKEY_CLOSE').map((c) => c.pkey).sort()).toEqual([h0, h1, h2].sort());
+    expect(
+      calls
+        .filter((c) => c.rpc === 'PKEY_CLOSE')
+        .map((c) => c.pkey)
+        .sort(),
+    ).toEqual([h0, h1, h2].sort());
     expect(count(calls, 'PKEY_OPEN')).toBe(3);
   });
 
   it('answers null for a name the HSM does not have, and keeps nothing for it', async () => {
     const handles = new KeyHandles(client);
-    expect(await handles.use('00000000-0000-4000-8000-000000000001', Buffer.alloc(1), async () => 'signed')).toBeNull();
+    expect(
+      await handles.use('00000000-0000-4000-8000-000000000001', Buffer.alloc(1), async () => 'signed'),
+    ).toBeNull();
     expect(handles.size).toBe(0);
   });
 });

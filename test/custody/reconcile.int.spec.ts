@@ -40,10 +40,14 @@ describe('reconcile', () => {
       { hsmKeyName: goneName, kind: 'missing-on-hsm', keyId: gone.keyId },
       { hsmKeyName: strayName, kind: 'unknown-to-ledger' },
     ]);
-    expect((await svc.getKey(gone.keyId)).holders).toEqual([expect.objectContaining({ kind: 'hsm', hsmKeyName: goneName })]);
+    expect((await svc.getKey(gone.keyId)).holders).toEqual([
+      expect.objectContaining({ kind: 'hsm', hsmKeyName: goneName }),
+    ]);
     const hsmId = (await svc.getHsm('a')).hsmId;
     const recorded = await custody.store.readStream(`hsmreconcile-${hsmId}`);
-    expect(recorded.map((e) => [e.type, (e.data as { drift: unknown[] }).drift.length])).toEqual([['HsmReconciled', 2]]);
+    expect(recorded.map((e) => [e.type, (e.data as { drift: unknown[] }).drift.length])).toEqual([
+      ['HsmReconciled', 2],
+    ]);
     await expect(svc.reconcile('missing')).rejects.toBeInstanceOf(CustodyNotFound);
   });
 });

@@ -2,7 +2,15 @@
 import { zeroizeSoftHsm, enterMasterKek } from '../../src/soft-hsm';
 import type { KeyView } from '../../src/app/custody/views';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
-import { KEK_1, openCustody, registerInDomain, startHsm, verifies, type Custody, type TestHsm } from './support';
+import {
+  KEK_1,
+  openCustody,
+  registerInDomain,
+  startHsm,
+  verifies,
+  type Custody,
+  type TestHsm,
+} from './support';
 
 describe('custody across HSMs', () => {
   let dir: string;
@@ -41,8 +49,13 @@ describe('custody across HSMs', () => {
     await a.start();
 
     const zeroized = await svc.recordZeroized('a');
-    expect(zeroized).toEqual(expect.objectContaining({ kekDomainId: null, residentKeys: 0, status: 'zeroized' }));
-    await expect(svc.rawImport(keys[0]!.keyId, { hsm: 'a' })).rejects.toHaveProperty('type', 'wrong-kek-domain');
+    expect(zeroized).toEqual(
+      expect.objectContaining({ kekDomainId: null, residentKeys: 0, status: 'zeroized' }),
+    );
+    await expect(svc.rawImport(keys[0]!.keyId, { hsm: 'a' })).rejects.toHaveProperty(
+      'type',
+      'wrong-kek-domain',
+    );
     const joined = await svc.joinKekDomain({ kekDomain: 'domain-1', hsm: 'a' });
     expect(joined.members).toContain(zeroized.hsmId);
     expect((await svc.getHsm('a')).kekDomainId).toBe(domainId);
@@ -55,7 +68,12 @@ describe('custody across HSMs', () => {
       if (k.type === 'hashsig') expect(q).toBeGreaterThan(before.q!);
     }
     const hsmEvents = await custody.store.readStream(`hsm-${zeroized.hsmId}`);
-    expect(hsmEvents.map((e) => e.type)).toEqual(['HsmRegistered', 'HsmJoinedKekDomain', 'HsmZeroized', 'HsmJoinedKekDomain']);
+    expect(hsmEvents.map((e) => e.type)).toEqual([
+      'HsmRegistered',
+      'HsmJoinedKekDomain',
+      'HsmZeroized',
+      'HsmJoinedKekDomain',
+    ]);
   }, 120_000);
 
   it('moves a hashsig key from a to b with disjoint index ranges and records the KEKEK provenance', async () => {
@@ -83,10 +101,18 @@ describe('custody across HSMs', () => {
     expect(Math.max(...qa)).toBeLessThan(Math.min(...qb));
 
     const events = await svc.keyEvents(k.keyId);
-    const kekek = events.find((e) => e.type === 'KekekGenerated')!.data as { hsmId: string; kekekName: string; spkiSha256: string };
+    const kekek = events.find((e) => e.type === 'KekekGenerated')!.data as {
+      hsmId: string;
+      kekekName: string;
+      spkiSha256: string;
+    };
     const b = await svc.getHsm('b');
-    expect(kekek).toEqual(expect.objectContaining({ hsmId: b.hsmId, spkiSha256: expect.stringMatching(/^[0-9a-f]{64}$/) }));
-    const exported = events.find((e) => e.type === 'KeyTransitExported')!.data as { partition: { sourceRange: { end: number }; exportedRange: { start: number; end: number } } };
+    expect(kekek).toEqual(
+      expect.objectContaining({ hsmId: b.hsmId, spkiSha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+    );
+    const exported = events.find((e) => e.type === 'KeyTransitExported')!.data as {
+      partition: { sourceRange: { end: number }; exportedRange: { start: number; end: number } };
+    };
     expect(exported.partition.exportedRange).toEqual({ start: 17, end: 32 });
     expect(qa.every((q) => q < exported.partition.sourceRange.end)).toBe(true);
     expect(qb.every((q) => q >= exported.partition.exportedRange.start)).toBe(true);

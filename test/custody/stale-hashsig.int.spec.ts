@@ -2,7 +2,15 @@
 import { key as keyDomain } from '../../src/domain';
 import type { CustodyNotFound } from '../../src/app/custody/errors';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
-import { holdersPerCopy, openCustody, registerInDomain, startHsm, verifies, type Custody, type TestHsm } from './support';
+import {
+  holdersPerCopy,
+  openCustody,
+  registerInDomain,
+  startHsm,
+  verifies,
+  type Custody,
+  type TestHsm,
+} from './support';
 
 describe('a hashsig key exported, imported, used and exported again', () => {
   let dir: string;
@@ -23,9 +31,18 @@ describe('a hashsig key exported, imported, used and exported again', () => {
 
   it('refuses the earlier blob by import and by hand-in, naming the current blob and holder, and lets one of two concurrent imports win', async () => {
     const svc = custody.service;
-    const k = await svc.generateKey({ hsm: 'a', type: 'hashsig', levels: 1, lms: 'H5', lmots: 'W8', label: 'stale' });
+    const k = await svc.generateKey({
+      hsm: 'a',
+      type: 'hashsig',
+      levels: 1,
+      lms: 'H5',
+      lmots: 'W8',
+      label: 'stale',
+    });
     const first = await svc.rawExport(k.keyId, { hsm: 'a' });
-    expect((await svc.getKey(k.keyId)).holders).toEqual([expect.objectContaining({ kind: 'blob', blobSha256: first.blobSha256 })]);
+    expect((await svc.getKey(k.keyId)).holders).toEqual([
+      expect.objectContaining({ kind: 'blob', blobSha256: first.blobSha256 }),
+    ]);
     await svc.rawImport(k.keyId, { hsm: 'a' });
     const signed = await svc.sign(k.keyId, { data: Buffer.from('after import') });
     expect(verifies(k, Buffer.from('after import'), signed.signature)).toBe(true);
@@ -35,22 +52,43 @@ describe('a hashsig key exported, imported, used and exported again', () => {
     const head = await custody.store.headPosition();
     const refused = svc.rawImport(k.keyId, { hsm: 'a', blobSha256: first.blobSha256 });
     await expect(refused).rejects.toBeInstanceOf(keyDomain.StaleBlob);
-    await expect(refused).rejects.toThrow(new RegExp(`superseded by ${second.blobSha256.slice(0, 8)}.*held by blob ${second.blobSha256.slice(0, 8)}`));
+    await expect(refused).rejects.toThrow(
+      new RegExp(
+        `superseded by ${second.blobSha256.slice(0, 8)}.*held by blob ${second.blobSha256.slice(0, 8)}`,
+      ),
+    );
     expect(await custody.store.headPosition()).toBe(head);
 
     const oldBytes = (await svc.getBlob(first.blobSha256)).blob;
     const presented = await svc.presentBlob({ keyId: k.keyId, blob: oldBytes });
     expect(presented).toEqual(
-      expect.objectContaining({ accepted: false, sha256: first.blobSha256, currentBlob: second.blobSha256, currentHolder: `blob ${second.blobSha256}` }),
+      expect.objectContaining({
+        accepted: false,
+        sha256: first.blobSha256,
+        currentBlob: second.blobSha256,
+        currentHolder: `blob ${second.blobSha256}`,
+      }),
     );
     const recorded = await custody.store.readStream(`blob-${first.blobSha256}`);
     expect(recorded.map((e) => e.type)).toEqual(['BlobStored', 'BlobRefused']);
-    expect(recorded[1]!.data).toEqual(expect.objectContaining({ keyId: k.keyId, currentBlobSha256: second.blobSha256, presentedBy: 'test-operator' }));
+    expect(recorded[1]!.data).toEqual(
+      expect.objectContaining({
+        keyId: k.keyId,
+        currentBlobSha256: second.blobSha256,
+        presentedBy: 'test-operator',
+      }),
+    );
 
-    const current = await svc.presentBlob({ keyId: k.keyId, blob: (await svc.getBlob(second.blobSha256)).blob });
+    const current = await svc.presentBlob({
+      keyId: k.keyId,
+      blob: (await svc.getBlob(second.blobSha256)).blob,
+    });
     expect(current).toEqual({ sha256: second.blobSha256, keyId: k.keyId, accepted: true });
 
-    const outcomes = await Promise.allSettled([svc.rawImport(k.keyId, { hsm: 'a' }), svc.rawImport(k.keyId, { hsm: 'b' })]);
+    const outcomes = await Promise.allSettled([
+      svc.rawImport(k.keyId, { hsm: 'a' }),
+      svc.rawImport(k.keyId, { hsm: 'b' }),
+    ]);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     const loser = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
     expect((loser.reason as { type?: string }).type).toMatch(/operation-in-progress|stale-blob/);
@@ -76,6 +114,9 @@ describe('a hashsig key exported, imported, used and exported again', () => {
     const random = await svc.presentBlob({ keyId: k2.keyId, blob: Buffer.from('not a blob at all') });
     expect(random.accepted).toBe(false);
     expect(random.reason).toMatch(/is not a blob of key/);
-    await expect(svc.presentBlob({ keyId: 'no-such-key', blob: Buffer.from('x') })).rejects.toHaveProperty('type', 'not-found' satisfies CustodyNotFound['type']);
+    await expect(svc.presentBlob({ keyId: 'no-such-key', blob: Buffer.from('x') })).rejects.toHaveProperty(
+      'type',
+      'not-found' satisfies CustodyNotFound['type'],
+    );
   });
 });

@@ -68,11 +68,16 @@ export interface TestHsm {
   start(): Promise<void>;
 }
 
-export async function startHsm(dir: string, name: string, options: { kek?: Buffer; capacity?: number } = {}): Promise<TestHsm> {
+export async function startHsm(
+  dir: string,
+  name: string,
+  options: { kek?: Buffer; capacity?: number } = {},
+): Promise<TestHsm> {
   const stateDir = join(dir, `${name}-state`);
   const socketPath = join(dir, `${name}.sock`);
   createSoftHsmState(stateDir, { kek: options.kek ?? KEK_1, pin: PIN });
-  const run = () => startSoftHsmServer({ stateDir, socketPath, capacity: options.capacity ?? 1000, pinDelayMs: 0 });
+  const run = () =>
+    startSoftHsmServer({ stateDir, socketPath, capacity: options.capacity ?? 1000, pinDelayMs: 0 });
   const hsm: TestHsm = {
     name,
     stateDir,
@@ -109,7 +114,10 @@ export interface CustodyClient {
   getKey(keyId: string): Promise<KeyView>;
   keyEvents(keyId: string): Promise<KeyEventView[]>;
   rawExport(keyId: string, input: { hsm: string; evict?: boolean }): Promise<{ blobSha256: string }>;
-  rawImport(keyId: string, input: { hsm: string; blobSha256?: string }): Promise<{ hsm: string; hsmKeyName: string; blobSha256: string }>;
+  rawImport(
+    keyId: string,
+    input: { hsm: string; blobSha256?: string },
+  ): Promise<{ hsm: string; hsmKeyName: string; blobSha256: string }>;
   transfer(keyId: string, input: { from: string; to: string }): Promise<KeyView>;
   deleteFromHsm(keyId: string, input: { hsm: string }): Promise<KeyView>;
   destroyKey(keyId: string): Promise<KeyView>;
@@ -156,11 +164,16 @@ export interface Custody {
  * The custody application as CustodyModule wires it, with a small KEKEK to stay fast. Crash
  * recovery does not run at start-up here: the specs call `recover()` and check its report.
  */
-export async function openCustody(dataDir: string, options: { clock?: Clock; env?: NodeJS.ProcessEnv } = {}): Promise<Custody> {
+export async function openCustody(
+  dataDir: string,
+  options: { clock?: Clock; env?: NodeJS.ProcessEnv } = {},
+): Promise<Custody> {
   const store = await openSqliteEventStore(dataDir);
   const env = options.env ?? {};
   const config = loadConfig({ KEYLEDGER_DATA_DIR: dataDir });
-  const moduleRef = await Test.createTestingModule({ imports: [LedgerModule.forRoot(config, store), CustodyModule] })
+  const moduleRef = await Test.createTestingModule({
+    imports: [LedgerModule.forRoot(config, store), CustodyModule],
+  })
     .overrideProvider(CLOCK)
     .useValue(options.clock ?? { now: () => new Date() })
     .overrideProvider(CUSTODY_OPTIONS)
@@ -183,7 +196,12 @@ export async function openCustody(dataDir: string, options: { clock?: Clock; env
 }
 
 /** Registers `hsms` and puts them all in one KEK domain founded by the first. */
-export async function registerInDomain(custody: CustodyClient, hsms: readonly TestHsm[], domain = 'domain-1', capacity?: number): Promise<string> {
+export async function registerInDomain(
+  custody: CustodyClient,
+  hsms: readonly TestHsm[],
+  domain = 'domain-1',
+  capacity?: number,
+): Promise<string> {
   for (const h of hsms) await custody.registerHsm({ name: h.name, endpoint: h.endpoint, pin: PIN, capacity });
   const created = await custody.createKekDomain({ name: domain, hsm: hsms[0]!.name });
   for (const h of hsms.slice(1)) await custody.joinKekDomain({ kekDomain: domain, hsm: h.name });

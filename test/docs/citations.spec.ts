@@ -23,7 +23,9 @@ const sources = execFileSync('git', ['ls-files', 'src', 'test', 'bench'], { cwd:
 
 describe('citations in the code', () => {
   const cited = sources.flatMap((file) =>
-    [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/docs\/([a-z0-9-]+\.md) §(\d+(?:\.\d+)*)/g)].map((m) => ({
+    [
+      ...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/docs\/([a-z0-9-]+\.md) §(\d+(?:\.\d+)*)/g),
+    ].map((m) => ({
       at: file,
       doc: m[1]!,
       section: m[2]!,
@@ -50,7 +52,8 @@ describe('citations in the code', () => {
         .readFileSync(path.join(ROOT, file), 'utf8')
         .split('\n')
         .flatMap((line, i) =>
-          /DESIGN(\.md)? §|STYLE(\.md)? (§|practice )?\d|(?<!docs\/)libhal-rpc\.md §/.test(line) && !file.endsWith('citations.spec.ts')
+          /DESIGN(\.md)? §|STYLE(\.md)? (§|practice )?\d|(?<!docs\/)libhal-rpc\.md §/.test(line) &&
+          !file.endsWith('citations.spec.ts')
             ? [`${file}:${i + 1}`]
             : [],
         ),

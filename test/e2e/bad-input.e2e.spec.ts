@@ -40,11 +40,21 @@ describe('bad input over HTTP leaves the ledger unchanged', () => {
     // An HSM with another master KEK: registered, but it cannot prove the demo domain's KEK.
     hsmDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-badh-'));
     outsider = await startHsm(hsmDir, 'hsm-x', { kek: KEK_2 });
-    expect((await svc.call('POST', '/v1/hsms', { name: 'hsm-x', endpoint: outsider.endpoint, pin: PIN })).status).toBe(201);
+    expect(
+      (await svc.call('POST', '/v1/hsms', { name: 'hsm-x', endpoint: outsider.endpoint, pin: PIN })).status,
+    ).toBe(201);
     key = await svc.json<KeyJson>('POST', '/v1/keys', { hsm: 'hsm-a', type: 'ec', label: 'bad-input' });
-    other = await svc.json<KeyJson>('POST', '/v1/keys', { hsm: 'hsm-a', type: 'ec', label: 'bad-input-other' });
-    keyBlob = (await svc.json<{ blobSha256: string }>('POST', `/v1/keys/${key.keyId}/raw-export`, { hsm: 'hsm-a' })).blobSha256;
-    otherBlob = (await svc.json<{ blobSha256: string }>('POST', `/v1/keys/${other.keyId}/raw-export`, { hsm: 'hsm-a' })).blobSha256;
+    other = await svc.json<KeyJson>('POST', '/v1/keys', {
+      hsm: 'hsm-a',
+      type: 'ec',
+      label: 'bad-input-other',
+    });
+    keyBlob = (
+      await svc.json<{ blobSha256: string }>('POST', `/v1/keys/${key.keyId}/raw-export`, { hsm: 'hsm-a' })
+    ).blobSha256;
+    otherBlob = (
+      await svc.json<{ blobSha256: string }>('POST', `/v1/keys/${other.keyId}/raw-export`, { hsm: 'hsm-a' })
+    ).blobSha256;
     domainId = (await svc.json<{ kekDomainId: string }>('GET', '/v1/hsms/hsm-a')).kekDomainId;
   }, 60_000);
 
@@ -67,13 +77,73 @@ describe('bad input over HTTP leaves the ledger unchanged', () => {
 
   describe('unknown key', () => {
     const cases: [string, () => Case][] = [
-      ['raw-export', () => ({ method: 'POST', path: `/v1/keys/${UNKNOWN_KEY}/raw-export`, body: { hsm: 'hsm-a' }, status: 404, detail: /not in the ledger/ })],
-      ['raw-import', () => ({ method: 'POST', path: `/v1/keys/${UNKNOWN_KEY}/raw-import`, body: { hsm: 'hsm-a' }, status: 404, detail: /not in the ledger/ })],
-      ['transfer', () => ({ method: 'POST', path: `/v1/keys/${UNKNOWN_KEY}/transfer`, body: { from: 'hsm-a', to: 'hsm-b' }, status: 404, detail: /not in the ledger/ })],
-      ['events', () => ({ method: 'GET', path: `/v1/keys/${UNKNOWN_KEY}/events`, status: 404, detail: /not in the ledger/ })],
-      ['residency delete', () => ({ method: 'DELETE', path: `/v1/keys/${UNKNOWN_KEY}/residency/hsm-a`, status: 404, detail: /not in the ledger/ })],
-      ['destroy', () => ({ method: 'DELETE', path: `/v1/keys/${UNKNOWN_KEY}`, status: 404, detail: /not in the ledger/ })],
-      ['blob hand-in', () => ({ method: 'POST', path: '/v1/blobs', body: { keyId: UNKNOWN_KEY, blob: b64(randomBytes(64)) }, status: 404, detail: /not in the ledger/ })],
+      [
+        'raw-export',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${UNKNOWN_KEY}/raw-export`,
+          body: { hsm: 'hsm-a' },
+          status: 404,
+          detail: /not in the ledger/,
+        }),
+      ],
+      [
+        'raw-import',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${UNKNOWN_KEY}/raw-import`,
+          body: { hsm: 'hsm-a' },
+          status: 404,
+          detail: /not in the ledger/,
+        }),
+      ],
+      [
+        'transfer',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${UNKNOWN_KEY}/transfer`,
+          body: { from: 'hsm-a', to: 'hsm-b' },
+          status: 404,
+          detail: /not in the ledger/,
+        }),
+      ],
+      [
+        'events',
+        () => ({
+          method: 'GET',
+          path: `/v1/keys/${UNKNOWN_KEY}/events`,
+          status: 404,
+          detail: /not in the ledger/,
+        }),
+      ],
+      [
+        'residency delete',
+        () => ({
+          method: 'DELETE',
+          path: `/v1/keys/${UNKNOWN_KEY}/residency/hsm-a`,
+          status: 404,
+          detail: /not in the ledger/,
+        }),
+      ],
+      [
+        'destroy',
+        () => ({
+          method: 'DELETE',
+          path: `/v1/keys/${UNKNOWN_KEY}`,
+          status: 404,
+          detail: /not in the ledger/,
+        }),
+      ],
+      [
+        'blob hand-in',
+        () => ({
+          method: 'POST',
+          path: '/v1/blobs',
+          body: { keyId: UNKNOWN_KEY, blob: b64(randomBytes(64)) },
+          status: 404,
+          detail: /not in the ledger/,
+        }),
+      ],
     ];
     it.each(cases)('%s: 404 naming the key', async (_label, make) => {
       const problem = await refused(make());
@@ -83,17 +153,106 @@ describe('bad input over HTTP leaves the ledger unchanged', () => {
 
   describe('unknown HSM', () => {
     const cases: [string, () => Case][] = [
-      ['raw-export', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body: { hsm: UNKNOWN_HSM }, status: 404, detail: /not registered/ })],
-      ['raw-import', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-import`, body: { hsm: UNKNOWN_HSM }, status: 404, detail: /not registered/ })],
-      ['transfer from', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/transfer`, body: { from: UNKNOWN_HSM, to: 'hsm-b' }, status: 404, detail: /not registered/ })],
-      ['transfer to', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/transfer`, body: { from: 'hsm-a', to: UNKNOWN_HSM }, status: 404, detail: /not registered/ })],
-      ['sign on', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/sign`, body: { data: 'aGVsbG8=', hsm: UNKNOWN_HSM }, status: 404, detail: /not registered/ })],
-      ['residency delete', () => ({ method: 'DELETE', path: `/v1/keys/${key.keyId}/residency/${UNKNOWN_HSM}`, status: 404, detail: /not registered/ })],
-      ['GET', () => ({ method: 'GET', path: `/v1/hsms/${UNKNOWN_HSM}`, status: 404, detail: /not registered/ })],
-      ['residency listing', () => ({ method: 'GET', path: `/v1/hsms/${UNKNOWN_HSM}/keys`, status: 404, detail: /not registered/ })],
-      ['zeroized', () => ({ method: 'POST', path: `/v1/hsms/${UNKNOWN_HSM}/zeroized`, status: 404, detail: /not registered/ })],
-      ['reconcile', () => ({ method: 'POST', path: `/v1/hsms/${UNKNOWN_HSM}/reconcile`, status: 404, detail: /not registered/ })],
-      ['KEK domain join', () => ({ method: 'POST', path: `/v1/kek-domains/${domainId}/members`, body: { hsm: UNKNOWN_HSM }, status: 404, detail: /not registered/ })],
+      [
+        'raw-export',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${key.keyId}/raw-export`,
+          body: { hsm: UNKNOWN_HSM },
+          status: 404,
+          detail: /not registered/,
+        }),
+      ],
+      [
+        'raw-import',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${key.keyId}/raw-import`,
+          body: { hsm: UNKNOWN_HSM },
+          status: 404,
+          detail: /not registered/,
+        }),
+      ],
+      [
+        'transfer from',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${key.keyId}/transfer`,
+          body: { from: UNKNOWN_HSM, to: 'hsm-b' },
+          status: 404,
+          detail: /not registered/,
+        }),
+      ],
+      [
+        'transfer to',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${key.keyId}/transfer`,
+          body: { from: 'hsm-a', to: UNKNOWN_HSM },
+          status: 404,
+          detail: /not registered/,
+        }),
+      ],
+      [
+        'sign on',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${key.keyId}/sign`,
+          body: { data: 'aGVsbG8=', hsm: UNKNOWN_HSM },
+          status: 404,
+          detail: /not registered/,
+        }),
+      ],
+      [
+        'residency delete',
+        () => ({
+          method: 'DELETE',
+          path: `/v1/keys/${key.keyId}/residency/${UNKNOWN_HSM}`,
+          status: 404,
+          detail: /not registered/,
+        }),
+      ],
+      [
+        'GET',
+        () => ({ method: 'GET', path: `/v1/hsms/${UNKNOWN_HSM}`, status: 404, detail: /not registered/ }),
+      ],
+      [
+        'residency listing',
+        () => ({
+          method: 'GET',
+          path: `/v1/hsms/${UNKNOWN_HSM}/keys`,
+          status: 404,
+          detail: /not registered/,
+        }),
+      ],
+      [
+        'zeroized',
+        () => ({
+          method: 'POST',
+          path: `/v1/hsms/${UNKNOWN_HSM}/zeroized`,
+          status: 404,
+          detail: /not registered/,
+        }),
+      ],
+      [
+        'reconcile',
+        () => ({
+          method: 'POST',
+          path: `/v1/hsms/${UNKNOWN_HSM}/reconcile`,
+          status: 404,
+          detail: /not registered/,
+        }),
+      ],
+      [
+        'KEK domain join',
+        () => ({
+          method: 'POST',
+          path: `/v1/kek-domains/${domainId}/members`,
+          body: { hsm: UNKNOWN_HSM },
+          status: 404,
+          detail: /not registered/,
+        }),
+      ],
     ];
     it.each(cases)('%s: 404 naming the HSM', async (_label, make) => {
       const problem = await refused(make());
@@ -137,18 +296,132 @@ describe('bad input over HTTP leaves the ledger unchanged', () => {
 
   describe('malformed bodies', () => {
     const cases: [string, () => Case, string][] = [
-      ['raw-export without hsm', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body: {}, status: 400, detail: /hsm/ }), 'hsm'],
-      ['raw-export with a numeric hsm', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body: { hsm: 7 }, status: 400, detail: /hsm/ }), 'hsm'],
-      ['raw-export with an unknown field', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body: { hsm: 'hsm-a', evict: true }, status: 400, detail: /evict/ }), 'evict'],
-      ['raw-import with a non-hex blobSha256', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-import`, body: { hsm: 'hsm-b', blobSha256: 'XYZ' }, status: 400, detail: /blobSha256/ }), 'blobSha256'],
-      ['raw-import with an upper-case blobSha256', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-import`, body: { hsm: 'hsm-b', blobSha256: 'AB'.repeat(32) }, status: 400, detail: /blobSha256/ }), 'blobSha256'],
-      ['transfer without to', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/transfer`, body: { from: 'hsm-a' }, status: 400, detail: /\bto\b/ }), 'to'],
-      ['sign without data', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/sign`, body: {}, status: 400, detail: /data/ }), 'data'],
-      ['sign with numeric data', () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/sign`, body: { data: 12 }, status: 400, detail: /data/ }), 'data'],
-      ['blob hand-in without blob', () => ({ method: 'POST', path: '/v1/blobs', body: { keyId: key.keyId }, status: 400, detail: /blob/ }), 'blob'],
-      ['blob hand-in with non-base64 blob', () => ({ method: 'POST', path: '/v1/blobs', body: { keyId: key.keyId, blob: 'not base64!' }, status: 400, detail: /blob/ }), 'blob'],
-      ['KEK domain join without hsm', () => ({ method: 'POST', path: `/v1/kek-domains/${domainId}/members`, body: {}, status: 400, detail: /hsm/ }), 'hsm'],
-      ['HSM registration with an http endpoint', () => ({ method: 'POST', path: '/v1/hsms', body: { name: 'hsm-q', endpoint: 'http://nope', pin: 'x'.repeat(8) }, status: 400, detail: /endpoint/ }), 'endpoint'],
+      [
+        'raw-export without hsm',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${key.keyId}/raw-export`,
+          body: {},
+          status: 400,
+          detail: /hsm/,
+        }),
+        'hsm',
+      ],
+      [
+        'raw-export with a numeric hsm',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${key.keyId}/raw-export`,
+          body: { hsm: 7 },
+          status: 400,
+          detail: /hsm/,
+        }),
+        'hsm',
+      ],
+      [
+        'raw-export with an unknown field',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${key.keyId}/raw-export`,
+          body: { hsm: 'hsm-a', evict: true },
+          status: 400,
+          detail: /evict/,
+        }),
+        'evict',
+      ],
+      [
+        'raw-import with a non-hex blobSha256',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${key.keyId}/raw-import`,
+          body: { hsm: 'hsm-b', blobSha256: 'XYZ' },
+          status: 400,
+          detail: /blobSha256/,
+        }),
+        'blobSha256',
+      ],
+      [
+        'raw-import with an upper-case blobSha256',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${key.keyId}/raw-import`,
+          body: { hsm: 'hsm-b', blobSha256: 'AB'.repeat(32) },
+          status: 400,
+          detail: /blobSha256/,
+        }),
+        'blobSha256',
+      ],
+      [
+        'transfer without to',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${key.keyId}/transfer`,
+          body: { from: 'hsm-a' },
+          status: 400,
+          detail: /\bto\b/,
+        }),
+        'to',
+      ],
+      [
+        'sign without data',
+        () => ({ method: 'POST', path: `/v1/keys/${key.keyId}/sign`, body: {}, status: 400, detail: /data/ }),
+        'data',
+      ],
+      [
+        'sign with numeric data',
+        () => ({
+          method: 'POST',
+          path: `/v1/keys/${key.keyId}/sign`,
+          body: { data: 12 },
+          status: 400,
+          detail: /data/,
+        }),
+        'data',
+      ],
+      [
+        'blob hand-in without blob',
+        () => ({
+          method: 'POST',
+          path: '/v1/blobs',
+          body: { keyId: key.keyId },
+          status: 400,
+          detail: /blob/,
+        }),
+        'blob',
+      ],
+      [
+        'blob hand-in with non-base64 blob',
+        () => ({
+          method: 'POST',
+          path: '/v1/blobs',
+          body: { keyId: key.keyId, blob: 'not base64!' },
+          status: 400,
+          detail: /blob/,
+        }),
+        'blob',
+      ],
+      [
+        'KEK domain join without hsm',
+        () => ({
+          method: 'POST',
+          path: `/v1/kek-domains/${domainId}/members`,
+          body: {},
+          status: 400,
+          detail: /hsm/,
+        }),
+        'hsm',
+      ],
+      [
+        'HSM registration with an http endpoint',
+        () => ({
+          method: 'POST',
+          path: '/v1/hsms',
+          body: { name: 'hsm-q', endpoint: 'http://nope', pin: 'x'.repeat(8) },
+          status: 400,
+          detail: /endpoint/,
+        }),
+        'endpoint',
+      ],
     ];
     it.each(cases)('%s: 400 naming the field', async (_label, make, field) => {
       const problem = await refused(make());
@@ -160,16 +433,28 @@ describe('bad input over HTTP leaves the ledger unchanged', () => {
       ['truncated JSON', '{"hsm": "hsm-a"'],
       ['a JSON string', '"hsm-a"'],
     ])('raw-export with %s as the body: 400', async (_label, body) => {
-      await refused({ method: 'POST', path: `/v1/keys/${key.keyId}/raw-export`, body, status: 400, detail: /\S/ });
+      await refused({
+        method: 'POST',
+        path: `/v1/keys/${key.keyId}/raw-export`,
+        body,
+        status: 400,
+        detail: /\S/,
+      });
     });
 
     it('a path key id longer than 128 characters: 400 naming keyId', async () => {
-      await refused({ method: 'POST', path: `/v1/keys/${'k'.repeat(200)}/raw-export`, body: { hsm: 'hsm-a' }, status: 400, detail: /keyId/ });
+      await refused({
+        method: 'POST',
+        path: `/v1/keys/${'k'.repeat(200)}/raw-export`,
+        body: { hsm: 'hsm-a' },
+        status: 400,
+        detail: /keyId/,
+      });
     });
   });
 
   describe('a blob of another key, and random bytes', () => {
-    it('raw-import of another key\'s blob by hash, onto an HSM without the key: 404 naming blob and key', async () => {
+    it("raw-import of another key's blob by hash, onto an HSM without the key: 404 naming blob and key", async () => {
       const problem = await refused({
         method: 'POST',
         path: `/v1/keys/${key.keyId}/raw-import`,
@@ -192,12 +477,15 @@ describe('bad input over HTTP leaves the ledger unchanged', () => {
       expect(problem.detail).toContain(unknown.slice(0, 8));
     });
 
-    it('another key\'s blob handed in for this key: 409 saying whose blob it is; the key is unchanged', async () => {
+    it("another key's blob handed in for this key: 409 saying whose blob it is; the key is unchanged", async () => {
       const bytes = (await svc.json<{ blob: string }>('GET', `/v1/blobs/${otherBlob}`)).blob;
       const keyEvents = await svc.json<unknown[]>('GET', `/v1/keys/${key.keyId}/events`);
       const otherEvents = await svc.json<unknown[]>('GET', `/v1/keys/${other.keyId}/events`);
       const view = await svc.json<KeyJson>('GET', `/v1/keys/${key.keyId}`);
-      const problem = await expectProblem(await svc.call('POST', '/v1/blobs', { keyId: key.keyId, blob: bytes }), 409);
+      const problem = await expectProblem(
+        await svc.call('POST', '/v1/blobs', { keyId: key.keyId, blob: bytes }),
+        409,
+      );
       expect(problem.detail).toContain(`is a blob of key ${other.keyId}, not of key ${key.keyId}`);
       expect(await svc.json<unknown[]>('GET', `/v1/keys/${key.keyId}/events`)).toEqual(keyEvents);
       expect(await svc.json<unknown[]>('GET', `/v1/keys/${other.keyId}/events`)).toEqual(otherEvents);

@@ -88,7 +88,10 @@ function client(url: string) {
   const call = (method: string, p: string, body?: unknown) =>
     fetch(`${url}${p}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   return {
@@ -115,10 +118,16 @@ describe('SIGKILL of the service at every fault point, then restart (HTTP)', () 
 
   const signOnce = async (api: ReturnType<typeof client>, key: KeyJson) => {
     const data = randomBytes(20);
-    const s = await api.json<{ signature: string; hsm: string; q: number }>('POST', `/v1/keys/${key.keyId}/sign`, {
-      data: data.toString('base64'),
-    });
-    expect(rfc8554Verify(Buffer.from(key.publicKeyRfc8554!, 'base64'), data, Buffer.from(s.signature, 'base64'))).toBe(true);
+    const s = await api.json<{ signature: string; hsm: string; q: number }>(
+      'POST',
+      `/v1/keys/${key.keyId}/sign`,
+      {
+        data: data.toString('base64'),
+      },
+    );
+    expect(
+      rfc8554Verify(Buffer.from(key.publicKeyRfc8554!, 'base64'), data, Buffer.from(s.signature, 'base64')),
+    ).toBe(true);
     return s;
   };
 
@@ -128,14 +137,26 @@ describe('SIGKILL of the service at every fault point, then restart (HTTP)', () 
     hsms = [await startHsm(hsmDir, 'hsm-a', { kek: KEK_1 }), await startHsm(hsmDir, 'hsm-b', { kek: KEK_1 })];
     running = await serve(dataDir);
     const api = client(running.url);
-    for (const h of hsms) await api.json('POST', '/v1/hsms', { name: h.name, endpoint: h.endpoint, pin: PIN });
-    const { kekDomainId } = await api.json<{ kekDomainId: string }>('POST', '/v1/kek-domains', { name: 'crash', hsm: 'hsm-a' });
+    for (const h of hsms)
+      await api.json('POST', '/v1/hsms', { name: h.name, endpoint: h.endpoint, pin: PIN });
+    const { kekDomainId } = await api.json<{ kekDomainId: string }>('POST', '/v1/kek-domains', {
+      name: 'crash',
+      hsm: 'hsm-a',
+    });
     await api.json('POST', `/v1/kek-domains/${kekDomainId}/members`, { hsm: 'hsm-b' });
     // One fresh hashsig key per point, used once; a raw import's key is raw-exported first.
     for (const point of FAULT_POINTS) {
-      const key = await api.json<KeyJson>('POST', '/v1/keys', { hsm: 'hsm-a', type: 'hashsig', levels: 1, lms: 'H5', lmots: 'W8', label: point });
+      const key = await api.json<KeyJson>('POST', '/v1/keys', {
+        hsm: 'hsm-a',
+        type: 'hashsig',
+        levels: 1,
+        lms: 'H5',
+        lmots: 'W8',
+        label: point,
+      });
       const { q } = await signOnce(api, key);
-      if (opOf(point) === 'raw-import') await api.json('POST', `/v1/keys/${key.keyId}/raw-export`, { hsm: 'hsm-a' });
+      if (opOf(point) === 'raw-import')
+        await api.json('POST', `/v1/keys/${key.keyId}/raw-export`, { hsm: 'hsm-a' });
       prepared.set(point, { key, qs: [q] });
     }
     await stop(running);
@@ -148,65 +169,92 @@ describe('SIGKILL of the service at every fault point, then restart (HTTP)', () 
     for (const dir of [dataDir, hsmDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it.each(FAULT_POINTS.map((point) => [point]))('killed at %s: the restarted service leaves the key consistent', async (point) => {
-    const { key, qs } = prepared.get(point)!;
-    const op = opOf(point);
+  it.each(FAULT_POINTS.map((point) => [point]))(
+    'killed at %s: the restarted service leaves the key consistent',
+    async (point) => {
+      const { key, qs } = prepared.get(point)!;
+      const op = opOf(point);
 
-    // The faulty service dies by SIGKILL in the middle of the operation; the request gets no answer.
-    const faulty = await serve(dataDir, point);
-    const body = op === 'transfer' ? { from: 'hsm-a', to: 'hsm-b' } : op === 'raw-import' ? { hsm: 'hsm-b' } : { hsm: 'hsm-a' };
-    const outcome = await client(faulty.url)
-      .call('POST', `/v1/keys/${key.keyId}/${op}`, body)
-      .then(async (r) => `answered ${r.status}: ${await r.text()}`)
-      .catch(() => 'no answer');
-    expect(outcome).toBe('no answer');
-    expect(await faulty.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      // The faulty service dies by SIGKILL in the middle of the operation; the request gets no answer.
+      const faulty = await serve(dataDir, point);
+      const body =
+        op === 'transfer'
+          ? { from: 'hsm-a', to: 'hsm-b' }
+          : op === 'raw-import'
+            ? { hsm: 'hsm-b' }
+            : { hsm: 'hsm-a' };
+      const outcome = await client(faulty.url)
+        .call('POST', `/v1/keys/${key.keyId}/${op}`, body)
+        .then(async (r) => `answered ${r.status}: ${await r.text()}`)
+        .catch(() => 'no answer');
+      expect(outcome).toBe('no answer');
+      expect(await faulty.exited).toEqual({ code: null, signal: 'SIGKILL' });
 
-    // Restart without the fault: the process manager finishes or fails the open intent.
-    running = await serve(dataDir);
-    try {
-      const api = client(running.url);
-      const view = await api.json<KeyView>('GET', `/v1/keys/${key.keyId}`);
-      expect(view.openOperations).toEqual([]);
-      expect(view.obligations).toEqual([]);
-      expect(view.state).toBe('active');
-      // Not lost: an HSM holds it, or a blob that is current.
-      expect(view.holders.length).toBeGreaterThan(0);
-      for (const h of view.holders.filter((x) => x.kind === 'blob'))
-        expect(view.blobs.find((b) => b.sha256 === h.blobSha256)?.status).toBe('current');
-      // One live holder per hashsig copy.
-      const perCopy = new Map<string, number>();
-      for (const h of view.holders) perCopy.set(h.copyId, (perCopy.get(h.copyId) ?? 0) + 1);
-      expect([...perCopy.values()].filter((n) => n !== 1)).toEqual([]);
+      // Restart without the fault: the process manager finishes or fails the open intent.
+      running = await serve(dataDir);
+      try {
+        const api = client(running.url);
+        const view = await api.json<KeyView>('GET', `/v1/keys/${key.keyId}`);
+        expect(view.openOperations).toEqual([]);
+        expect(view.obligations).toEqual([]);
+        expect(view.state).toBe('active');
+        // Not lost: an HSM holds it, or a blob that is current.
+        expect(view.holders.length).toBeGreaterThan(0);
+        for (const h of view.holders.filter((x) => x.kind === 'blob'))
+          expect(view.blobs.find((b) => b.sha256 === h.blobSha256)?.status).toBe('current');
+        // One live holder per hashsig copy.
+        const perCopy = new Map<string, number>();
+        for (const h of view.holders) perCopy.set(h.copyId, (perCopy.get(h.copyId) ?? 0) + 1);
+        expect([...perCopy.values()].filter((n) => n !== 1)).toEqual([]);
 
-      // GET /v1/keys/{id} agrees with the residency read model and with what each HSM holds: a
-      // reconcile of each HSM finds no drift this point has caused (drift an earlier point left
-      // behind was reported by that point's test and is not counted again).
-      const events = await api.json<{ type: string; data: { kekekName?: string } }[]>('GET', `/v1/keys/${key.keyId}/events`);
-      const kekeks = new Set(events.filter((e) => e.type === 'KekekGenerated').map((e) => e.data.kekekName));
-      const freshDrift: { hsm: string; hsmKeyName: string; kind: string; recordedKekek: boolean }[] = [];
-      for (const hsm of HSMS) {
-        const report = await api.json<{ drift: { hsmKeyName: string; kind: string }[] }>('POST', `/v1/hsms/${hsm}/reconcile`);
-        for (const d of report.drift) {
-          if (!knownDrift.has(`${hsm}/${d.hsmKeyName}`)) freshDrift.push({ hsm, hsmKeyName: d.hsmKeyName, kind: d.kind, recordedKekek: kekeks.has(d.hsmKeyName) });
-          knownDrift.add(`${hsm}/${d.hsmKeyName}`);
+        // GET /v1/keys/{id} agrees with the residency read model and with what each HSM holds: a
+        // reconcile of each HSM finds no drift this point has caused (drift an earlier point left
+        // behind was reported by that point's test and is not counted again).
+        const events = await api.json<{ type: string; data: { kekekName?: string } }[]>(
+          'GET',
+          `/v1/keys/${key.keyId}/events`,
+        );
+        const kekeks = new Set(
+          events.filter((e) => e.type === 'KekekGenerated').map((e) => e.data.kekekName),
+        );
+        const freshDrift: { hsm: string; hsmKeyName: string; kind: string; recordedKekek: boolean }[] = [];
+        for (const hsm of HSMS) {
+          const report = await api.json<{ drift: { hsmKeyName: string; kind: string }[] }>(
+            'POST',
+            `/v1/hsms/${hsm}/reconcile`,
+          );
+          for (const d of report.drift) {
+            if (!knownDrift.has(`${hsm}/${d.hsmKeyName}`))
+              freshDrift.push({
+                hsm,
+                hsmKeyName: d.hsmKeyName,
+                kind: d.kind,
+                recordedKekek: kekeks.has(d.hsmKeyName),
+              });
+            knownDrift.add(`${hsm}/${d.hsmKeyName}`);
+          }
         }
-      }
-      expect(freshDrift).toEqual([]);
-      for (const hsm of HSMS) {
-        const holds = view.holders.some((h) => h.kind === 'hsm' && h.hsm === hsm);
-        const residency = await api.json<{ keys: Record<string, unknown> }>('GET', `/v1/hsms/${hsm}/keys`);
-        expect({ hsm, resident: Object.hasOwn(residency.keys, key.keyId) }).toEqual({ hsm, resident: holds });
-      }
+        expect(freshDrift).toEqual([]);
+        for (const hsm of HSMS) {
+          const holds = view.holders.some((h) => h.kind === 'hsm' && h.hsm === hsm);
+          const residency = await api.json<{ keys: Record<string, unknown> }>('GET', `/v1/hsms/${hsm}/keys`);
+          expect({ hsm, resident: Object.hasOwn(residency.keys, key.keyId) }).toEqual({
+            hsm,
+            resident: holds,
+          });
+        }
 
-      // The key still signs, with an index never used before.
-      if (!view.holders.some((h) => h.kind === 'hsm')) await api.json('POST', `/v1/keys/${key.keyId}/raw-import`, { hsm: 'hsm-a' });
-      const s = await signOnce(api, key);
-      expect(s.q).toBeGreaterThan(Math.max(...qs));
-      expect(running.stderr()).not.toMatch(/recovery:/);
-    } finally {
-      await stop(running);
-      running = undefined;
-    }
-  }, 60_000);
+        // The key still signs, with an index never used before.
+        if (!view.holders.some((h) => h.kind === 'hsm'))
+          await api.json('POST', `/v1/keys/${key.keyId}/raw-import`, { hsm: 'hsm-a' });
+        const s = await signOnce(api, key);
+        expect(s.q).toBeGreaterThan(Math.max(...qs));
+        expect(running.stderr()).not.toMatch(/recovery:/);
+      } finally {
+        await stop(running);
+        running = undefined;
+      }
+    },
+    60_000,
+  );
 });

@@ -27,8 +27,13 @@ interface HsmJson {
 }
 
 function verifies(key: KeyJson, data: Buffer, signature: Buffer): boolean {
-  if (key.type === 'hashsig') return rfc8554Verify(Buffer.from(key.publicKeyRfc8554!, 'base64'), data, signature);
-  const publicKey = createPublicKey({ key: Buffer.from(key.publicKey, 'base64'), format: 'der', type: 'spki' });
+  if (key.type === 'hashsig')
+    return rfc8554Verify(Buffer.from(key.publicKeyRfc8554!, 'base64'), data, signature);
+  const publicKey = createPublicKey({
+    key: Buffer.from(key.publicKey, 'base64'),
+    format: 'der',
+    type: 'spki',
+  });
   return key.type === 'ec'
     ? verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)
     : verify('sha256', data, publicKey, signature);
@@ -48,7 +53,10 @@ describe('disaster recovery of a zeroized HSM (HTTP)', () => {
       const registered = await svc.call('POST', '/v1/hsms', { name: h.name, endpoint: h.endpoint, pin: PIN });
       expect(registered.status).toBe(201);
     }
-    const domain = await svc.json<{ kekDomainId: string }>('POST', '/v1/kek-domains', { name: 'dr', hsm: 'hsm-a' });
+    const domain = await svc.json<{ kekDomainId: string }>('POST', '/v1/kek-domains', {
+      name: 'dr',
+      hsm: 'hsm-a',
+    });
     domainId = domain.kekDomainId;
     await svc.json('POST', `/v1/kek-domains/${domainId}/members`, { hsm: 'hsm-b' });
   }, 60_000);
@@ -62,7 +70,12 @@ describe('disaster recovery of a zeroized HSM (HTTP)', () => {
   it('recovers rsa, ec and hashsig keys onto hsm-a after zeroization, KEK re-entry and rejoining by canary', async () => {
     const keys = [
       await svc.json<KeyJson>('POST', '/v1/keys', { hsm: 'hsm-a', type: 'rsa', bits: 1024, label: 'dr-rsa' }),
-      await svc.json<KeyJson>('POST', '/v1/keys', { hsm: 'hsm-a', type: 'ec', curve: 'P-256', label: 'dr-ec' }),
+      await svc.json<KeyJson>('POST', '/v1/keys', {
+        hsm: 'hsm-a',
+        type: 'ec',
+        curve: 'P-256',
+        label: 'dr-ec',
+      }),
       await svc.json<KeyJson>('POST', '/v1/keys', {
         hsm: 'hsm-a',
         type: 'hashsig',
@@ -75,11 +88,18 @@ describe('disaster recovery of a zeroized HSM (HTTP)', () => {
     const hashsigKey = keys[2]!;
     const sign = async (key: KeyJson) => {
       const data = randomBytes(50);
-      const s = await svc.json<{ signature: string; hsm: string; q?: number }>('POST', `/v1/keys/${key.keyId}/sign`, {
-        data: data.toString('base64'),
-      });
+      const s = await svc.json<{ signature: string; hsm: string; q?: number }>(
+        'POST',
+        `/v1/keys/${key.keyId}/sign`,
+        {
+          data: data.toString('base64'),
+        },
+      );
       const signature = Buffer.from(s.signature, 'base64');
-      expect({ type: key.type, verified: verifies(key, data, signature) }).toEqual({ type: key.type, verified: true });
+      expect({ type: key.type, verified: verifies(key, data, signature) }).toEqual({
+        type: key.type,
+        verified: true,
+      });
       return { ...s, signature };
     };
 
@@ -94,7 +114,11 @@ describe('disaster recovery of a zeroized HSM (HTTP)', () => {
 
     const blobs = new Map<string, string>();
     for (const k of keys) {
-      const { blobSha256 } = await svc.json<{ blobSha256: string }>('POST', `/v1/keys/${k.keyId}/raw-export`, { hsm: 'hsm-a' });
+      const { blobSha256 } = await svc.json<{ blobSha256: string }>(
+        'POST',
+        `/v1/keys/${k.keyId}/raw-export`,
+        { hsm: 'hsm-a' },
+      );
       blobs.set(k.keyId, blobSha256);
     }
 
@@ -106,29 +130,44 @@ describe('disaster recovery of a zeroized HSM (HTTP)', () => {
     await a.start();
 
     const zeroized = await svc.json<HsmJson>('POST', '/v1/hsms/hsm-a/zeroized');
-    expect(zeroized).toEqual(expect.objectContaining({ name: 'hsm-a', status: 'zeroized', kekDomainId: null, residentKeys: 0 }));
+    expect(zeroized).toEqual(
+      expect.objectContaining({ name: 'hsm-a', status: 'zeroized', kekDomainId: null, residentKeys: 0 }),
+    );
     for (const k of keys) {
       const view = await svc.json<KeyJson>('GET', `/v1/keys/${k.keyId}`);
-      expect(view.holders).toEqual([expect.objectContaining({ kind: 'blob', blobSha256: blobs.get(k.keyId) })]);
+      expect(view.holders).toEqual([
+        expect.objectContaining({ kind: 'blob', blobSha256: blobs.get(k.keyId) }),
+      ]);
       expect(view.currentBlob).toBe(blobs.get(k.keyId));
     }
 
     // Until it proves the KEK again, hsm-a is in no KEK domain: an import is refused.
     const before = await svc.position();
-    const refused = await expectProblem(await svc.call('POST', `/v1/keys/${keys[0]!.keyId}/raw-import`, { hsm: 'hsm-a' }), 409);
+    const refused = await expectProblem(
+      await svc.call('POST', `/v1/keys/${keys[0]!.keyId}/raw-import`, { hsm: 'hsm-a' }),
+      409,
+    );
     expect(refused.detail).toMatch(/KEK domain/i);
     expect(await svc.position()).toBe(before);
 
     // Rejoin by canary.
-    const joined = await svc.json<{ kekDomainId: string; members: string[] }>('POST', `/v1/kek-domains/${domainId}/members`, {
-      hsm: 'hsm-a',
-    });
+    const joined = await svc.json<{ kekDomainId: string; members: string[] }>(
+      'POST',
+      `/v1/kek-domains/${domainId}/members`,
+      {
+        hsm: 'hsm-a',
+      },
+    );
     expect(joined.members).toContain(zeroized.hsmId);
     expect((await svc.json<HsmJson>('GET', '/v1/hsms/hsm-a')).kekDomainId).toBe(domainId);
 
     // Every key's current blob comes back; each signs with its original public key.
     for (const k of keys) {
-      const imported = await svc.json<{ hsm: string; blobSha256: string }>('POST', `/v1/keys/${k.keyId}/raw-import`, { hsm: 'hsm-a' });
+      const imported = await svc.json<{ hsm: string; blobSha256: string }>(
+        'POST',
+        `/v1/keys/${k.keyId}/raw-import`,
+        { hsm: 'hsm-a' },
+      );
       expect(imported).toEqual(expect.objectContaining({ hsm: 'hsm-a', blobSha256: blobs.get(k.keyId) }));
       const view = await svc.json<KeyJson>('GET', `/v1/keys/${k.keyId}`);
       expect(view.publicKey).toBe(k.publicKey);

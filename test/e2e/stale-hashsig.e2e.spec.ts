@@ -30,10 +30,14 @@ describe('stale hashsig state is refused (HTTP)', () => {
   const getKey = (keyId: string) => svc.json<KeyView>('GET', `/v1/keys/${keyId}`);
   const sign = async (key: KeyJson, hsm?: string) => {
     const data = randomBytes(40);
-    const signed = await svc.json<{ signature: string; hsm: string; q: number }>('POST', `/v1/keys/${key.keyId}/sign`, {
-      data: b64(data),
-      ...(hsm === undefined ? {} : { hsm }),
-    });
+    const signed = await svc.json<{ signature: string; hsm: string; q: number }>(
+      'POST',
+      `/v1/keys/${key.keyId}/sign`,
+      {
+        data: b64(data),
+        ...(hsm === undefined ? {} : { hsm }),
+      },
+    );
     const signature = Buffer.from(signed.signature, 'base64');
     expect(rfc8554Verify(Buffer.from(key.publicKeyRfc8554!, 'base64'), data, signature)).toBe(true);
     // HSS with L = 1: u32str(Nspk = 0) || LMS signature, whose first field is u32str(q).
@@ -53,17 +57,27 @@ describe('stale hashsig state is refused (HTTP)', () => {
     const first = await sign(key);
 
     // Export: the whole copy moves into the blob.
-    const { blobSha256: earlier } = await svc.json<{ blobSha256: string }>('POST', `/v1/keys/${key.keyId}/raw-export`, {
-      hsm: 'hsm-a',
-    });
-    expect((await getKey(key.keyId)).holders).toEqual([expect.objectContaining({ kind: 'blob', blobSha256: earlier })]);
+    const { blobSha256: earlier } = await svc.json<{ blobSha256: string }>(
+      'POST',
+      `/v1/keys/${key.keyId}/raw-export`,
+      {
+        hsm: 'hsm-a',
+      },
+    );
+    expect((await getKey(key.keyId)).holders).toEqual([
+      expect.objectContaining({ kind: 'blob', blobSha256: earlier }),
+    ]);
     const earlierBytes = (await svc.json<{ blob: string }>('GET', `/v1/blobs/${earlier}`)).blob;
     expect(createHash('sha256').update(Buffer.from(earlierBytes, 'base64')).digest('hex')).toBe(earlier);
 
     // Import (hsm-a deleted its disabled copy in the export) and sign: the key lives on hsm-a again.
-    const imported = await svc.json<{ hsm: string; blobSha256: string }>('POST', `/v1/keys/${key.keyId}/raw-import`, {
-      hsm: 'hsm-a',
-    });
+    const imported = await svc.json<{ hsm: string; blobSha256: string }>(
+      'POST',
+      `/v1/keys/${key.keyId}/raw-import`,
+      {
+        hsm: 'hsm-a',
+      },
+    );
     expect(imported).toEqual(expect.objectContaining({ hsm: 'hsm-a', blobSha256: earlier }));
     const afterImport = await sign(key);
     expect(afterImport.hsm).toBe('hsm-a');
@@ -97,9 +111,13 @@ describe('stale hashsig state is refused (HTTP)', () => {
     expect(await svc.position()).toBeGreaterThan(before);
 
     // Export again: the copy is in the new current blob; the earlier one is still refused, naming it.
-    const { blobSha256: current } = await svc.json<{ blobSha256: string }>('POST', `/v1/keys/${key.keyId}/raw-export`, {
-      hsm: 'hsm-a',
-    });
+    const { blobSha256: current } = await svc.json<{ blobSha256: string }>(
+      'POST',
+      `/v1/keys/${key.keyId}/raw-export`,
+      {
+        hsm: 'hsm-a',
+      },
+    );
     expect(current).not.toBe(earlier);
     before = await svc.position();
     const stale = await expectProblem(
@@ -128,9 +146,12 @@ describe('stale hashsig state is refused (HTTP)', () => {
     );
     const won = responses.filter((r) => r.ok);
     expect(responses.map((r) => r.status).sort()).toEqual([200, 409]);
-    const winner = ((await won[0]!.json()) as { hsm: string; blobSha256: string });
+    const winner = (await won[0]!.json()) as { hsm: string; blobSha256: string };
     expect(winner.blobSha256).toBe(current);
-    const loser = await expectProblem(responses.find((r) => !r.ok)!, 409);
+    const loser = await expectProblem(
+      responses.find((r) => !r.ok)!,
+      409,
+    );
     expect(loser.detail.length).toBeGreaterThan(20);
 
     const after = await getKey(key.keyId);

@@ -40,10 +40,14 @@ describe('hashsig transfer hsm-a → hsm-b (HTTP)', () => {
     const signOn = async (hsm: string, n: number) => {
       for (let i = 0; i < n; i++) {
         const data = randomBytes(33);
-        const s = await svc.json<{ signature: string; hsm: string; q: number }>('POST', `/v1/keys/${key.keyId}/sign`, {
-          data: data.toString('base64'),
-          hsm,
-        });
+        const s = await svc.json<{ signature: string; hsm: string; q: number }>(
+          'POST',
+          `/v1/keys/${key.keyId}/sign`,
+          {
+            data: data.toString('base64'),
+            hsm,
+          },
+        );
         expect(s.hsm).toBe(hsm);
         const signature = Buffer.from(s.signature, 'base64');
         // HSS L = 1: u32str(Nspk = 0) || LMS signature starting with u32str(q).
@@ -54,11 +58,12 @@ describe('hashsig transfer hsm-a → hsm-b (HTTP)', () => {
     };
 
     await signOn('hsm-a', 2);
-    const moved = await svc.json<Omit<KeyJson, 'holders'> & { holders: { copyId: string; hsm?: string; kind: string }[]; openOperations: unknown[] }>(
-      'POST',
-      `/v1/keys/${key.keyId}/transfer`,
-      { from: 'hsm-a', to: 'hsm-b' },
-    );
+    const moved = await svc.json<
+      Omit<KeyJson, 'holders'> & {
+        holders: { copyId: string; hsm?: string; kind: string }[];
+        openOperations: unknown[];
+      }
+    >('POST', `/v1/keys/${key.keyId}/transfer`, { from: 'hsm-a', to: 'hsm-b' });
     expect(moved.holders.map((h) => `${h.kind}:${h.hsm}`).sort()).toEqual(['hsm:hsm-a', 'hsm:hsm-b']);
     // Two copies, one live holder each.
     expect(new Set(moved.holders.map((h) => h.copyId)).size).toBe(2);
@@ -71,7 +76,12 @@ describe('hashsig transfer hsm-a → hsm-b (HTTP)', () => {
     await signOn('hsm-b', 2);
     await signOn('hsm-a', 1);
 
-    for (const s of signatures) expect({ q: s.q, hsm: s.hsm, ok: rfc8554Verify(publicKey, s.data, s.signature) }).toEqual({ q: s.q, hsm: s.hsm, ok: true });
+    for (const s of signatures)
+      expect({ q: s.q, hsm: s.hsm, ok: rfc8554Verify(publicKey, s.data, s.signature) }).toEqual({
+        q: s.q,
+        hsm: s.hsm,
+        ok: true,
+      });
     const qa = signatures.filter((s) => s.hsm === 'hsm-a').map((s) => s.q);
     const qb = signatures.filter((s) => s.hsm === 'hsm-b').map((s) => s.q);
     expect(new Set([...qa, ...qb]).size).toBe(qa.length + qb.length);
@@ -86,7 +96,10 @@ describe('hashsig transfer hsm-a → hsm-b (HTTP)', () => {
 
     // The KEKEK's provenance: generated on hsm-b, its name, the SHA-256 of its SPKI.
     const hsmB = await svc.json<{ hsmId: string; name: string }>('GET', '/v1/hsms/hsm-b');
-    const events = await svc.json<{ type: string; data: Record<string, unknown> }[]>('GET', `/v1/keys/${key.keyId}/events`);
+    const events = await svc.json<{ type: string; data: Record<string, unknown> }[]>(
+      'GET',
+      `/v1/keys/${key.keyId}/events`,
+    );
     const kekek = events.find((e) => e.type === 'KekekGenerated');
     expect(kekek?.data).toEqual(
       expect.objectContaining({
@@ -104,10 +117,17 @@ describe('hashsig transfer hsm-a → hsm-b (HTTP)', () => {
       'KeyTransitImported',
     ]);
     // The transit blob in the ledger is what the KEKEK wrapped; its hash is recorded with the export.
-    const exported = events.find((e) => e.type === 'KeyTransitExported')!.data as { transitBlobSha256: string };
-    const transit = await svc.json<{ sha256: string; keyId: string; blob: string }>('GET', `/v1/blobs/${exported.transitBlobSha256}`);
+    const exported = events.find((e) => e.type === 'KeyTransitExported')!.data as {
+      transitBlobSha256: string;
+    };
+    const transit = await svc.json<{ sha256: string; keyId: string; blob: string }>(
+      'GET',
+      `/v1/blobs/${exported.transitBlobSha256}`,
+    );
     expect(transit.keyId).toBe(key.keyId);
-    expect(createHash('sha256').update(Buffer.from(transit.blob, 'base64')).digest('hex')).toBe(exported.transitBlobSha256);
+    expect(createHash('sha256').update(Buffer.from(transit.blob, 'base64')).digest('hex')).toBe(
+      exported.transitBlobSha256,
+    );
 
     // Both HSMs hold exactly what the ledger says.
     for (const hsm of ['hsm-a', 'hsm-b']) {

@@ -15,7 +15,11 @@ import {
   type RecordedEvent,
   type SubscribeToAllOptions,
 } from '../../src/event-store';
-import { openEsdbEventStore, translateEsdbError, type EsdbEventStore } from '../../src/event-store/esdb-event-store';
+import {
+  openEsdbEventStore,
+  translateEsdbError,
+  type EsdbEventStore,
+} from '../../src/event-store/esdb-event-store';
 import { within } from '../support/within';
 import { describeEventStoreContract } from './event-store.contract';
 
@@ -67,7 +71,9 @@ class DensePositions implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
-    const inner = this.toRaw(options.fromPosition ?? 0).then((fromPosition) => this.inner.subscribeToAll({ fromPosition }));
+    const inner = this.toRaw(options.fromPosition ?? 0).then((fromPosition) =>
+      this.inner.subscribeToAll({ fromPosition }),
+    );
     const toDense = (position: number) => this.toDense(position);
     return {
       caughtUp: inner.then((s) => s.caughtUp),
@@ -105,7 +111,8 @@ class DensePositions implements EventStore {
   private async toRaw(dense: number): Promise<number> {
     if (dense === 0) return this.baseline;
     if (dense > this.raw.length) await this.refresh();
-    if (dense > this.raw.length) throw new Error(`position ${dense} is beyond the ${this.raw.length} events in the store`);
+    if (dense > this.raw.length)
+      throw new Error(`position ${dense} is beyond the ${this.raw.length} events in the store`);
     return this.raw[dense - 1];
   }
 
@@ -113,7 +120,10 @@ class DensePositions implements EventStore {
   private refresh(): Promise<void> {
     this.refreshing = this.refreshing.then(async () => {
       for (;;) {
-        const page = await this.inner.readAll({ fromPosition: this.raw.at(-1) ?? this.baseline, maxCount: 1000 });
+        const page = await this.inner.readAll({
+          fromPosition: this.raw.at(-1) ?? this.baseline,
+          maxCount: 1000,
+        });
         if (page.length === 0) return;
         this.raw.push(...page.map((e) => e.position));
       }
@@ -150,8 +160,14 @@ if (url !== undefined) {
 } else {
   describe('EventStoreDB contract suite', () => {
     it('is skipped without a server, saying so; the client boundary still translates real client errors', () => {
-      console.warn('EventStoreDB contract suite skipped: set KEYLEDGER_EVENTSTORE=esdb://host:2113?tls=false to run it');
-      const conflict = new WrongExpectedVersionError(undefined, { streamName: 'key-1', expected: 1n, current: 'no_stream' });
+      console.warn(
+        'EventStoreDB contract suite skipped: set KEYLEDGER_EVENTSTORE=esdb://host:2113?tls=false to run it',
+      );
+      const conflict = new WrongExpectedVersionError(undefined, {
+        streamName: 'key-1',
+        expected: 1n,
+        current: 'no_stream',
+      });
       const ours = translateEsdbError(conflict);
       expect(ours).toBeInstanceOf(WrongExpectedRevision);
       expect(ours).toMatchObject({ stream: 'key-1', expected: 1, actual: -1 });
@@ -182,7 +198,14 @@ describe('EsdbEventStore against an address where nothing listens', () => {
     ['tombstone', (s) => s.tombstone('blob-1')],
   ])('fails %s with LedgerUnavailable, promptly', async (_label, call) => {
     const started = Date.now();
-    const failure = await within(DEADLINE + 3000, 'the call to fail', call(store).then(() => undefined, (e: unknown) => e));
+    const failure = await within(
+      DEADLINE + 3000,
+      'the call to fail',
+      call(store).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
     expect(failure).toBeInstanceOf(LedgerUnavailable);
     expect((failure as Error).message).toMatch(/^EventStoreDB /);
     expect(Date.now() - started).toBeLessThan(DEADLINE + 3000);
@@ -190,12 +213,17 @@ describe('EsdbEventStore against an address where nothing listens', () => {
 
   it('ends a subscription with LedgerUnavailable and rejects its caughtUp', async () => {
     const subscription = store.subscribeToAll();
-    const caughtUp = subscription.caughtUp.then(() => 'resolved', (e: unknown) => e);
+    const caughtUp = subscription.caughtUp.then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
     const iteration = (async () => {
       for await (const e of subscription) return e;
       return 'ended';
     })().catch((e: unknown) => e);
-    expect(await within(DEADLINE + 3000, 'the subscription to fail', iteration)).toBeInstanceOf(LedgerUnavailable);
+    expect(await within(DEADLINE + 3000, 'the subscription to fail', iteration)).toBeInstanceOf(
+      LedgerUnavailable,
+    );
     expect(await within(DEADLINE + 3000, 'caughtUp to settle', caughtUp)).toBeInstanceOf(LedgerUnavailable);
   });
 });
@@ -242,9 +270,9 @@ describe('EsdbEventStore against a server that accepts connections but never ans
     const store = openEsdbEventStore(`esdb://127.0.0.1:${port}?tls=false`, { deadlineMs: DEADLINE });
     try {
       const subscription = store.subscribeToAll();
-      await expect(within(DEADLINE + 3000, 'caughtUp to settle', subscription.caughtUp)).rejects.toBeInstanceOf(
-        LedgerUnavailable,
-      );
+      await expect(
+        within(DEADLINE + 3000, 'caughtUp to settle', subscription.caughtUp),
+      ).rejects.toBeInstanceOf(LedgerUnavailable);
     } finally {
       await store.close();
     }

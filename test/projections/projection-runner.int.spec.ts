@@ -1,9 +1,18 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteEventStore, type EventStore, type RecordedEvent, type SqliteEventStore } from '../../src/event-store';
+import {
+  openSqliteEventStore,
+  type EventStore,
+  type RecordedEvent,
+  type SqliteEventStore,
+} from '../../src/event-store';
 import { ProjectionFailed, foldEvents, type Doc, type Projection } from '../../src/projections/projection';
 import { ProjectionRunner } from '../../src/projections/projection-runner';
-import { READ_MODEL_FILE_NAME, openReadModelStore, type ReadModelStore } from '../../src/projections/read-model-store';
+import {
+  READ_MODEL_FILE_NAME,
+  openReadModelStore,
+  type ReadModelStore,
+} from '../../src/projections/read-model-store';
 import { readEverything } from '../event-store/contract/helpers';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 import { spawnTs } from '../support/ts-child';
@@ -13,7 +22,13 @@ import { countingProjection } from './fixtures/counting-projection';
 const COUNTS = 'stream-counts';
 
 /** Appends `n` events round-robin over `streams` streams, `perAppend` events per append. */
-async function appendSpread(store: EventStore, n: number, streams: number, perAppend = 10, prefix = 'key'): Promise<void> {
+async function appendSpread(
+  store: EventStore,
+  n: number,
+  streams: number,
+  perAppend = 10,
+  prefix = 'key',
+): Promise<void> {
   for (let done = 0, turn = 0; done < n; turn++) {
     const count = Math.min(perAppend, n - done);
     const stream = `${prefix}-${turn % streams}`;
@@ -186,7 +201,10 @@ describe('ProjectionRunner over the SQLite ledger and a read-model file', () => 
         name: COUNTS,
         version: 2,
         handles: (e) => (e.streamName.startsWith('key-') ? [e.streamName] : []),
-        evolve: (doc, e) => ({ events: ((doc?.events as number | undefined) ?? 0) + 1, revision: e.revision }),
+        evolve: (doc, e) => ({
+          events: ((doc?.events as number | undefined) ?? 0) + 1,
+          revision: e.revision,
+        }),
       };
       const second = counted(v2);
       const r2 = runner(models, [second]);
@@ -232,9 +250,21 @@ describe('ProjectionRunner over the SQLite ledger and a read-model file', () => 
       const models = readModels();
       const r = runner(models, [fragile(), countingProjection()], 2);
       r.start();
-      const failure = await within(5000, 'the runner to fail', r.done.then(() => undefined, (e: unknown) => e));
+      const failure = await within(
+        5000,
+        'the runner to fail',
+        r.done.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
       expect(failure).toBeInstanceOf(ProjectionFailed);
-      expect(failure).toMatchObject({ projection: 'fragile', position: poisonAt, eventType: 'Poison', streamName: 'key-0' });
+      expect(failure).toMatchObject({
+        projection: 'fragile',
+        position: poisonAt,
+        eventType: 'Poison',
+        streamName: 'key-0',
+      });
       expect((failure as Error).message).toBe(
         'projection "fragile" failed on event 7 (Poison in "key-0"): cannot parse hsmId',
       );
@@ -253,11 +283,19 @@ describe('ProjectionRunner over the SQLite ledger and a read-model file', () => 
       // The counting projection is fine; the failing one stops the runner they share.
       const both = runner(models, [fragile(), countingProjection('other-counts')], 2);
       both.start();
-      await within(5000, 'the runner to fail', both.done.catch(() => undefined));
+      await within(
+        5000,
+        'the runner to fail',
+        both.done.catch(() => undefined),
+      );
       expect(models.checkpoint('other-counts')).toEqual({ version: 1, position: 6 });
 
       // The fix ships as version 2 of "fragile" (rebuilt); "other-counts" resumes from 6.
-      const fixed: Projection = { ...fragile(), version: 2, evolve: (doc) => ({ n: ((doc?.n as number | undefined) ?? 0) + 1 }) };
+      const fixed: Projection = {
+        ...fragile(),
+        version: 2,
+        evolve: (doc) => ({ n: ((doc?.n as number | undefined) ?? 0) + 1 }),
+      };
       const other = counted(countingProjection('other-counts'));
       const r = runner(models, [fixed, other], 2);
       r.start();
@@ -289,7 +327,11 @@ describe('ProjectionRunner over the SQLite ledger and a read-model file', () => 
       const r = new ProjectionRunner(slowToClose(store), models, [pair]);
       runners.push(r);
       r.start();
-      await within(5000, 'the runner to fail', r.done.catch(() => undefined));
+      await within(
+        5000,
+        'the runner to fail',
+        r.done.catch(() => undefined),
+      );
       await new Promise((resolve) => setTimeout(resolve, 100)); // let any stray flush run
       // The five good events and the poison came in one batch: none of it is committed.
       expect(models.checkpoint('pair')).toEqual({ version: 1, position: 0 });
@@ -305,7 +347,12 @@ describe('ProjectionRunner over the SQLite ledger and a read-model file', () => 
       r.start();
       await within(5000, 'catch-up', r.waitFor(50));
       const appends = await Promise.all(
-        [0, 1, 2, 3, 4].map((k) => store.append(`op-${k}`, [{ type: 'Counted', data: {} }, { type: 'Counted', data: {} }])),
+        [0, 1, 2, 3, 4].map((k) =>
+          store.append(`op-${k}`, [
+            { type: 'Counted', data: {} },
+            { type: 'Counted', data: {} },
+          ]),
+        ),
       );
       for (const [k, { position }] of appends.entries()) {
         await within(5000, `op-${k}`, r.waitFor(position));
@@ -353,8 +400,7 @@ describe('ProjectionRunner over the SQLite ledger and a read-model file', () => 
           const db = new Database(modelFile, { readonly: true, fileMustExist: true });
           try {
             const row = db.prepare('SELECT position FROM checkpoints WHERE projection = ?').get(COUNTS) as
-              | { position: number }
-              | undefined;
+              { position: number } | undefined;
             return row?.position ?? 0;
           } finally {
             db.close();
@@ -371,11 +417,17 @@ describe('ProjectionRunner over the SQLite ledger and a read-model file', () => 
         let output = '';
         child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
         child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+        const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+          child.on('exit', (_code, signal) => resolve(signal)),
+        );
         // Kill as soon as the child has committed something new: it is then mid-stream.
-        await within(30000, `round ${round}: progress past ${before} (child said: ${output})`, (async () => {
-          while (durableCheckpoint() <= before) await new Promise((r) => setTimeout(r, 2));
-        })());
+        await within(
+          30000,
+          `round ${round}: progress past ${before} (child said: ${output})`,
+          (async () => {
+            while (durableCheckpoint() <= before) await new Promise((r) => setTimeout(r, 2));
+          })(),
+        );
         child.kill('SIGKILL');
         expect(await exited).toBe('SIGKILL');
         const after = durableCheckpoint();

@@ -26,7 +26,15 @@ describe('ReadModelStore on a real file', () => {
   describe('given docs committed for two projections', () => {
     beforeEach(() => {
       models.commit([
-        { projection: 'inventory', version: 3, position: 40, docs: new Map([['key-b', { state: 'resident' }], ['key-a', { state: 'exported' }]]) },
+        {
+          projection: 'inventory',
+          version: 3,
+          position: 40,
+          docs: new Map([
+            ['key-b', { state: 'resident' }],
+            ['key-a', { state: 'exported' }],
+          ]),
+        },
         { projection: 'holders', version: 1, position: 40, docs: new Map([['hsm-a', { keys: ['key-b'] }]]) },
       ]);
     });
@@ -38,13 +46,17 @@ describe('ReadModelStore on a real file', () => {
         { id: 'key-a', doc: { state: 'exported' } },
         { id: 'key-b', doc: { state: 'resident' } },
       ]);
-      expect(models.find('inventory', (doc) => doc.state === 'resident')).toEqual([{ id: 'key-b', doc: { state: 'resident' } }]);
+      expect(models.find('inventory', (doc) => doc.state === 'resident')).toEqual([
+        { id: 'key-b', doc: { state: 'resident' } },
+      ]);
       expect(models.checkpoint('inventory')).toEqual({ version: 3, position: 40 });
       expect(models.checkpoint('unknown')).toBeUndefined();
     });
 
     it('deletes a doc committed as undefined and moves the checkpoint with it', () => {
-      models.commit([{ projection: 'inventory', version: 3, position: 41, docs: new Map([['key-a', undefined]]) }]);
+      models.commit([
+        { projection: 'inventory', version: 3, position: 41, docs: new Map([['key-a', undefined]]) },
+      ]);
       expect(models.all('inventory').map((d) => d.id)).toEqual(['key-b']);
       expect(models.checkpoint('inventory')).toEqual({ version: 3, position: 41 });
     });
@@ -62,7 +74,7 @@ describe('ReadModelStore on a real file', () => {
       expect(models.checkpoint('inventory')).toEqual({ version: 3, position: 40 });
     });
 
-    it('reset removes one projection\'s docs and restarts its checkpoint at 0 with the new version', () => {
+    it("reset removes one projection's docs and restarts its checkpoint at 0 with the new version", () => {
       models.reset('inventory', 4);
       expect(models.all('inventory')).toEqual([]);
       expect(models.checkpoint('inventory')).toEqual({ version: 4, position: 0 });
@@ -75,11 +87,20 @@ describe('ReadModelStore on a real file', () => {
         models.mirror('inventory');
         const same = () => {
           expect(models.all('inventory')).toEqual(fromFile.all('inventory'));
-          for (const id of ['key-a', 'key-b', 'key-c']) expect(models.get('inventory', id)).toEqual(fromFile.get('inventory', id));
+          for (const id of ['key-a', 'key-b', 'key-c'])
+            expect(models.get('inventory', id)).toEqual(fromFile.get('inventory', id));
         };
         same();
         models.commit([
-          { projection: 'inventory', version: 3, position: 41, docs: new Map([['key-c', { state: 'new' }], ['key-a', undefined]]) },
+          {
+            projection: 'inventory',
+            version: 3,
+            position: 41,
+            docs: new Map([
+              ['key-c', { state: 'new' }],
+              ['key-a', undefined],
+            ]),
+          },
         ]);
         expect(models.all('inventory').map((d) => d.id)).toEqual(['key-b', 'key-c']);
         same();

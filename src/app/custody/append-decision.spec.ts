@@ -14,7 +14,8 @@ const registered = (name: string) => ({
 const tamper = (detail: string) => ({ type: 'ReportTamper' as const, data: { hsmId: 'h1', detail, at: AT } });
 const ctx = () => new OpContext('spec', { now: () => new Date(AT) });
 const fold = (store: EventStore) => foldStream(store, 'hsm-h1', hsm.hsmDecider, hsm.isHsmEvent);
-const decide = (store: EventStore, detail: string) => appendDecision(store, 'hsm-h1', hsm.hsmDecider, hsm.isHsmEvent, tamper(detail), ctx(), AT);
+const decide = (store: EventStore, detail: string) =>
+  appendDecision(store, 'hsm-h1', hsm.hsmDecider, hsm.isHsmEvent, tamper(detail), ctx(), AT);
 
 /** Records the options of every stream read. */
 function spyReads(store: EventStore): (ReadStreamOptions | undefined)[] {
@@ -101,20 +102,32 @@ describe('foldStream (cached per store, caught up from the cached revision)', ()
 
     it('decides again on a fresh read when another writer appended behind the cache', async () => {
       await fold(store);
-      await store.append('hsm-h1', [{ type: 'HsmReportedTamper', data: { hsmId: 'h1', detail: 'lid', at: AT } }]);
+      await store.append('hsm-h1', [
+        { type: 'HsmReportedTamper', data: { hsmId: 'h1', detail: 'lid', at: AT } },
+      ]);
       const reads = spyReads(store);
       const decided = await decide(store, 'probe');
       expect(decided.revision).toBe(2);
       expect(reads).toEqual([{ fromRevision: 1 }]);
-      expect((await store.readStream('hsm-h1')).map((e) => (e.data as { detail?: string }).detail)).toEqual([undefined, 'lid', 'probe']);
+      expect((await store.readStream('hsm-h1')).map((e) => (e.data as { detail?: string }).detail)).toEqual([
+        undefined,
+        'lid',
+        'probe',
+      ]);
       expect((await fold(store)).revision).toBe(2);
     });
 
     it('reports a stream tombstoned through tombstoneStream', async () => {
-      await store.append('blob-ab', [{ type: 'BlobStored', data: { sha256: 'ab', keyId: 'k', kind: 'raw', bytesBase64: 'AA==', at: AT } }]);
-      expect((await foldStream(store, 'blob-ab', blob.blobDecider, blob.isBlobEvent)).state.status).toBe('stored');
+      await store.append('blob-ab', [
+        { type: 'BlobStored', data: { sha256: 'ab', keyId: 'k', kind: 'raw', bytesBase64: 'AA==', at: AT } },
+      ]);
+      expect((await foldStream(store, 'blob-ab', blob.blobDecider, blob.isBlobEvent)).state.status).toBe(
+        'stored',
+      );
       await tombstoneStream(store, 'blob-ab');
-      await expect(foldStream(store, 'blob-ab', blob.blobDecider, blob.isBlobEvent)).rejects.toBeInstanceOf(StreamDeleted);
+      await expect(foldStream(store, 'blob-ab', blob.blobDecider, blob.isBlobEvent)).rejects.toBeInstanceOf(
+        StreamDeleted,
+      );
     });
   });
 
@@ -124,7 +137,9 @@ describe('foldStream (cached per store, caught up from the cached revision)', ()
       expect((await fold(esdb)).revision).toBe(0);
       const reads = spyReads(esdb);
       expect((await fold(esdb)).revision).toBe(0);
-      await store.append('hsm-h1', [{ type: 'HsmReportedTamper', data: { hsmId: 'h1', detail: 'lid', at: AT } }]);
+      await store.append('hsm-h1', [
+        { type: 'HsmReportedTamper', data: { hsmId: 'h1', detail: 'lid', at: AT } },
+      ]);
       const second = await fold(esdb);
       expect(second.state).toMatchObject({ tamper: { detail: 'lid' } });
       expect(reads).toEqual([{ fromRevision: 1 }, { fromRevision: 1 }]);

@@ -34,7 +34,12 @@ export class OpContext {
   }
 
   metadata(at: string): JsonObject {
-    return { operatorId: this.operatorId, at, correlationId: this.correlationId, causationId: this.causationId };
+    return {
+      operatorId: this.operatorId,
+      at,
+      correlationId: this.correlationId,
+      causationId: this.causationId,
+    };
   }
 }
 
@@ -96,14 +101,21 @@ function wrote(store: EventStore, stream: string): void {
   for (const read of reads.get(stream) ?? []) read.overlapped = true;
 }
 
-async function readAfter(store: EventStore, stream: string, revision: number | undefined): Promise<{ events: RecordedEvent[]; current: boolean }> {
+async function readAfter(
+  store: EventStore,
+  stream: string,
+  revision: number | undefined,
+): Promise<{ events: RecordedEvent[]; current: boolean }> {
   const { reads } = foldCacheOf(store);
   const read: Read = { overlapped: false };
   let inFlight = reads.get(stream);
   if (inFlight === undefined) reads.set(stream, (inFlight = new Set()));
   inFlight.add(read);
   try {
-    const events = await store.readStream(stream, revision === undefined ? undefined : { fromRevision: revision + 1 });
+    const events = await store.readStream(
+      stream,
+      revision === undefined ? undefined : { fromRevision: revision + 1 },
+    );
     return { events, current: !read.overlapped };
   } finally {
     inFlight.delete(read);
@@ -130,7 +142,8 @@ export async function foldStream<S, E extends { readonly type: string }>(
   const { events, current } = await readAfter(store, stream, cached?.revision);
   let state = cached === undefined ? decider.initialState() : (cached.state as S);
   for (const e of events) if (isEvent(e)) state = decider.evolve(state, e);
-  const all = cached === undefined ? events : events.length === 0 ? cached.events : [...cached.events, ...events];
+  const all =
+    cached === undefined ? events : events.length === 0 ? cached.events : [...cached.events, ...events];
   const revision = all.length === 0 ? -1 : all[all.length - 1]!.revision;
   // An empty stream is not cached (unknown ids must not fill the cache). A concurrent, later fold
   // wins; at the same revision, a current fold replaces one that is not.
@@ -168,7 +181,11 @@ export interface Decided<S, E> {
  * `command` may be a function of the folded state (e.g. to name the op it completes); it is
  * called again after a reload. An empty decision appends nothing (an idempotent repeat).
  */
-export async function appendDecision<S, C extends { readonly type: string }, E extends { readonly type: string; readonly data: object }>(
+export async function appendDecision<
+  S,
+  C extends { readonly type: string },
+  E extends { readonly type: string; readonly data: object },
+>(
   store: EventStore,
   stream: string,
   decider: Decider<S, C, E>,

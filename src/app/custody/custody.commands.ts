@@ -139,7 +139,10 @@ export class ReconcileHsmHandler extends CustodyHandler implements ICommandHandl
   }
 }
 @CommandHandler(CreateKekDomainCommand)
-export class CreateKekDomainHandler extends CustodyHandler implements ICommandHandler<CreateKekDomainCommand> {
+export class CreateKekDomainHandler
+  extends CustodyHandler
+  implements ICommandHandler<CreateKekDomainCommand>
+{
   execute(c: CreateKekDomainCommand) {
     return admin.createKekDomain(this.core, c.input);
   }

@@ -11,7 +11,15 @@ import { ReadSide } from '../read-side/read-side';
 import { getBlob } from './blobs';
 import { CustodyCore } from './custody-core';
 import { CustodyNotFound } from './errors';
-import { hsmView, kekDomainView, keyView, type BlobView, type HsmView, type KekDomainView, type KeyView } from './views';
+import {
+  hsmView,
+  kekDomainView,
+  keyView,
+  type BlobView,
+  type HsmView,
+  type KekDomainView,
+  type KeyView,
+} from './views';
 
 export interface KeyEventView {
   readonly type: string;
@@ -25,7 +33,10 @@ export interface ResidencyView {
   readonly hsmId: string;
   readonly hsm: string;
   readonly count: number;
-  readonly keys: Record<string, { hsmKeyName: string; copyId: string; status: 'live' | 'disabled'; since: string }>;
+  readonly keys: Record<
+    string,
+    { hsmKeyName: string; copyId: string; status: 'live' | 'disabled'; since: string }
+  >;
 }
 
 export class ListHsmsQuery extends Query<HsmView[]> {}
@@ -77,7 +88,9 @@ abstract class ReadHandler {
 export class ListHsmsHandler extends ReadHandler implements IQueryHandler<ListHsmsQuery> {
   async execute(): Promise<HsmView[]> {
     await this.reads.catchUp();
-    const docs = this.reads.hsms().sort((a, b) => a.registered.at.localeCompare(b.registered.at) || a.hsmId.localeCompare(b.hsmId));
+    const docs = this.reads
+      .hsms()
+      .sort((a, b) => a.registered.at.localeCompare(b.registered.at) || a.hsmId.localeCompare(b.hsmId));
     return Promise.all(docs.map((d) => this.hsmViewOf(d.hsmId)));
   }
 }
@@ -99,7 +112,10 @@ export class HsmResidencyHandler extends ReadHandler implements IQueryHandler<Hs
     const { name } = await this.hsmViewOf(hsmId);
     const doc = this.reads.residency(hsmId);
     const keys = Object.fromEntries(
-      Object.entries(doc.keys).map(([keyId, r]) => [keyId, { hsmKeyName: r.hsmKeyName, copyId: r.copyId, status: r.status, since: r.since }]),
+      Object.entries(doc.keys).map(([keyId, r]) => [
+        keyId,
+        { hsmKeyName: r.hsmKeyName, copyId: r.copyId, status: r.status, since: r.since },
+      ]),
     );
     return { hsmId, hsm: name, count: doc.count, keys };
   }
@@ -123,7 +139,9 @@ export class GetKekDomainHandler extends ReadHandler implements IQueryHandler<Ge
     const id = await this.reads.kekDomainIdOf(q.kekDomain);
     const state = id === undefined ? undefined : this.reads.kekDomain(id)?.state;
     if (state === undefined || state.status === 'absent')
-      throw new CustodyNotFound(`KEK domain ${JSON.stringify(String(q.kekDomain).slice(0, 80))} does not exist`);
+      throw new CustodyNotFound(
+        `KEK domain ${JSON.stringify(String(q.kekDomain).slice(0, 80))} does not exist`,
+      );
     return kekDomainView(state);
   }
 }
@@ -178,7 +196,13 @@ export class KeyEventsHandler implements IQueryHandler<KeyEventsQuery> {
 
   async execute(q: KeyEventsQuery): Promise<KeyEventView[]> {
     const { events } = await this.core.loadKey(q.keyId);
-    return events.map((e) => ({ type: e.type, revision: e.revision, position: e.position, data: e.data, metadata: e.metadata }));
+    return events.map((e) => ({
+      type: e.type,
+      revision: e.revision,
+      position: e.position,
+      data: e.data,
+      metadata: e.metadata,
+    }));
   }
 }
 

@@ -22,7 +22,9 @@ export class HsmFull extends DomainError {
   static readonly category: ErrorCategory = 'conflict';
   readonly type = 'hsm-full';
   constructor(hsmName: string, refused: string) {
-    super(`${hsmName} has no free key slot (NO_KEY_SLOTS_AVAILABLE): ${refused} refused; raw-export and evict a key first`);
+    super(
+      `${hsmName} has no free key slot (NO_KEY_SLOTS_AVAILABLE): ${refused} refused; raw-export and evict a key first`,
+    );
   }
 }
 

@@ -8,7 +8,14 @@ import type { CustodyCore } from './custody-core';
 import { sha256Hex } from '../../lib/sha256';
 import { CustodyInvalidInput, CustodyNotFound, KekMismatch } from './errors';
 import { statusOf } from './hsm-calls';
-import { hsmView, kekDomainView, type HsmView, type KekDomainView, type ReconcileReport, type RegisterHsmInput } from './views';
+import {
+  hsmView,
+  kekDomainView,
+  type HsmView,
+  type KekDomainView,
+  type ReconcileReport,
+  type RegisterHsmInput,
+} from './views';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ENDPOINT = /^(unix:\/\S+|tcp:\/\/[A-Za-z0-9.\-[\]:]+:\d{1,5})$/;
@@ -16,14 +23,21 @@ export const DEFAULT_HSM_CAPACITY = 1000;
 
 export function checkName(field: string, value: unknown): string {
   if (typeof value !== 'string' || !NAME.test(value)) {
-    throw new CustodyInvalidInput(`"${field}" expected 1–64 letters, digits, . _ - (starting with a letter or digit), got ${JSON.stringify(String(value).slice(0, 80))}`);
+    throw new CustodyInvalidInput(
+      `"${field}" expected 1–64 letters, digits, . _ - (starting with a letter or digit), got ${JSON.stringify(String(value).slice(0, 80))}`,
+    );
   }
   return value;
 }
 
 /** The HSM as its own fold shows it now (what a command that changed it answers), with its resident keys. */
 export async function hsmViewOf(core: CustodyCore, hsmId: string): Promise<HsmView> {
-  const folded = await foldStream(core.store, streamName('hsm', hsmId), hsmDomain.hsmDecider, hsmDomain.isHsmEvent);
+  const folded = await foldStream(
+    core.store,
+    streamName('hsm', hsmId),
+    hsmDomain.hsmDecider,
+    hsmDomain.isHsmEvent,
+  );
   if (folded.state.status === 'absent') throw new CustodyNotFound(`HSM ${hsmId} is not registered`);
   await core.reads.catchUp();
   const registered = folded.events[0]!.data as hsmDomain.HsmRegistered['data'];
@@ -33,12 +47,15 @@ export async function hsmViewOf(core: CustodyCore, hsmId: string): Promise<HsmVi
 export async function registerHsm(core: CustodyCore, input: RegisterHsmInput): Promise<HsmView> {
   const name = checkName('name', input?.name);
   if (typeof input.endpoint !== 'string' || !ENDPOINT.test(input.endpoint))
-    throw new CustodyInvalidInput(`"endpoint" expected "unix:/path" or "tcp://host:port", got ${JSON.stringify(String(input.endpoint).slice(0, 200))}`);
+    throw new CustodyInvalidInput(
+      `"endpoint" expected "unix:/path" or "tcp://host:port", got ${JSON.stringify(String(input.endpoint).slice(0, 200))}`,
+    );
   // Never echo the PIN, not even its length.
   if (typeof input.pin !== 'string' || input.pin.length < 4 || input.pin.length > 4096)
     throw new CustodyInvalidInput(`"pin" expected a string of 4 to 4096 characters`);
   const capacity = input.capacity ?? DEFAULT_HSM_CAPACITY;
-  if (!Number.isSafeInteger(capacity) || capacity < 1) throw new CustodyInvalidInput(`"capacity" expected a positive integer, got ${String(capacity)}`);
+  if (!Number.isSafeInteger(capacity) || capacity < 1)
+    throw new CustodyInvalidInput(`"capacity" expected a positive integer, got ${String(capacity)}`);
   const existing = await core.reads.hsmIdOf(name);
   if (existing !== undefined) {
     const state = await core.registry.state(existing);
@@ -47,11 +64,18 @@ export async function registerHsm(core: CustodyCore, input: RegisterHsmInput): P
   // Proves the endpoint and the PIN (LOGIN) and that the firmware has raw export (docs/libhal-rpc.md §9.2).
   const client = await core.registry.connector({ endpoint: input.endpoint, pin: input.pin });
   try {
-    if (!(await client.probeRawExport())) throw new CustodyInvalidInput(`${name} at ${input.endpoint} has no EXPORT_RAW (RPC_BAD_FUNCTION): keyledger needs firmware with raw export`);
+    if (!(await client.probeRawExport()))
+      throw new CustodyInvalidInput(
+        `${name} at ${input.endpoint} has no EXPORT_RAW (RPC_BAD_FUNCTION): keyledger needs firmware with raw export`,
+      );
     const hsmId = randomUUID();
     core.registry.secrets.setPin(hsmId, input.pin);
     const ctx = core.context();
-    await core.decideHsm(hsmId, { type: 'RegisterHsm', data: { hsmId, name, endpoint: input.endpoint, capacity, at: ctx.now() } }, ctx);
+    await core.decideHsm(
+      hsmId,
+      { type: 'RegisterHsm', data: { hsmId, name, endpoint: input.endpoint, capacity, at: ctx.now() } },
+      ctx,
+    );
     core.registry.adopt(hsmId, client);
     return hsmViewOf(core, hsmId);
   } catch (error) {
@@ -60,23 +84,35 @@ export async function registerHsm(core: CustodyCore, input: RegisterHsmInput): P
   }
 }
 
-async function resolveKekDomain(core: CustodyCore, ref: string): Promise<kekDomain.KekDomainState & { status: 'active' | 'retired' }> {
+async function resolveKekDomain(
+  core: CustodyCore,
+  ref: string,
+): Promise<kekDomain.KekDomainState & { status: 'active' | 'retired' }> {
   const id = typeof ref === 'string' ? await core.reads.kekDomainIdOf(ref) : undefined;
-  if (id === undefined) throw new CustodyNotFound(`KEK domain ${JSON.stringify(String(ref).slice(0, 80))} does not exist`);
+  if (id === undefined)
+    throw new CustodyNotFound(`KEK domain ${JSON.stringify(String(ref).slice(0, 80))} does not exist`);
   const state = await core.kekDomainState(id);
   if (state.status === 'absent') throw new CustodyNotFound(`KEK domain ${id} does not exist`);
   return state;
 }
 
-export async function createKekDomain(core: CustodyCore, input: { name: string; hsm: string }): Promise<KekDomainView> {
+export async function createKekDomain(
+  core: CustodyCore,
+  input: { name: string; hsm: string },
+): Promise<KekDomainView> {
   const name = checkName('name', input?.name);
-  if ((await core.reads.kekDomainIdOf(name)) !== undefined) throw new CustodyInvalidInput(`KEK domain "${name}" already exists`);
+  if ((await core.reads.kekDomainIdOf(name)) !== undefined)
+    throw new CustodyInvalidInput(`KEK domain "${name}" already exists`);
   const founder = await core.registry.active(input.hsm);
   const kekDomainId = randomUUID();
-  if (founder.kekDomainId !== null) throw new hsmDomain.HsmInOtherKekDomain(founder.hsmId, founder.kekDomainId, kekDomainId);
+  if (founder.kekDomainId !== null)
+    throw new hsmDomain.HsmInOtherKekDomain(founder.hsmId, founder.kekDomainId, kekDomainId);
   // The canary: a small exportable key whose raw blob only the domain's master KEK unwraps.
   const canary = await core.registry.withHsm(founder, async (client) => {
-    const ref = await client.generateEc(Curve.P256, KeyFlag.USAGE_DIGITALSIGNATURE | KeyFlag.TOKEN | KeyFlag.EXPORTABLE);
+    const ref = await client.generateEc(
+      Curve.P256,
+      KeyFlag.USAGE_DIGITALSIGNATURE | KeyFlag.TOKEN | KeyFlag.EXPORTABLE,
+    );
     try {
       const spki = await client.getPublicKey(ref.handle);
       const blob = await client.exportRaw(ref.handle);
@@ -144,7 +180,10 @@ async function proveCanary(client: Hsm, target: ActiveHsm, blob: Buffer, what: s
   });
 }
 
-export async function joinKekDomain(core: CustodyCore, input: { kekDomain: string; hsm: string }): Promise<KekDomainView> {
+export async function joinKekDomain(
+  core: CustodyCore,
+  input: { kekDomain: string; hsm: string },
+): Promise<KekDomainView> {
   const domain = await resolveKekDomain(core, input?.kekDomain);
   const target = await core.registry.active(input.hsm);
   const canary = kekDomain.domainCanary(domain, domain.kekDomainId);
@@ -186,7 +225,9 @@ export async function joinKekDomain(core: CustodyCore, input: { kekDomain: strin
     },
     ctx,
   );
-  return kekDomainView((await core.kekDomainState(domain.kekDomainId)) as Parameters<typeof kekDomainView>[0]);
+  return kekDomainView(
+    (await core.kekDomainState(domain.kekDomainId)) as Parameters<typeof kekDomainView>[0],
+  );
 }
 
 /** The HSM lost its KEK and keys: it leaves its domain and every residency on it is recorded deleted. */
@@ -194,14 +235,29 @@ export async function recordZeroized(core: CustodyCore, ref: string): Promise<Hs
   const target = await core.registry.active(ref);
   const ctx = core.context();
   const reason = `${target.name} zeroized`;
-  const { appended } = await core.decideHsm(target.hsmId, { type: 'RecordZeroized', data: { hsmId: target.hsmId, reason, at: ctx.now() } }, ctx);
+  const { appended } = await core.decideHsm(
+    target.hsmId,
+    { type: 'RecordZeroized', data: { hsmId: target.hsmId, reason, at: ctx.now() } },
+    ctx,
+  );
   const left = appended[0]?.type === 'HsmZeroized' ? appended[0].data.leftKekDomainId : null;
   if (left !== null) {
-    await core.decideKekDomain(left, { type: 'RemoveKekDomainMember', data: { kekDomainId: left, hsmId: target.hsmId, reason, at: ctx.now() } }, ctx);
+    await core.decideKekDomain(
+      left,
+      {
+        type: 'RemoveKekDomainMember',
+        data: { kekDomainId: left, hsmId: target.hsmId, reason, at: ctx.now() },
+      },
+      ctx,
+    );
   }
   await core.reads.catchUp();
   for (const keyId of Object.keys(core.reads.residency(target.hsmId).keys)) {
-    await core.decideKey(keyId, { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: target.hsmId, reason, at: ctx.now() } }, ctx);
+    await core.decideKey(
+      keyId,
+      { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: target.hsmId, reason, at: ctx.now() } },
+      ctx,
+    );
   }
   await core.registry.drop(target.hsmId);
   return hsmViewOf(core, target.hsmId);
@@ -217,19 +273,29 @@ export async function reconcile(core: CustodyCore, ref: string): Promise<Reconci
   const target = await core.registry.active(ref);
   const observed = (await core.registry.withHsm(target, (client) => client.match({}))).sort();
   await core.reads.catchUp();
-  const expectedByName = new Map(Object.entries(core.reads.residency(target.hsmId).keys).map(([keyId, r]) => [r.hsmKeyName, keyId]));
+  const expectedByName = new Map(
+    Object.entries(core.reads.residency(target.hsmId).keys).map(([keyId, r]) => [r.hsmKeyName, keyId]),
+  );
   const expected = [...expectedByName.keys()].sort();
   const seen = new Set(observed);
   const drift: ReconcileReport['drift'][number][] = [
-    ...expected.filter((n) => !seen.has(n)).map((n) => ({ hsmKeyName: n, kind: 'missing-on-hsm' as const, keyId: expectedByName.get(n) })),
-    ...observed.filter((n) => !expectedByName.has(n)).map((n) => ({ hsmKeyName: n, kind: 'unknown-to-ledger' as const })),
+    ...expected
+      .filter((n) => !seen.has(n))
+      .map((n) => ({ hsmKeyName: n, kind: 'missing-on-hsm' as const, keyId: expectedByName.get(n) })),
+    ...observed
+      .filter((n) => !expectedByName.has(n))
+      .map((n) => ({ hsmKeyName: n, kind: 'unknown-to-ledger' as const })),
   ];
   // A kept handle to a missing key would only take a slot.
   for (const d of drift) if (d.kind === 'missing-on-hsm') await core.registry.forgetKey(target, d.hsmKeyName);
   const ctx = core.context();
   const at = ctx.now();
   await core.store.append(reconcileStream(target.hsmId), [
-    { type: 'HsmReconciled', data: { hsmId: target.hsmId, expected: expected.length, observed: observed.length, drift, at }, metadata: ctx.metadata(at) },
+    {
+      type: 'HsmReconciled',
+      data: { hsmId: target.hsmId, expected: expected.length, observed: observed.length, drift, at },
+      metadata: ctx.metadata(at),
+    },
   ]);
   return { hsm: target.name, expected, observed, drift };
 }

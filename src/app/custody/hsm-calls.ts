@@ -34,13 +34,24 @@ export function signInput(keyType: 'rsa' | 'ec' | 'hashsig', data: Buffer): Buff
  * `publicKey`. Runs on libuv's thread pool (node:crypto's callback form), not on the event loop:
  * it is the costliest step of a REST signature.
  */
-export function signatureVerifies(keyType: 'rsa' | 'ec', publicKey: KeyObject, data: Buffer, signature: Buffer): Promise<boolean> {
+export function signatureVerifies(
+  keyType: 'rsa' | 'ec',
+  publicKey: KeyObject,
+  data: Buffer,
+  signature: Buffer,
+): Promise<boolean> {
   const key = keyType === 'ec' ? { key: publicKey, dsaEncoding: 'ieee-p1363' as const } : publicKey;
-  return new Promise((resolve, reject) => verify('sha256', data, key, signature, (error, ok) => (error ? reject(error) : resolve(ok))));
+  return new Promise((resolve, reject) =>
+    verify('sha256', data, key, signature, (error, ok) => (error ? reject(error) : resolve(ok))),
+  );
 }
 
 /** Opens the key named `name`, runs `fn` with its handle, closes the handle. Null when the HSM has no such key. */
-export async function withKey<T>(client: Hsm, name: string, fn: (handle: number) => Promise<T>): Promise<{ value: T } | null> {
+export async function withKey<T>(
+  client: Hsm,
+  name: string,
+  fn: (handle: number) => Promise<T>,
+): Promise<{ value: T } | null> {
   let handle: number;
   try {
     handle = await client.open(name);
@@ -72,12 +83,21 @@ export async function deleteByName(client: Hsm, name: string): Promise<boolean> 
 }
 
 /** Label and other attributes as stored in the ledger (type → base64) for PKEY_SET_ATTRIBUTES. */
-export function attributeUpdates(attributes: Readonly<Record<string, string>>): { type: number; value: Buffer }[] {
-  return Object.entries(attributes).map(([type, value]) => ({ type: Number(type), value: Buffer.from(value, 'base64') }));
+export function attributeUpdates(
+  attributes: Readonly<Record<string, string>>,
+): { type: number; value: Buffer }[] {
+  return Object.entries(attributes).map(([type, value]) => ({
+    type: Number(type),
+    value: Buffer.from(value, 'base64'),
+  }));
 }
 
 /** Finds the HSM's names for keys with this public key among `names` (used after a crash, docs/architecture.md §4). */
-export async function namesWithPublicKey(client: Hsm, names: readonly string[], spki: Buffer): Promise<string[]> {
+export async function namesWithPublicKey(
+  client: Hsm,
+  names: readonly string[],
+  spki: Buffer,
+): Promise<string[]> {
   const found: string[] = [];
   for (const name of names) {
     const match = await withKey(client, name, async (h) => (await client.getPublicKey(h)).equals(spki));

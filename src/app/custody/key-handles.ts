@@ -32,7 +32,8 @@ export class KeyHandles {
     private readonly client: Hsm,
     private readonly max: number = MAX_KEY_HANDLES,
   ) {
-    if (!(Number.isInteger(max) && max >= 1)) throw new RangeError(`"max" expected a positive integer, got ${max}`);
+    if (!(Number.isInteger(max) && max >= 1))
+      throw new RangeError(`"max" expected a positive integer, got ${max}`);
   }
 
   get size(): number {
@@ -46,7 +47,11 @@ export class KeyHandles {
    * restarted and gave its number to another) every kept handle is suspect and let go. Either
    * way the key is opened again and `fn` run once more.
    */
-  async use<T>(name: string, publicKey: Buffer, fn: (handle: number) => Promise<T>): Promise<{ value: T } | null> {
+  async use<T>(
+    name: string,
+    publicKey: Buffer,
+    fn: (handle: number) => Promise<T>,
+  ): Promise<{ value: T } | null> {
     // A call that raced the client's drop keeps nothing.
     if (this.disposed) return withKey(this.client, name, fn);
     for (let retried = false; ; retried = true) {

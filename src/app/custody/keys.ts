@@ -7,14 +7,7 @@ import { parseHashsigSpki } from '../../lib/spki';
 import { tombstoneStream } from './append-decision';
 import type { CustodyCore } from './custody-core';
 import { CustodyInvalidInput, HsmFull } from './errors';
-import {
-  CURVES,
-  CUSTODY_KEY_FLAGS,
-  LABEL_ATTRIBUTE,
-  LMOTS_TYPES,
-  LMS_TYPES,
-  statusOf,
-} from './hsm-calls';
+import { CURVES, CUSTODY_KEY_FLAGS, LABEL_ATTRIBUTE, LMOTS_TYPES, LMS_TYPES, statusOf } from './hsm-calls';
 import { keyFacts, keyView, type GenerateKeyInput, type KeyView } from './views';
 
 export const ORIGIN_COPY = 'c0';
@@ -22,7 +15,8 @@ export const ORIGIN_COPY = 'c0';
 /** The key as its own fold shows it now: what a command that changed it answers. */
 export async function keyViewOf(core: CustodyCore, keyId: string): Promise<KeyView> {
   const { state, events } = await core.loadKey(keyId);
-  const generated = events.find((e) => e.type === 'KeyGenerated')!.data as unknown as key.KeyGenerated['data'];
+  const generated = events.find((e) => e.type === 'KeyGenerated')!
+    .data as unknown as key.KeyGenerated['data'];
   const hsmIds = state.status === 'live' ? Object.keys(state.residency) : [];
   return keyView(state, keyFacts(generated), await core.hsmNamer(hsmIds));
 }
@@ -30,7 +24,10 @@ export async function keyViewOf(core: CustodyCore, keyId: string): Promise<KeyVi
 type Spec = key.KeySpec;
 
 /** Boundary checks of `GenerateKeyInput`, with the defaults of the port. */
-function specOf(input: GenerateKeyInput): { spec: Omit<Spec, 'params'> & { params: Record<string, unknown> }; run: 'rsa' | 'ec' | 'hashsig' } {
+function specOf(input: GenerateKeyInput): {
+  spec: Omit<Spec, 'params'> & { params: Record<string, unknown> };
+  run: 'rsa' | 'ec' | 'hashsig';
+} {
   switch (input?.type) {
     case 'rsa': {
       const bits = input.bits ?? 2048;
@@ -40,30 +37,47 @@ function specOf(input: GenerateKeyInput): { spec: Omit<Spec, 'params'> & { param
     }
     case 'ec': {
       const curve = input.curve ?? 'P-256';
-      if (!Object.hasOwn(CURVES, curve)) throw new CustodyInvalidInput(`"curve" expected P-256, P-384 or P-521, got ${JSON.stringify(curve)}`);
+      if (!Object.hasOwn(CURVES, curve))
+        throw new CustodyInvalidInput(`"curve" expected P-256, P-384 or P-521, got ${JSON.stringify(curve)}`);
       return { spec: { keyType: 'ec', params: { curve } }, run: 'ec' };
     }
     case 'hashsig': {
       const levels = input.levels ?? 1;
       const lms = input.lms ?? 'H5';
       const lmots = input.lmots ?? 'W8';
-      if (!Number.isInteger(levels) || levels < 1 || levels > 8) throw new CustodyInvalidInput(`"levels" expected 1 … 8, got ${String(levels)}`);
-      if (!Object.hasOwn(LMS_TYPES, lms)) throw new CustodyInvalidInput(`"lms" expected H5, H10, H15, H20 or H25, got ${JSON.stringify(lms)}`);
-      if (!Object.hasOwn(LMOTS_TYPES, lmots)) throw new CustodyInvalidInput(`"lmots" expected W2, W4 or W8, got ${JSON.stringify(lmots)}`);
-      return { spec: { keyType: 'hashsig', params: { levels, lmsType: LMS_TYPES[lms], lmotsType: LMOTS_TYPES[lmots] } }, run: 'hashsig' };
+      if (!Number.isInteger(levels) || levels < 1 || levels > 8)
+        throw new CustodyInvalidInput(`"levels" expected 1 … 8, got ${String(levels)}`);
+      if (!Object.hasOwn(LMS_TYPES, lms))
+        throw new CustodyInvalidInput(`"lms" expected H5, H10, H15, H20 or H25, got ${JSON.stringify(lms)}`);
+      if (!Object.hasOwn(LMOTS_TYPES, lmots))
+        throw new CustodyInvalidInput(`"lmots" expected W2, W4 or W8, got ${JSON.stringify(lmots)}`);
+      return {
+        spec: {
+          keyType: 'hashsig',
+          params: { levels, lmsType: LMS_TYPES[lms], lmotsType: LMOTS_TYPES[lmots] },
+        },
+        run: 'hashsig',
+      };
     }
     default:
-      throw new CustodyInvalidInput(`"type" expected "rsa", "ec" or "hashsig", got ${JSON.stringify(input?.type)}`);
+      throw new CustodyInvalidInput(
+        `"type" expected "rsa", "ec" or "hashsig", got ${JSON.stringify(input?.type)}`,
+      );
   }
 }
 
 export async function generateKey(core: CustodyCore, input: GenerateKeyInput): Promise<KeyView> {
   const { spec } = specOf(input);
-  if (input.label !== undefined && (typeof input.label !== 'string' || input.label.length === 0 || Buffer.byteLength(input.label) > 256))
+  if (
+    input.label !== undefined &&
+    (typeof input.label !== 'string' || input.label.length === 0 || Buffer.byteLength(input.label) > 256)
+  )
     throw new CustodyInvalidInput(`"label" expected 1 … 256 bytes of text`);
   const target = await core.registry.active(input.hsm);
-  if (target.tamper !== null) throw new hsmDomain.HsmTampered(target.hsmId, target.tamper.at, target.tamper.detail, 'generating a key');
-  const attributes: Record<string, string> = input.label === undefined ? {} : { [LABEL_ATTRIBUTE]: Buffer.from(input.label).toString('base64') };
+  if (target.tamper !== null)
+    throw new hsmDomain.HsmTampered(target.hsmId, target.tamper.at, target.tamper.detail, 'generating a key');
+  const attributes: Record<string, string> =
+    input.label === undefined ? {} : { [LABEL_ATTRIBUTE]: Buffer.from(input.label).toString('base64') };
   const made = await core.registry.withHsm(target, async (client) => {
     let ref: KeyRef;
     try {
@@ -73,13 +87,19 @@ export async function generateKey(core: CustodyCore, input: GenerateKeyInput): P
           ? await client.generateRsa(p.bits as number, 65537, CUSTODY_KEY_FLAGS)
           : spec.keyType === 'ec'
             ? await client.generateEc(CURVES[p.curve as keyof typeof CURVES], CUSTODY_KEY_FLAGS)
-            : await client.generateHashsig(p.levels as number, p.lmsType as number, p.lmotsType as number, CUSTODY_KEY_FLAGS);
+            : await client.generateHashsig(
+                p.levels as number,
+                p.lmsType as number,
+                p.lmotsType as number,
+                CUSTODY_KEY_FLAGS,
+              );
     } catch (error) {
       if (statusOf(error) === 'NO_KEY_SLOTS_AVAILABLE') throw new HsmFull(target.name, 'generating a key');
       throw error;
     }
     try {
-      if (input.label !== undefined) await client.setAttributes(ref.handle, [{ type: LABEL_ATTRIBUTE, value: Buffer.from(input.label) }]);
+      if (input.label !== undefined)
+        await client.setAttributes(ref.handle, [{ type: LABEL_ATTRIBUTE, value: Buffer.from(input.label) }]);
       return { ref, spki: await client.getPublicKey(ref.handle) };
     } finally {
       await client.close(ref.handle).catch(() => undefined);
@@ -87,7 +107,10 @@ export async function generateKey(core: CustodyCore, input: GenerateKeyInput): P
   });
   const keyId = randomUUID();
   const ctx = core.context();
-  const params = spec.keyType === 'hashsig' ? { ...spec.params, I: Buffer.from(parseHashsigSpki(made.spki).I).toString('hex') } : spec.params;
+  const params =
+    spec.keyType === 'hashsig'
+      ? { ...spec.params, I: Buffer.from(parseHashsigSpki(made.spki).I).toString('hex') }
+      : spec.params;
   await core.decideKey(
     keyId,
     {
@@ -113,21 +136,38 @@ export async function generateKey(core: CustodyCore, input: GenerateKeyInput): P
  * PKEY_DELETE, refused where it would lose the key: the sole holder of a hashsig copy, or the last
  * holder of an RSA/EC key with no current blob (raw-export it first). A disabled copy may go.
  */
-export async function deleteFromHsm(core: CustodyCore, keyId: string, input: { hsm: string }): Promise<KeyView> {
+export async function deleteFromHsm(
+  core: CustodyCore,
+  keyId: string,
+  input: { hsm: string },
+): Promise<KeyView> {
   const { state } = await core.loadKey(keyId);
   const target = await core.registry.active(input?.hsm);
-  if (state.status !== 'live') throw new key.KeyIsDestroyed(state.keyId, state.destroyedAt, `deleting it from ${target.name}`);
+  if (state.status !== 'live')
+    throw new key.KeyIsDestroyed(state.keyId, state.destroyedAt, `deleting it from ${target.name}`);
   const r = state.residency[target.hsmId];
-  if (r === undefined) throw new key.NotResident(keyId, target.hsmId, `deleting key ${keyId} from ${target.name}`);
-  const holders = key.liveHolders(state).filter((h) => h.copyId === r.copyId && !(h.kind === 'hsm' && h.hsmId === target.hsmId));
+  if (r === undefined)
+    throw new key.NotResident(keyId, target.hsmId, `deleting key ${keyId} from ${target.name}`);
+  const holders = key
+    .liveHolders(state)
+    .filter((h) => h.copyId === r.copyId && !(h.kind === 'hsm' && h.hsmId === target.hsmId));
   const copy = state.copies[r.copyId];
   const plainElsewhere = key.liveHolders(state).some((h) => !(h.kind === 'hsm' && h.hsmId === target.hsmId));
   if (r.status === 'live' && (copy?.kind === 'hashsig' ? holders.length === 0 : !plainElsewhere)) {
-    throw new CustodyInvalidInput(`deleting key ${keyId} from ${target.name} would lose ${copy?.kind === 'hashsig' ? `hashsig copy ${r.copyId}` : 'the key'}: no other holder and no current blob; raw-export it first`);
+    throw new CustodyInvalidInput(
+      `deleting key ${keyId} from ${target.name} would lose ${copy?.kind === 'hashsig' ? `hashsig copy ${r.copyId}` : 'the key'}: no other holder and no current blob; raw-export it first`,
+    );
   }
   await core.registry.deleteKey(target, r.hsmKeyName);
   const ctx = core.context();
-  await core.decideKey(keyId, { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: target.hsmId, reason: 'deleted by operator', at: ctx.now() } }, ctx);
+  await core.decideKey(
+    keyId,
+    {
+      type: 'RecordDeletedFromHsm',
+      data: { keyId, hsmId: target.hsmId, reason: 'deleted by operator', at: ctx.now() },
+    },
+    ctx,
+  );
   return keyViewOf(core, keyId);
 }
 
@@ -136,14 +176,26 @@ export async function destroyKey(core: CustodyCore, keyId: string): Promise<KeyV
   const { state } = await core.loadKey(keyId);
   if (state.status !== 'live') return keyViewOf(core, keyId);
   const openOp = Object.values(state.ops)[0];
-  if (openOp !== undefined) throw new key.OperationInProgress(openOp.opId, `destroying key ${keyId}`, key.describeOp(openOp));
+  if (openOp !== undefined)
+    throw new key.OperationInProgress(openOp.opId, `destroying key ${keyId}`, key.describeOp(openOp));
   const ctx = core.context();
   for (const r of Object.values(state.residency)) {
     const target = await core.registry.active(r.hsmId);
     await core.registry.deleteKey(target, r.hsmKeyName);
-    await core.decideKey(keyId, { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: r.hsmId, reason: 'key destroyed', at: ctx.now() } }, ctx);
+    await core.decideKey(
+      keyId,
+      {
+        type: 'RecordDeletedFromHsm',
+        data: { keyId, hsmId: r.hsmId, reason: 'key destroyed', at: ctx.now() },
+      },
+      ctx,
+    );
   }
-  const { appended } = await core.decideKey(keyId, { type: 'DestroyKey', data: { keyId, reason: 'destroyed by operator', at: ctx.now() } }, ctx);
+  const { appended } = await core.decideKey(
+    keyId,
+    { type: 'DestroyKey', data: { keyId, reason: 'destroyed by operator', at: ctx.now() } },
+    ctx,
+  );
   const destroyed = appended.find((e) => e.type === 'KeyDestroyed');
   for (const sha of destroyed?.type === 'KeyDestroyed' ? destroyed.data.blobSha256s : []) {
     await tombstoneStream(core.store, streamName('blob', sha)).catch((error: unknown) => {
@@ -154,9 +206,12 @@ export async function destroyKey(core: CustodyCore, keyId: string): Promise<KeyV
 }
 
 /** `CustodyNotFound` for an unknown key, the live state otherwise (destroyed keys refuse custody moves). */
-export async function liveKey(core: CustodyCore, keyId: string, refused: string): Promise<{ state: key.LiveKey; revision: number }> {
+export async function liveKey(
+  core: CustodyCore,
+  keyId: string,
+  refused: string,
+): Promise<{ state: key.LiveKey; revision: number }> {
   const { state, revision } = await core.loadKey(keyId);
   if (state.status !== 'live') throw new key.KeyIsDestroyed(state.keyId, state.destroyedAt, refused);
   return { state, revision };
 }
-

@@ -18,29 +18,58 @@ export function describeError(error: unknown): string {
 }
 
 /** Closes an intent as failed; if even that append fails, the process manager closes it at start-up. */
-export async function failOp(core: CustodyCore, keyId: string, opId: string, reason: string, ctx: OpContext): Promise<void> {
+export async function failOp(
+  core: CustodyCore,
+  keyId: string,
+  opId: string,
+  reason: string,
+  ctx: OpContext,
+): Promise<void> {
   await core
-    .decideKey(keyId, { type: 'FailOperation', data: { keyId, opId, reason: reason.slice(0, 500), at: ctx.now() } }, ctx)
+    .decideKey(
+      keyId,
+      { type: 'FailOperation', data: { keyId, opId, reason: reason.slice(0, 500), at: ctx.now() } },
+      ctx,
+    )
     .catch(() => undefined);
 }
 
-export async function rawExport(core: CustodyCore, keyId: string, input: { hsm: string; evict?: boolean }): Promise<{ blobSha256: string }> {
-  if (input?.evict !== undefined && typeof input.evict !== 'boolean') throw new CustodyInvalidInput(`"evict" expected a boolean`);
+export async function rawExport(
+  core: CustodyCore,
+  keyId: string,
+  input: { hsm: string; evict?: boolean },
+): Promise<{ blobSha256: string }> {
+  if (input?.evict !== undefined && typeof input.evict !== 'boolean')
+    throw new CustodyInvalidInput(`"evict" expected a boolean`);
   await liveKey(core, keyId, 'raw export');
   const target = await core.registry.active(input.hsm);
   const opId = randomUUID();
   const ctx = core.context();
   const { state } = await core.decideKey(
     keyId,
-    { type: 'StartRawExport', data: { keyId, opId, hsmId: target.hsmId, hsmKekDomainId: hsmDomain.kekDomainOf(target), at: ctx.now() } },
+    {
+      type: 'StartRawExport',
+      data: {
+        keyId,
+        opId,
+        hsmId: target.hsmId,
+        hsmKekDomainId: hsmDomain.kekDomainOf(target),
+        at: ctx.now(),
+      },
+    },
     ctx,
   );
   faultPoint('raw-export:after-intent');
   const residency = (state as key.LiveKey).residency[target.hsmId]!;
   let blob: Buffer;
   try {
-    const got = await core.registry.withHsm(target, (client) => withKey(client, residency.hsmKeyName, (h) => client.exportRaw(h)));
-    if (got === null) throw new HsmStateMismatch(`${target.name} has no key named ${residency.hsmKeyName}, which the ledger records as key ${keyId}; run a reconcile`);
+    const got = await core.registry.withHsm(target, (client) =>
+      withKey(client, residency.hsmKeyName, (h) => client.exportRaw(h)),
+    );
+    if (got === null)
+      throw new HsmStateMismatch(
+        `${target.name} has no key named ${residency.hsmKeyName}, which the ledger records as key ${keyId}; run a reconcile`,
+      );
     blob = got.value;
   } catch (error) {
     // Nothing left the HSM, and a hashsig key disabled by a lost answer re-exports the same blob (docs/libhal-rpc.md §9.2).
@@ -68,7 +97,10 @@ export async function finishRawExport(
     (s) => {
       const op = s.status === 'live' ? s.ops[opId] : undefined;
       const kekDomainId = op?.kind === 'raw-export' ? op.kekDomainId : (target.kekDomainId ?? 'unknown');
-      return { type: 'CompleteRawExport', data: { keyId, opId, blobSha256: stored.sha256, kekDomainId, storedBlob: stored.fact, at: ctx.now() } };
+      return {
+        type: 'CompleteRawExport',
+        data: { keyId, opId, blobSha256: stored.sha256, kekDomainId, storedBlob: stored.fact, at: ctx.now() },
+      };
     },
     ctx,
   );
@@ -77,13 +109,33 @@ export async function finishRawExport(
   const r = live.residency[target.hsmId];
   // Hashsig: the HSM's copy is disabled and must go (docs/architecture.md §3); RSA/EC: a clean page-out.
   if (r !== undefined && (r.status === 'disabled' || evict)) {
-    await evictFromHsm(core, keyId, target, r.hsmKeyName, r.status === 'disabled' ? `hashsig copy disabled by raw export to blob ${stored.sha256}` : 'evicted after raw export', ctx);
+    await evictFromHsm(
+      core,
+      keyId,
+      target,
+      r.hsmKeyName,
+      r.status === 'disabled'
+        ? `hashsig copy disabled by raw export to blob ${stored.sha256}`
+        : 'evicted after raw export',
+      ctx,
+    );
   }
   return { blobSha256: stored.sha256 };
 }
 
-export async function evictFromHsm(core: CustodyCore, keyId: string, target: ActiveHsm, hsmKeyName: string, reason: string, ctx: OpContext): Promise<void> {
+export async function evictFromHsm(
+  core: CustodyCore,
+  keyId: string,
+  target: ActiveHsm,
+  hsmKeyName: string,
+  reason: string,
+  ctx: OpContext,
+): Promise<void> {
   await core.registry.deleteKey(target, hsmKeyName);
   faultPoint('raw-export:after-delete');
-  await core.decideKey(keyId, { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: target.hsmId, reason, at: ctx.now() } }, ctx);
+  await core.decideKey(
+    keyId,
+    { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: target.hsmId, reason, at: ctx.now() } },
+    ctx,
+  );
 }

@@ -24,16 +24,29 @@ export async function rawImport(
   let sha = input.blobSha256;
   if (sha === undefined) {
     sha = currentBlobOf(state)?.sha256;
-    if (sha === undefined) throw new CustodyInvalidInput(`key ${keyId} has no current blob to import; raw-export it first`);
+    if (sha === undefined)
+      throw new CustodyInvalidInput(`key ${keyId} has no current blob to import; raw-export it first`);
   } else if (typeof sha !== 'string' || !SHA256.test(sha)) {
-    throw new CustodyInvalidInput(`"blobSha256" expected 64 lowercase hex characters, got ${JSON.stringify(String(sha).slice(0, 80))}`);
+    throw new CustodyInvalidInput(
+      `"blobSha256" expected 64 lowercase hex characters, got ${JSON.stringify(String(sha).slice(0, 80))}`,
+    );
   }
   const blobSha256 = sha;
   const opId = randomUUID();
   const ctx = core.context();
   await core.decideKey(
     keyId,
-    { type: 'StartRawImport', data: { keyId, opId, hsmId: target.hsmId, blobSha256, hsmKekDomainId: hsmDomain.kekDomainOf(target), at: ctx.now() } },
+    {
+      type: 'StartRawImport',
+      data: {
+        keyId,
+        opId,
+        hsmId: target.hsmId,
+        blobSha256,
+        hsmKekDomainId: hsmDomain.kekDomainOf(target),
+        at: ctx.now(),
+      },
+    },
     ctx,
   );
   faultPoint('raw-import:after-intent');
@@ -52,7 +65,8 @@ export async function rawImport(
     await failOp(core, keyId, opId, `IMPORT_RAW on ${target.name} failed: ${describeError(error)}`, ctx);
     const status = statusOf(error);
     if (status === 'NO_KEY_SLOTS_AVAILABLE') throw new HsmFull(target.name, `raw import of key ${keyId}`);
-    if (status?.startsWith('KEYWRAP_')) throw new KekMismatch(target.name, `blob ${blobSha256} of key ${keyId}`, status);
+    if (status?.startsWith('KEYWRAP_'))
+      throw new KekMismatch(target.name, `blob ${blobSha256} of key ${keyId}`, status);
     throw error;
   }
   return finishRawImport(core, keyId, opId, target, hsmKeyName, state.attributes, ctx);
@@ -70,11 +84,21 @@ export async function finishRawImport(
 ): Promise<{ hsm: string; hsmKeyName: string; blobSha256: string }> {
   const updates = attributeUpdates(attributes);
   if (updates.length > 0) {
-    await core.registry.withHsm(target, (client) => withKey(client, hsmKeyName, (h) => client.setAttributes(h, updates)));
+    await core.registry.withHsm(target, (client) =>
+      withKey(client, hsmKeyName, (h) => client.setAttributes(h, updates)),
+    );
   }
   faultPoint('raw-import:after-set-attributes');
-  const { state } = await core.decideKey(keyId, { type: 'CompleteRawImport', data: { keyId, opId, hsmKeyName, at: ctx.now() } }, ctx);
+  const { state } = await core.decideKey(
+    keyId,
+    { type: 'CompleteRawImport', data: { keyId, opId, hsmKeyName, at: ctx.now() } },
+    ctx,
+  );
   const closed = (state as key.LiveKey).closedOps[opId];
   const imported = (state as key.LiveKey).residency[target.hsmId];
-  return { hsm: target.name, hsmKeyName: closed?.hsmName ?? imported?.hsmKeyName ?? hsmKeyName, blobSha256: closed?.blobSha256 ?? '' };
+  return {
+    hsm: target.name,
+    hsmKeyName: closed?.hsmName ?? imported?.hsmKeyName ?? hsmKeyName,
+    blobSha256: closed?.blobSha256 ?? '',
+  };
 }

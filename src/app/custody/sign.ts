@@ -22,12 +22,21 @@ import { liveKey } from './keys';
 const MAX_HASHSIG_MESSAGE = 8192;
 const MAX_DATA = 16 * 1024 * 1024;
 
-async function pickSigner(core: CustodyCore, state: key.LiveKey, ref: string | undefined): Promise<{ target: ActiveHsm; r: key.Residency }> {
+async function pickSigner(
+  core: CustodyCore,
+  state: key.LiveKey,
+  ref: string | undefined,
+): Promise<{ target: ActiveHsm; r: key.Residency }> {
   if (ref !== undefined) {
     const target = await core.registry.active(ref);
     const r = state.residency[target.hsmId];
     if (r === undefined || r.status !== 'live')
-      throw new key.NotResident(state.keyId, target.hsmId, `signing with key ${state.keyId} on ${target.name}`, r === undefined ? undefined : `its copy there is disabled`);
+      throw new key.NotResident(
+        state.keyId,
+        target.hsmId,
+        `signing with key ${state.keyId} on ${target.name}`,
+        r === undefined ? undefined : `its copy there is disabled`,
+      );
     return { target, r };
   }
   for (const r of Object.values(state.residency)) {
@@ -36,20 +45,35 @@ async function pickSigner(core: CustodyCore, state: key.LiveKey, ref: string | u
     if (target.status === 'active') return { target, r };
   }
   const blob = key.currentBlob(state);
-  throw new key.NotResident(state.keyId, 'any HSM', `signing with key ${state.keyId}`, blob === undefined ? 'no HSM holds it' : `no HSM holds it; raw-import its current blob ${blob.sha256} first`);
+  throw new key.NotResident(
+    state.keyId,
+    'any HSM',
+    `signing with key ${state.keyId}`,
+    blob === undefined
+      ? 'no HSM holds it'
+      : `no HSM holds it; raw-import its current blob ${blob.sha256} first`,
+  );
 }
 
-export async function sign(core: CustodyCore, keyId: string, input: { data: Buffer; hsm?: string }): Promise<SignResult> {
+export async function sign(
+  core: CustodyCore,
+  keyId: string,
+  input: { data: Buffer; hsm?: string },
+): Promise<SignResult> {
   const data = input?.data;
   if (!(data instanceof Uint8Array)) throw new CustodyInvalidInput(`"data" expected bytes`);
-  if (data.length > MAX_DATA) throw new CustodyInvalidInput(`"data" expected at most ${MAX_DATA} bytes, got ${data.length}`);
+  if (data.length > MAX_DATA)
+    throw new CustodyInvalidInput(`"data" expected at most ${MAX_DATA} bytes, got ${data.length}`);
   const { state } = await liveKey(core, keyId, 'signing');
   if (state.keyType !== 'hashsig') {
     const { target, r } = await pickSigner(core, state, input.hsm);
     const signature = await signWithKeptHandle(core, target, r, state, Buffer.from(data));
     return { signature, hsm: target.name };
   }
-  if (data.length > MAX_HASHSIG_MESSAGE) throw new CustodyInvalidInput(`"data" for a hashsig key expected at most ${MAX_HASHSIG_MESSAGE} bytes, got ${data.length}`);
+  if (data.length > MAX_HASHSIG_MESSAGE)
+    throw new CustodyInvalidInput(
+      `"data" for a hashsig key expected at most ${MAX_HASHSIG_MESSAGE} bytes, got ${data.length}`,
+    );
   // One signature at a time per key: index paths must reach the ledger in the HSM's order.
   return core.serialize(keyId, async () => {
     const { state: now } = await liveKey(core, keyId, 'signing');
@@ -57,19 +81,30 @@ export async function sign(core: CustodyCore, keyId: string, input: { data: Buff
     const { target, r } = await pickSigner(core, now, input.hsm);
     const signature = await signHashsig(core, target, r, Buffer.from(data));
     const publicKey = hashsigSpkiToRfc8554(Buffer.from(now.publicKey, 'base64'));
-    const indexPath: IndexPath = hssSignatureIndexPath(publicKey, signature).map((l) => ({ q: l.q, I: Buffer.from(l.I).toString('hex') }));
+    const indexPath: IndexPath = hssSignatureIndexPath(publicKey, signature).map((l) => ({
+      q: l.q,
+      I: Buffer.from(l.I).toString('hex'),
+    }));
     const ctx = core.context();
     const { appended } = await core.decideKey(
       keyId,
       {
         type: 'RecordHashsigSignatures',
-        data: { keyId, copyId: r.copyId, hsmId: target.hsmId, indexPaths: [indexPath], signatureSha256s: [sha256Hex(signature)], at: ctx.now() },
+        data: {
+          keyId,
+          copyId: r.copyId,
+          hsmId: target.hsmId,
+          indexPaths: [indexPath],
+          signatureSha256s: [sha256Hex(signature)],
+          at: ctx.now(),
+        },
       },
       ctx,
     );
     const outcome = appended[0];
     if (outcome?.type !== 'HashsigSignaturesReleased') {
-      const detail = outcome !== undefined && 'detail' in outcome.data ? String(outcome.data.detail) : 'not recorded';
+      const detail =
+        outcome !== undefined && 'detail' in outcome.data ? String(outcome.data.detail) : 'not recorded';
       throw new SignatureWithheld(keyId, outcome?.type ?? 'none', detail);
     }
     return { signature, hsm: target.name, q: indexPath[0]!.q };
@@ -83,7 +118,10 @@ function publicKeyOf(state: key.LiveKey): { der: Buffer; key: KeyObject } {
   let publicKey = publicKeys.get(state);
   if (publicKey === undefined) {
     const der = Buffer.from(state.publicKey, 'base64');
-    publicKeys.set(state, (publicKey = { der, key: createPublicKey({ key: der, format: 'der', type: 'spki' }) }));
+    publicKeys.set(
+      state,
+      (publicKey = { der, key: createPublicKey({ key: der, format: 'der', type: 'spki' }) }),
+    );
   }
   return publicKey;
 }
@@ -93,23 +131,50 @@ function publicKeyOf(state: key.LiveKey): { der: Buffer; key: KeyObject } {
  * name another key: a signature that does not verify is never returned (docs/style.md §10), and tells
  * `KeyHandles.use` to let its handles go and try once more with a fresh one.
  */
-async function signWithKeptHandle(core: CustodyCore, target: ActiveHsm, r: key.Residency, state: key.LiveKey & { keyType: 'rsa' | 'ec' }, data: Buffer): Promise<Buffer> {
+async function signWithKeptHandle(
+  core: CustodyCore,
+  target: ActiveHsm,
+  r: key.Residency,
+  state: key.LiveKey & { keyType: 'rsa' | 'ec' },
+  data: Buffer,
+): Promise<Buffer> {
   const publicKey = publicKeyOf(state);
   const input = signInput(state.keyType, data);
-  const got = await core.registry.withKeyHandle(target, r.hsmKeyName, publicKey.der, async (client, handle) => {
-    const signature = await client.sign(handle, { data: input });
-    if (!(await signatureVerifies(state.keyType, publicKey.key, data, signature)))
-      throw new HsmStateMismatch(`${target.name} signed with key ${r.hsmKeyName}, but not as key ${state.keyId}: the signature does not verify with its public key; run a reconcile`);
-    return signature;
-  });
+  const got = await core.registry.withKeyHandle(
+    target,
+    r.hsmKeyName,
+    publicKey.der,
+    async (client, handle) => {
+      const signature = await client.sign(handle, { data: input });
+      if (!(await signatureVerifies(state.keyType, publicKey.key, data, signature)))
+        throw new HsmStateMismatch(
+          `${target.name} signed with key ${r.hsmKeyName}, but not as key ${state.keyId}: the signature does not verify with its public key; run a reconcile`,
+        );
+      return signature;
+    },
+  );
   return resident(got, target, r);
 }
 
-async function signHashsig(core: CustodyCore, target: ActiveHsm, r: key.Residency, message: Buffer): Promise<Buffer> {
-  return resident(await core.registry.withHsm(target, (client) => withKey(client, r.hsmKeyName, (h) => client.sign(h, { data: message }))), target, r);
+async function signHashsig(
+  core: CustodyCore,
+  target: ActiveHsm,
+  r: key.Residency,
+  message: Buffer,
+): Promise<Buffer> {
+  return resident(
+    await core.registry.withHsm(target, (client) =>
+      withKey(client, r.hsmKeyName, (h) => client.sign(h, { data: message })),
+    ),
+    target,
+    r,
+  );
 }
 
 function resident(got: { value: Buffer } | null, target: ActiveHsm, r: key.Residency): Buffer {
-  if (got === null) throw new HsmStateMismatch(`${target.name} has no key named ${r.hsmKeyName}, which the ledger records as resident; run a reconcile`);
+  if (got === null)
+    throw new HsmStateMismatch(
+      `${target.name} has no key named ${r.hsmKeyName}, which the ledger records as resident; run a reconcile`,
+    );
   return got.value;
 }

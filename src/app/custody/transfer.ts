@@ -30,21 +30,28 @@ export function encodeTransit(out: { pkcs8: Buffer; kek: Buffer }): Buffer {
 
 export function decodeTransit(bytes: Buffer): { pkcs8: Buffer; kek: Buffer } {
   const n = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
-  if (n < 1 || 4 + n >= bytes.length) throw new HsmStateMismatch(`transit blob ${sha256Hex(bytes)} is malformed`);
+  if (n < 1 || 4 + n >= bytes.length)
+    throw new HsmStateMismatch(`transit blob ${sha256Hex(bytes)} is malformed`);
   return { pkcs8: bytes.subarray(4, 4 + n), kek: bytes.subarray(4 + n) };
 }
 
-export async function transfer(core: CustodyCore, keyId: string, input: { from: string; to: string }): Promise<KeyView> {
+export async function transfer(
+  core: CustodyCore,
+  keyId: string,
+  input: { from: string; to: string },
+): Promise<KeyView> {
   const { state } = await liveKey(core, keyId, 'transfer');
   const source = await core.registry.active(input?.from);
   const dest = await core.registry.active(input.to);
-  if (source.hsmId === dest.hsmId) throw new CustodyInvalidInput(`"to" is the source ${source.name}; a transfer needs another HSM`);
+  if (source.hsmId === dest.hsmId)
+    throw new CustodyInvalidInput(`"to" is the source ${source.name}; a transfer needs another HSM`);
   const r = state.residency[source.hsmId];
   const refused = `transfer of key ${keyId} from ${source.name} to ${dest.name}`;
   // Checked before the KEKEK is made, so a refused transfer leaves nothing on the destination.
   if (r === undefined || r.status !== 'live') throw new key.NotResident(keyId, source.hsmId, refused);
   const there = state.residency[dest.hsmId];
-  if (there !== undefined) throw new key.AlreadyResident(keyId, dest.hsmId, there.hsmKeyName, there.since, refused);
+  if (there !== undefined)
+    throw new key.AlreadyResident(keyId, dest.hsmId, there.hsmKeyName, there.since, refused);
 
   // Intent first (docs/architecture.md §4): KeyTransferPrepared, with the destination's KEKEK candidates as they
   // are before PKEY_GENERATE_RSA, so recovery can tell this op's KEKEK from every other key (see
@@ -52,7 +59,14 @@ export async function transfer(core: CustodyCore, keyId: string, input: { from: 
   const opId = randomUUID();
   const ctx = core.context();
   const priorKekekNames = await core.registry.withHsm(dest, (client) => kekekCandidates(client));
-  await core.decideKey(keyId, { type: 'PrepareTransfer', data: { keyId, opId, fromHsm: source.hsmId, toHsm: dest.hsmId, priorKekekNames, at: ctx.now() } }, ctx);
+  await core.decideKey(
+    keyId,
+    {
+      type: 'PrepareTransfer',
+      data: { keyId, opId, fromHsm: source.hsmId, toHsm: dest.hsmId, priorKekekNames, at: ctx.now() },
+    },
+    ctx,
+  );
   let kekek: { name: string; spki: Buffer };
   try {
     kekek = await core.registry.withHsm(dest, async (client) => {
@@ -65,7 +79,14 @@ export async function transfer(core: CustodyCore, keyId: string, input: { from: 
     });
   } catch (error) {
     // A transport failure may have generated a KEKEK we never heard of: recovery finds and deletes it.
-    if (!isTransportFailure(error)) await failOp(core, keyId, opId, `PKEY_GENERATE_RSA of the KEKEK on ${dest.name} failed: ${describeError(error)}`, ctx);
+    if (!isTransportFailure(error))
+      await failOp(
+        core,
+        keyId,
+        opId,
+        `PKEY_GENERATE_RSA of the KEKEK on ${dest.name} failed: ${describeError(error)}`,
+        ctx,
+      );
     throw error;
   }
   faultPoint('transfer:after-kekek');
@@ -74,7 +95,14 @@ export async function transfer(core: CustodyCore, keyId: string, input: { from: 
       keyId,
       {
         type: 'StartTransfer',
-        data: { keyId, opId, fromHsm: source.hsmId, toHsm: dest.hsmId, kekek: { hsmId: dest.hsmId, kekekName: kekek.name, spkiSha256: sha256Hex(kekek.spki) }, at: ctx.now() },
+        data: {
+          keyId,
+          opId,
+          fromHsm: source.hsmId,
+          toHsm: dest.hsmId,
+          kekek: { hsmId: dest.hsmId, kekekName: kekek.name, spkiSha256: sha256Hex(kekek.spki) },
+          at: ctx.now(),
+        },
       },
       ctx,
     );
@@ -93,7 +121,8 @@ export async function transfer(core: CustodyCore, keyId: string, input: { from: 
         const loaded = await pinned.load(kekek.spki, KeyFlag.USAGE_KEYENCIPHERMENT);
         try {
           const got = await withKey(pinned, r.hsmKeyName, (h) => pinned.export(h, loaded.handle));
-          if (got === null) throw new HsmStateMismatch(`${source.name} has no key named ${r.hsmKeyName}; run a reconcile`);
+          if (got === null)
+            throw new HsmStateMismatch(`${source.name} has no key named ${r.hsmKeyName}; run a reconcile`);
           return got.value;
         } finally {
           await pinned.delete(loaded.handle).catch(() => undefined);
@@ -104,7 +133,9 @@ export async function transfer(core: CustodyCore, keyId: string, input: { from: 
     if (!isTransportFailure(error)) {
       // KEKEK first, then the failure; if either does not happen the op stays open for recovery.
       await dropKekek(core, dest, kekek.name)
-        .then(() => failOp(core, keyId, opId, `PKEY_EXPORT on ${source.name} failed: ${describeError(error)}`, ctx))
+        .then(() =>
+          failOp(core, keyId, opId, `PKEY_EXPORT on ${source.name} failed: ${describeError(error)}`, ctx),
+        )
         .catch(() => undefined);
     }
     throw error;
@@ -116,7 +147,13 @@ export async function transfer(core: CustodyCore, keyId: string, input: { from: 
 }
 
 /** Stores the transit blob and records the export, with libhal's partition for hashsig (docs/libhal-rpc.md §7.6). */
-export async function recordExportStep(core: CustodyCore, keyId: string, opId: string, transit: Buffer, ctx: OpContext): Promise<string> {
+export async function recordExportStep(
+  core: CustodyCore,
+  keyId: string,
+  opId: string,
+  transit: Buffer,
+  ctx: OpContext,
+): Promise<string> {
   const stored = await core.storeBlob(keyId, transit, 'transit', ctx);
   faultPoint('transfer:after-blob-stored');
   await core.decideKey(
@@ -134,7 +171,18 @@ export async function recordExportStep(core: CustodyCore, keyId: string, opId: s
         while (Object.hasOwn(live.copies, `c${n}`)) n++;
         newCopyId = `c${n}`;
       }
-      return { type: 'CompleteTransitExport', data: { keyId, opId, transitBlobSha256: stored.sha256, storedBlob: stored.fact, partition, newCopyId, at: ctx.now() } };
+      return {
+        type: 'CompleteTransitExport',
+        data: {
+          keyId,
+          opId,
+          transitBlobSha256: stored.sha256,
+          storedBlob: stored.fact,
+          partition,
+          newCopyId,
+          at: ctx.now(),
+        },
+      };
     },
     ctx,
   );
@@ -143,32 +191,62 @@ export async function recordExportStep(core: CustodyCore, keyId: string, opId: s
 }
 
 /** PKEY_IMPORT on the destination with its KEKEK, attributes re-applied, KEKEK deleted, completion recorded. */
-export async function importStep(core: CustodyCore, keyId: string, opId: string, dest: ActiveHsm, transitSha: string, kekekName: string, ctx: OpContext): Promise<void> {
+export async function importStep(
+  core: CustodyCore,
+  keyId: string,
+  opId: string,
+  dest: ActiveHsm,
+  transitSha: string,
+  kekekName: string,
+  ctx: OpContext,
+): Promise<void> {
   const imported = await importTransit(core, opId, dest, transitSha, kekekName);
   faultPoint('transfer:after-import');
   await completeImportStep(core, keyId, opId, dest, imported, kekekName, ctx);
 }
 
 /** PKEY_IMPORT of the stored transit blob under the KEKEK; the new key's name. */
-export async function importTransit(core: CustodyCore, opId: string, dest: ActiveHsm, transitSha: string, kekekName: string): Promise<string> {
+export async function importTransit(
+  core: CustodyCore,
+  opId: string,
+  dest: ActiveHsm,
+  transitSha: string,
+  kekekName: string,
+): Promise<string> {
   const { pkcs8, kek } = decodeTransit(await core.blobBytes(transitSha));
   return core.registry.withHsm(dest, async (client) => {
     const got = await withKey(client, kekekName, (kh) => client.import(kh, pkcs8, kek, CUSTODY_KEY_FLAGS));
-    if (got === null) throw new HsmStateMismatch(`${dest.name} no longer has the KEKEK ${kekekName} of transfer ${opId}`);
+    if (got === null)
+      throw new HsmStateMismatch(`${dest.name} no longer has the KEKEK ${kekekName} of transfer ${opId}`);
     await client.close(got.value.handle).catch(() => undefined);
     return got.value.uuid;
   });
 }
 
-export async function completeImportStep(core: CustodyCore, keyId: string, opId: string, dest: ActiveHsm, hsmName: string, kekekName: string, ctx: OpContext): Promise<void> {
+export async function completeImportStep(
+  core: CustodyCore,
+  keyId: string,
+  opId: string,
+  dest: ActiveHsm,
+  hsmName: string,
+  kekekName: string,
+  ctx: OpContext,
+): Promise<void> {
   const { state } = await core.loadKey(keyId);
   const updates = state.status === 'live' ? attributeUpdates(state.attributes) : [];
-  if (updates.length > 0) await core.registry.withHsm(dest, (client) => withKey(client, hsmName, (h) => client.setAttributes(h, updates)));
+  if (updates.length > 0)
+    await core.registry.withHsm(dest, (client) =>
+      withKey(client, hsmName, (h) => client.setAttributes(h, updates)),
+    );
   // The KEKEK goes before the completion closes the op: while the op is open recovery knows it and
   // deletes it; after, nothing would. A failed delete (other than KEY_NOT_FOUND, i.e. already
   // done) throws and leaves the op open for the process manager.
   await dropKekek(core, dest, kekekName);
-  await core.decideKey(keyId, { type: 'CompleteTransitImport', data: { keyId, opId, hsmName, at: ctx.now() } }, ctx);
+  await core.decideKey(
+    keyId,
+    { type: 'CompleteTransitImport', data: { keyId, opId, hsmName, at: ctx.now() } },
+    ctx,
+  );
   faultPoint('transfer:after-completed');
 }
 
@@ -177,7 +255,11 @@ export async function completeImportStep(core: CustodyCore, keyId: string, opId:
  * (custody keys never have it: CUSTODY_KEY_FLAGS).
  */
 export function kekekCandidates(client: Hsm): Promise<string[]> {
-  return client.match({ type: KeyType.RSA_PRIVATE, mask: KeyFlag.USAGE_KEYENCIPHERMENT, flags: KeyFlag.USAGE_KEYENCIPHERMENT });
+  return client.match({
+    type: KeyType.RSA_PRIVATE,
+    mask: KeyFlag.USAGE_KEYENCIPHERMENT,
+    flags: KeyFlag.USAGE_KEYENCIPHERMENT,
+  });
 }
 
 /**

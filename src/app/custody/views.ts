@@ -76,7 +76,12 @@ export interface KeyView {
   /** hashsig only: RFC 8554 `u32str(L) || pub[0]`. */
   readonly publicKeyRfc8554?: Buffer;
   readonly holders: readonly KeyHolderView[];
-  readonly blobs: readonly { sha256: string; status: 'current' | 'consumed' | 'superseded' | 'destroyed'; copyId: string; kind: 'raw' | 'transit' }[];
+  readonly blobs: readonly {
+    sha256: string;
+    status: 'current' | 'consumed' | 'superseded' | 'destroyed';
+    copyId: string;
+    kind: 'raw' | 'transit';
+  }[];
   readonly currentBlob: string | null;
   readonly hashsig?: { signatures: number; lastIndex: number | null; remaining: number };
   readonly openOperations: readonly { opId: string; kind: string; hsmId: string; startedAt: string }[];
@@ -112,7 +117,11 @@ export interface ReconcileReport {
   readonly hsm: string;
   readonly expected: readonly string[];
   readonly observed: readonly string[];
-  readonly drift: readonly { hsmKeyName: string; kind: 'missing-on-hsm' | 'unknown-to-ledger'; keyId?: string }[];
+  readonly drift: readonly {
+    hsmKeyName: string;
+    kind: 'missing-on-hsm' | 'unknown-to-ledger';
+    keyId?: string;
+  }[];
 }
 
 const LMS_NAME = Object.fromEntries(Object.entries(LMS_TYPES).map(([k, v]) => [v, k]));
@@ -148,14 +157,21 @@ export function keyView(
     label: labelB64 === undefined ? null : Buffer.from(labelB64, 'base64').toString('utf8'),
     params,
     publicKey,
-    ...(facts.keyType === 'hashsig' ? { publicKeyRfc8554: Buffer.from(hashsigSpkiToRfc8554(publicKey)) } : {}),
+    ...(facts.keyType === 'hashsig'
+      ? { publicKeyRfc8554: Buffer.from(hashsigSpkiToRfc8554(publicKey)) }
+      : {}),
   };
   if (state.status === 'destroyed') {
     return {
       ...base,
       state: 'destroyed',
       holders: [],
-      blobs: state.blobSha256s.map((sha256) => ({ sha256, status: 'destroyed', copyId: '', kind: 'raw' as const })),
+      blobs: state.blobSha256s.map((sha256) => ({
+        sha256,
+        status: 'destroyed',
+        copyId: '',
+        kind: 'raw' as const,
+      })),
       currentBlob: null,
       openOperations: [],
       obligations: [],
@@ -163,7 +179,14 @@ export function keyView(
   }
   const holders: KeyHolderView[] = key.liveHolders(state).map((h) =>
     h.kind === 'hsm'
-      ? { kind: 'hsm', copyId: h.copyId, hsmId: h.hsmId, hsm: hsmName(h.hsmId), hsmKeyName: h.hsmKeyName, since: h.since }
+      ? {
+          kind: 'hsm',
+          copyId: h.copyId,
+          hsmId: h.hsmId,
+          hsm: hsmName(h.hsmId),
+          hsmKeyName: h.hsmKeyName,
+          since: h.since,
+        }
       : { kind: 'blob', copyId: h.copyId, blobSha256: h.sha256, since: h.since },
   );
   const usage = key.hashsigUsage(state);
@@ -171,9 +194,18 @@ export function keyView(
     ...base,
     state: state.frozen !== null ? 'frozen' : 'active',
     holders,
-    blobs: Object.values(state.blobs).map((b) => ({ sha256: b.sha256, status: b.status, copyId: b.copyId, kind: b.kind })),
+    blobs: Object.values(state.blobs).map((b) => ({
+      sha256: b.sha256,
+      status: b.status,
+      copyId: b.copyId,
+      kind: b.kind,
+    })),
     currentBlob: currentBlobOf(state)?.sha256 ?? null,
-    ...(usage === null ? {} : { hashsig: { signatures: usage.signatures, lastIndex: usage.lastIndex, remaining: usage.remaining } }),
+    ...(usage === null
+      ? {}
+      : {
+          hashsig: { signatures: usage.signatures, lastIndex: usage.lastIndex, remaining: usage.remaining },
+        }),
     openOperations: Object.values(state.ops).map((op) => ({
       opId: op.opId,
       kind: op.kind,
@@ -182,20 +214,34 @@ export function keyView(
     })),
     obligations: key
       .openObligations(state)
-      .map((o) => `delete the disabled copy ${o.copyId} (key name ${o.hsmKeyName}) from ${hsmName(o.hsmId)}: raw-exported to blob ${o.blobSha256} at ${o.since}`),
+      .map(
+        (o) =>
+          `delete the disabled copy ${o.copyId} (key name ${o.hsmKeyName}) from ${hsmName(o.hsmId)}: raw-exported to blob ${o.blobSha256} at ${o.since}`,
+      ),
   };
 }
 
 /** The origin copy's current blob, else any copy's (hashsig after a transfer). */
 export function currentBlobOf(state: key.LiveKey): key.BlobRecord | undefined {
-  return key.currentBlob(state) ?? Object.keys(state.copies).map((c) => key.currentBlob(state, c)).find((b) => b !== undefined);
+  return (
+    key.currentBlob(state) ??
+    Object.keys(state.copies)
+      .map((c) => key.currentBlob(state, c))
+      .find((b) => b !== undefined)
+  );
 }
 
 export function hsmView(doc: HsmCatalogDoc, residentKeys: number): HsmView {
   const { state, registered } = doc;
   if (state.status === 'absent') throw new TypeError(`HSM ${doc.hsmId} has a catalog doc but no state`);
   const status =
-    state.status === 'decommissioned' ? 'decommissioned' : state.tamper !== null ? 'tampered' : state.zeroizedAt !== null && state.kekDomainId === null ? 'zeroized' : 'active';
+    state.status === 'decommissioned'
+      ? 'decommissioned'
+      : state.tamper !== null
+        ? 'tampered'
+        : state.zeroizedAt !== null && state.kekDomainId === null
+          ? 'zeroized'
+          : 'active';
   return {
     hsmId: state.hsmId,
     name: state.name,
@@ -208,7 +254,9 @@ export function hsmView(doc: HsmCatalogDoc, residentKeys: number): HsmView {
   };
 }
 
-export function kekDomainView(state: kekDomain.KekDomainState & { status: 'active' | 'retired' }): KekDomainView {
+export function kekDomainView(
+  state: kekDomain.KekDomainState & { status: 'active' | 'retired' },
+): KekDomainView {
   return {
     kekDomainId: state.kekDomainId,
     name: state.name,

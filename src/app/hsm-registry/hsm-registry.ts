@@ -54,12 +54,15 @@ export class HsmRegistry {
   /** Like `resolve`, but refuses a decommissioned HSM. */
   async active(ref: string): Promise<ActiveHsm> {
     const state = await this.resolve(ref);
-    if (state.status !== 'active') throw new hsmDomain.HsmIsDecommissioned(state.hsmId, state.at, `using ${state.name}`);
+    if (state.status !== 'active')
+      throw new hsmDomain.HsmIsDecommissioned(state.hsmId, state.at, `using ${state.name}`);
     return state;
   }
 
   async state(hsmId: string): Promise<hsmDomain.HsmState> {
-    return (await foldStream(this.store, streamName('hsm', hsmId), hsmDomain.hsmDecider, hsmDomain.isHsmEvent)).state;
+    return (
+      await foldStream(this.store, streamName('hsm', hsmId), hsmDomain.hsmDecider, hsmDomain.isHsmEvent)
+    ).state;
   }
 
   /** Keeps a client connected by `registerHsm` (it has just proved the PIN). */
@@ -83,8 +86,15 @@ export class HsmRegistry {
    * Runs `fn` with a handle to the key `name` that stays open for the next call (RSA/EC signing,
    * see `KeyHandles.use`); null when the HSM has no such key.
    */
-  withKeyHandle<T>(target: ActiveHsm, name: string, publicKey: Buffer, fn: (client: Hsm, handle: number) => Promise<T>): Promise<{ value: T } | null> {
-    return this.withHsm(target, (client) => this.handlesOf(client).use(name, publicKey, (handle) => fn(client, handle)));
+  withKeyHandle<T>(
+    target: ActiveHsm,
+    name: string,
+    publicKey: Buffer,
+    fn: (client: Hsm, handle: number) => Promise<T>,
+  ): Promise<{ value: T } | null> {
+    return this.withHsm(target, (client) =>
+      this.handlesOf(client).use(name, publicKey, (handle) => fn(client, handle)),
+    );
   }
 
   /** PKEY_DELETE by name, after closing the handle kept to it; false if the HSM had no such key. */
@@ -134,7 +144,9 @@ export class HsmRegistry {
       const pin = this.secrets.pinFor(target.hsmId, target.name);
       if (pin === undefined) {
         return Promise.reject(
-          new CustodyInvalidInput(`no PIN for ${target.name} in the local secret store (secrets.json or the environment)`),
+          new CustodyInvalidInput(
+            `no PIN for ${target.name} in the local secret store (secrets.json or the environment)`,
+          ),
         );
       }
       client = this.connector({ endpoint: target.endpoint, pin });

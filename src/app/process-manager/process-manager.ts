@@ -20,7 +20,9 @@ export class ProcessManager implements OnApplicationBootstrap {
     const report = await recoverOpenOperations(this.core);
     const { completed, failed, cleaned, errors } = report;
     if (completed.length + failed.length + cleaned.length > 0) {
-      this.logger.log(`recovered: ${completed.length} completed, ${failed.length} failed, ${cleaned.length} cleaned up`);
+      this.logger.log(
+        `recovered: ${completed.length} completed, ${failed.length} failed, ${cleaned.length} cleaned up`,
+      );
     }
     for (const line of errors) this.logger.warn(`recovery: ${line}`);
     return report;

@@ -35,13 +35,23 @@ async function unplacedNames(core: CustodyCore, target: ActiveHsm): Promise<stri
   return names.filter((n) => !placed.has(n));
 }
 
-async function findImported(core: CustodyCore, target: ActiveHsm, state: key.LiveKey): Promise<string | undefined> {
+async function findImported(
+  core: CustodyCore,
+  target: ActiveHsm,
+  state: key.LiveKey,
+): Promise<string | undefined> {
   const candidates = await unplacedNames(core, target);
   const spki = Buffer.from(state.publicKey, 'base64');
   return (await core.registry.withHsm(target, (client) => namesWithPublicKey(client, candidates, spki)))[0];
 }
 
-async function recoverOp(core: CustodyCore, state: key.LiveKey, op: key.OpenOp, ctx: OpContext, report: RecoveryReport): Promise<void> {
+async function recoverOp(
+  core: CustodyCore,
+  state: key.LiveKey,
+  op: key.OpenOp,
+  ctx: OpContext,
+  report: RecoveryReport,
+): Promise<void> {
   const keyId = state.keyId;
   const fail = async (why: string) => {
     await failOp(core, keyId, op.opId, `recovered after a crash: ${why}`, ctx);
@@ -54,7 +64,9 @@ async function recoverOp(core: CustodyCore, state: key.LiveKey, op: key.OpenOp, 
       const r = state.residency[op.hsmId];
       if (target === null || r === undefined) return fail(`${op.hsmId} is no longer usable or holds no copy`);
       // EXPORT_RAW again: RSA/EC give the same keystore blob; a disabled hashsig key its same frozen blob (docs/libhal-rpc.md §9.2).
-      const got = await core.registry.withHsm(target, (client) => withKey(client, r.hsmKeyName, (h) => client.exportRaw(h)));
+      const got = await core.registry.withHsm(target, (client) =>
+        withKey(client, r.hsmKeyName, (h) => client.exportRaw(h)),
+      );
       if (got === null) return fail(`${target.name} has no key ${r.hsmKeyName}`);
       await finishRawExport(core, keyId, op.opId, target, got.value, false, ctx);
       return done();
@@ -63,7 +75,8 @@ async function recoverOp(core: CustodyCore, state: key.LiveKey, op: key.OpenOp, 
       const target = await activeHsm(core, op.hsmId);
       if (target === null) return fail(`${op.hsmId} is no longer usable`);
       const name = await findImported(core, target, state);
-      if (name === undefined) return fail(`IMPORT_RAW did not happen: ${target.name} holds no unplaced key with this public key`);
+      if (name === undefined)
+        return fail(`IMPORT_RAW did not happen: ${target.name} holds no unplaced key with this public key`);
       await finishRawImport(core, keyId, op.opId, target, name, state.attributes, ctx);
       return done();
     }
@@ -74,7 +87,9 @@ async function recoverOp(core: CustodyCore, state: key.LiveKey, op: key.OpenOp, 
         if (dest === null) return fail(`prepared only, and ${op.toHsm} is no longer usable`);
         const orphans = await orphanKekeks(core, dest, op.priorKekekNames);
         for (const name of orphans) await dropKekek(core, dest, name);
-        return fail(`the KEKEK was not recorded${orphans.length > 0 ? `; deleted unrecorded KEKEK ${orphans.join(', ')} from ${dest.name}` : ''}`);
+        return fail(
+          `the KEKEK was not recorded${orphans.length > 0 ? `; deleted unrecorded KEKEK ${orphans.join(', ')} from ${dest.name}` : ''}`,
+        );
       }
       if (op.exported === null || dest === null) {
         if (dest !== null) await dropKekek(core, dest, op.kekek.kekekName);
@@ -131,11 +146,24 @@ async function recordedHsmNames(core: CustodyCore): Promise<Set<string>> {
 }
 
 /** After the ops: PKEY_DELETE obligations, and an eviction whose delete landed but was not recorded. */
-async function settleResidency(core: CustodyCore, state: key.LiveKey, lastEvent: string | undefined, ctx: OpContext, report: RecoveryReport): Promise<void> {
+async function settleResidency(
+  core: CustodyCore,
+  state: key.LiveKey,
+  lastEvent: string | undefined,
+  ctx: OpContext,
+  report: RecoveryReport,
+): Promise<void> {
   for (const o of key.openObligations(state)) {
     const target = await activeHsm(core, o.hsmId);
     if (target === null) continue;
-    await evictFromHsm(core, state.keyId, target, o.hsmKeyName, `hashsig copy disabled by raw export to blob ${o.blobSha256}`, ctx);
+    await evictFromHsm(
+      core,
+      state.keyId,
+      target,
+      o.hsmKeyName,
+      `hashsig copy disabled by raw export to blob ${o.blobSha256}`,
+      ctx,
+    );
     report.cleaned.push(`deleted disabled copy of key ${state.keyId} from ${target.name}`);
   }
   if (lastEvent !== 'KeyRawExported') return;
@@ -143,11 +171,21 @@ async function settleResidency(core: CustodyCore, state: key.LiveKey, lastEvent:
     if (r.status !== 'live') continue;
     const target = await activeHsm(core, r.hsmId);
     if (target === null) continue;
-    const present = await core.registry.withHsm(target, (client) => withKey(client, r.hsmKeyName, async () => true));
+    const present = await core.registry.withHsm(target, (client) =>
+      withKey(client, r.hsmKeyName, async () => true),
+    );
     if (present !== null) continue;
     await core.decideKey(
       state.keyId,
-      { type: 'RecordDeletedFromHsm', data: { keyId: state.keyId, hsmId: r.hsmId, reason: 'evicted after raw export; the delete was done before a crash (PKEY_OPEN: KEY_NOT_FOUND)', at: ctx.now() } },
+      {
+        type: 'RecordDeletedFromHsm',
+        data: {
+          keyId: state.keyId,
+          hsmId: r.hsmId,
+          reason: 'evicted after raw export; the delete was done before a crash (PKEY_OPEN: KEY_NOT_FOUND)',
+          at: ctx.now(),
+        },
+      },
       ctx,
     );
     report.cleaned.push(`recorded the eviction of key ${state.keyId} from ${target.name}`);
@@ -166,7 +204,11 @@ async function settleZeroizations(core: CustodyCore, ctx: OpContext, report: Rec
       if (r.since >= zeroizedAt) continue;
       try {
         const reason = `${state.name} zeroized`;
-        await core.decideKey(keyId, { type: 'RecordDeletedFromHsm', data: { keyId, hsmId, reason, at: ctx.now() } }, ctx);
+        await core.decideKey(
+          keyId,
+          { type: 'RecordDeletedFromHsm', data: { keyId, hsmId, reason, at: ctx.now() } },
+          ctx,
+        );
         report.cleaned.push(`recorded key ${keyId} deleted from ${state.name}, zeroized at ${zeroizedAt}`);
       } catch (error) {
         report.errors.push(`key ${keyId}: ${(error as Error).message}`);
@@ -179,7 +221,11 @@ async function settleZeroizations(core: CustodyCore, ctx: OpContext, report: Rec
 function keysToSettle(core: CustodyCore): string[] {
   return core.reads
     .keys()
-    .filter((d) => d.state !== 'destroyed' && (d.openOperations > 0 || d.obligations > 0 || d.lastEventType === 'KeyRawExported'))
+    .filter(
+      (d) =>
+        d.state !== 'destroyed' &&
+        (d.openOperations > 0 || d.obligations > 0 || d.lastEventType === 'KeyRawExported'),
+    )
     .map((d) => d.keyId);
 }
 
@@ -195,7 +241,8 @@ export async function recoverOpenOperations(core: CustodyCore): Promise<Recovery
       if (folded.state.status !== 'live') continue;
       for (const op of Object.values(folded.state.ops)) await recoverOp(core, folded.state, op, ctx, report);
       folded = await core.foldKey(keyId);
-      if (folded.state.status === 'live') await settleResidency(core, folded.state, folded.events.at(-1)?.type, ctx, report);
+      if (folded.state.status === 'live')
+        await settleResidency(core, folded.state, folded.events.at(-1)?.type, ctx, report);
     } catch (error) {
       report.errors.push(`key ${keyId}: ${(error as Error).message}`);
     }

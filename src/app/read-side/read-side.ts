@@ -56,7 +56,12 @@ export class ReadSide implements OnModuleInit, OnApplicationShutdown {
     if (this.runner !== undefined) return;
     this.readModels = openReadModelStore(this.config.dataDir);
     // Listed whole by queries and the write side: kept parsed in memory, the rest read by id.
-    for (const p of [keyCatalogProjection, residencyProjection, hsmCatalogProjection, kekDomainCatalogProjection])
+    for (const p of [
+      keyCatalogProjection,
+      residencyProjection,
+      hsmCatalogProjection,
+      kekDomainCatalogProjection,
+    ])
       this.readModels.mirror(p.name);
     this.runner = new ProjectionRunner(this.store, this.readModels, CUSTODY_PROJECTIONS);
     this.runner.start();
@@ -107,7 +112,13 @@ export class ReadSide implements OnModuleInit, OnApplicationShutdown {
 
   /** The keys resident on an HSM, live or disabled awaiting PKEY_DELETE. */
   residency(hsmId: string): ResidencyDoc {
-    return (this.doc(residencyProjection.name, hsmId) as unknown as ResidencyDoc | undefined) ?? { hsmId, keys: {}, count: 0 };
+    return (
+      (this.doc(residencyProjection.name, hsmId) as unknown as ResidencyDoc | undefined) ?? {
+        hsmId,
+        keys: {},
+        count: 0,
+      }
+    );
   }
 
   blob(sha256: string): BlobCurrencyDoc | undefined {
@@ -123,7 +134,8 @@ export class ReadSide implements OnModuleInit, OnApplicationShutdown {
   }
 
   kekDomain(kekDomainId: string): KekDomainCatalogDoc | undefined {
-    return this.doc(kekDomainCatalogProjection.name, kekDomainId) as unknown as KekDomainCatalogDoc | undefined;
+    return this.doc(kekDomainCatalogProjection.name, kekDomainId) as unknown as
+      KekDomainCatalogDoc | undefined;
   }
 
   kekDomains(): KekDomainCatalogDoc[] {
@@ -132,7 +144,9 @@ export class ReadSide implements OnModuleInit, OnApplicationShutdown {
 
   /** HSM names by id. */
   hsmNames(): Map<string, string> {
-    return new Map(this.hsms().flatMap((d) => (d.state.status === 'absent' ? [] : [[d.hsmId, d.state.name]])));
+    return new Map(
+      this.hsms().flatMap((d) => (d.state.status === 'absent' ? [] : [[d.hsmId, d.state.name]])),
+    );
   }
 
   /**
@@ -158,7 +172,9 @@ export class ReadSide implements OnModuleInit, OnApplicationShutdown {
     const id = await this.hsmIdOf(ref);
     if (id !== undefined) return id;
     const known = [...this.hsmNames().values()].sort().join(', ') || 'none';
-    throw new CustodyNotFound(`HSM ${JSON.stringify(ref.slice(0, 80))} is not registered (registered: ${known})`);
+    throw new CustodyNotFound(
+      `HSM ${JSON.stringify(ref.slice(0, 80))} is not registered (registered: ${known})`,
+    );
   }
 
   /** The id of the KEK domain `ref` names (its id or its name), after a catch-up. */

@@ -68,7 +68,9 @@ export class SecretStore {
       parsed = JSON.parse(text);
     } catch {
       // The parser's message may quote the file's content, i.e. a PIN: say only where.
-      throw new SecretStoreError(`${this.file} is not valid JSON; restore it or remove it and register the HSMs again`);
+      throw new SecretStoreError(
+        `${this.file} is not valid JSON; restore it or remove it and register the HSMs again`,
+      );
     }
     const pins = (parsed as { pins?: unknown } | null)?.pins;
     if (

@@ -20,7 +20,9 @@ export type HashsigParams = {
 
 export function checkHashsigParams(p: HashsigParams, field = 'params'): void {
   if (!Number.isInteger(p.levels) || p.levels < 1 || p.levels > 8) {
-    throw new InvalidCommand(`"${field}.levels" expected 1 … 8 (docs/libhal-rpc.md §7.1), got ${String(p.levels)}`);
+    throw new InvalidCommand(
+      `"${field}.levels" expected 1 … 8 (docs/libhal-rpc.md §7.1), got ${String(p.levels)}`,
+    );
   }
   if (!Object.hasOwn(LMS_HEIGHT, p.lmsType)) {
     throw new InvalidCommand(

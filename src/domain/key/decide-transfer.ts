@@ -17,7 +17,12 @@ import {
   transitPartition,
 } from '../hashsig';
 import { lookup } from '../message';
-import type { CompleteTransitExport, CompleteTransitImport, PrepareTransfer, StartTransfer } from './commands';
+import type {
+  CompleteTransitExport,
+  CompleteTransitImport,
+  PrepareTransfer,
+  StartTransfer,
+} from './commands';
 import {
   AlreadyResident,
   BlobConflict,
@@ -127,7 +132,8 @@ export function startTransfer(state: LiveKey, c: StartTransfer['data']): KeyEven
 /** The refusals of a transfer; `ownOpId` (when starting a prepared op) is not a conflict. Returns the source copy. */
 function checkTransfer(state: LiveKey, fromHsm: string, toHsm: string, ownOpId: string | null): string {
   const refused = `transfer of key ${state.keyId} from ${fromHsm} to ${toHsm}`;
-  if (fromHsm === toHsm) throw new InvalidCommand(`"toHsm" is the source ${fromHsm}; a transfer needs another HSM`);
+  if (fromHsm === toHsm)
+    throw new InvalidCommand(`"toHsm" is the source ${fromHsm}; a transfer needs another HSM`);
   refuseIfFrozen(state, refused);
   requireExportable(state, refused);
   const source = lookup(state.residency, fromHsm);
@@ -142,7 +148,9 @@ function checkTransfer(state: LiveKey, fromHsm: string, toHsm: string, ownOpId: 
   const dest = lookup(state.residency, toHsm);
   if (dest !== undefined) throw new AlreadyResident(state.keyId, toHsm, dest.hsmKeyName, dest.since, refused);
   const others =
-    ownOpId === null ? state : { ...state, ops: Object.fromEntries(Object.entries(state.ops).filter(([id]) => id !== ownOpId)) };
+    ownOpId === null
+      ? state
+      : { ...state, ops: Object.fromEntries(Object.entries(state.ops).filter(([id]) => id !== ownOpId)) };
   refuseConflictingOp(others, { copyIds: [source.copyId], hsmIds: [fromHsm, toHsm] }, refused);
   const copy = lookup(state.copies, source.copyId);
   if (copy?.kind === 'hashsig') {
@@ -183,7 +191,9 @@ export function completeTransitExport(state: LiveKey, c: CompleteTransitExport['
   let copyId = op.copyId;
   if (source?.kind === 'hashsig') {
     if (c.partition === null || c.newCopyId === null) {
-      throw new InvalidCommand(`a hashsig transit export needs "partition" and "newCopyId" (docs/libhal-rpc.md §7.6)`);
+      throw new InvalidCommand(
+        `a hashsig transit export needs "partition" and "newCopyId" (docs/libhal-rpc.md §7.6)`,
+      );
     }
     aId('newCopyId', c.newCopyId);
     if (!isRange(c.partition.sourceRange) || !isRange(c.partition.exportedRange)) {

@@ -28,7 +28,12 @@ import type {
 } from './commands';
 import { completeRawExport, completeRawImport, startRawExport, startRawImport } from './decide-raw';
 import { recordHashsigSignatures } from './decide-signatures';
-import { completeTransitExport, completeTransitImport, prepareTransfer, startTransfer } from './decide-transfer';
+import {
+  completeTransitExport,
+  completeTransitImport,
+  prepareTransfer,
+  startTransfer,
+} from './decide-transfer';
 import {
   KeyAlreadyRecorded,
   KeyIsDestroyed,

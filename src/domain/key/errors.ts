@@ -126,7 +126,9 @@ export class NoKekDomain extends DomainError {
     readonly hsmId: string,
     refused: string,
   ) {
-    super(`${refused} refused: ${hsmId} is in no KEK domain (join it by canary first, docs/architecture.md §4)`);
+    super(
+      `${refused} refused: ${hsmId} is in no KEK domain (join it by canary first, docs/architecture.md §4)`,
+    );
   }
 }
 

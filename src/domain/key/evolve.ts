@@ -35,7 +35,9 @@ function custodyAfter(state: KeyState, event: KeyEvent): KeyState {
       return rawExported(state, event.data);
     case 'KeyDeletedFromHsm': {
       const e = event.data;
-      return e.lostCopyId === null ? state : loseCopy(state, e.lostCopyId, e.at, `deleted from ${e.hsmId}: ${e.reason}`);
+      return e.lostCopyId === null
+        ? state
+        : loseCopy(state, e.lostCopyId, e.at, `deleted from ${e.hsmId}: ${e.reason}`);
     }
     case 'KeyRawImportStarted': {
       const { opId, hsmId, copyId, blobSha256, kekDomainId, at } = event.data;

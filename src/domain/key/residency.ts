@@ -38,7 +38,8 @@ export function residencyChange(event: KeyEvent): ResidencyChange | undefined {
       const disabledBy = { blobSha256: e.blobSha256, at: e.at };
       return {
         hsmId: e.hsmId,
-        apply: (previous) => (previous === undefined ? undefined : { ...previous, status: 'disabled', disabledBy }),
+        apply: (previous) =>
+          previous === undefined ? undefined : { ...previous, status: 'disabled', disabledBy },
       };
     }
     case 'KeyDeletedFromHsm':

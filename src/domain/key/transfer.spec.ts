@@ -47,7 +47,7 @@ const exported: KeyEvent[] = [...started, transitExported('op-1', 'hsm-a', 'hsm-
 const done: KeyEvent[] = [...exported, transitImported('op-1', 'hsm-b', T1, 4, 'c1')];
 
 describe('a hashsig key on hsm-a that has used leaves 0 … 4', () => {
-  it('records the intent before the KEKEK exists, with hsm-b\'s KEKEK candidates at that moment', () => {
+  it("records the intent before the KEKEK exists, with hsm-b's KEKEK candidates at that moment", () => {
     spec
       .given(used)
       .when(prepareTransfer('op-1', 'hsm-a', 'hsm-b', 2, [KEKEK_OTHER]))
@@ -61,7 +61,7 @@ describe('a hashsig key on hsm-a that has used leaves 0 … 4', () => {
       .then(transferStarted('op-1', 'hsm-a', 'hsm-b', 2));
   });
 
-  it('keeps the snapshot and the intent\'s time when the transfer starts', () => {
+  it("keeps the snapshot and the intent's time when the transfer starts", () => {
     const op = fold([
       ...used,
       transferPrepared('op-1', 'hsm-a', 'hsm-b', 2, 'c0', [KEKEK_OTHER]),
@@ -76,7 +76,11 @@ describe('a hashsig key on hsm-a that has used leaves 0 … 4', () => {
 
   it('treats a repeated start with the same KEKEK as done', () => {
     spec
-      .given([...used, transferPrepared('op-1', 'hsm-a', 'hsm-b', 2), ...transferStarted('op-1', 'hsm-a', 'hsm-b', 2)])
+      .given([
+        ...used,
+        transferPrepared('op-1', 'hsm-a', 'hsm-b', 2),
+        ...transferStarted('op-1', 'hsm-a', 'hsm-b', 2),
+      ])
       .when(startTransfer('op-1', 'hsm-a', 'hsm-b', 3))
       .then([]);
   });
@@ -99,7 +103,10 @@ describe('a hashsig key on hsm-a that has used leaves 0 … 4', () => {
     spec
       .given([...used, transferPrepared('op-1', 'hsm-a', 'hsm-b', 2)])
       .when(prepareTransfer('op-2', 'hsm-a', 'hsm-c', 3))
-      .thenThrows(OperationInProgress, 'copy c0 is busy with transfer op-1 from hsm-a to hsm-b (prepared, no KEKEK recorded)');
+      .thenThrows(
+        OperationInProgress,
+        'copy c0 is busy with transfer op-1 from hsm-a to hsm-b (prepared, no KEKEK recorded)',
+      );
   });
 
   it('fails a prepared transfer without abandoning a blob or losing a copy', () => {
@@ -109,7 +116,15 @@ describe('a hashsig key on hsm-a that has used leaves 0 … 4', () => {
       .then([
         {
           type: 'KeyOperationFailed',
-          data: { keyId: KEY, opId: 'op-1', kind: 'transfer', reason: 'crash', abandonedBlobSha256: null, lostCopyId: null, at: at(3) },
+          data: {
+            keyId: KEY,
+            opId: 'op-1',
+            kind: 'transfer',
+            reason: 'crash',
+            abandonedBlobSha256: null,
+            lostCopyId: null,
+            at: at(3),
+          },
         },
       ]);
   });

@@ -87,13 +87,45 @@ const D = sha('dd');
 const registered = (hsmId: string) => ({
   stream: `hsm-${hsmId}`,
   type: 'HsmRegistered',
-  data: { hsmId, name: `${hsmId}-name`, endpoint: `unix:/run/${hsmId}.sock`, kekDomainId: null, capacity: 100, at: at(1) },
+  data: {
+    hsmId,
+    name: `${hsmId}-name`,
+    endpoint: `unix:/run/${hsmId}.sock`,
+    kekDomainId: null,
+    capacity: 100,
+    at: at(1),
+  },
 });
 const joined = (hsmId: string) => [
-  { stream: `hsm-${hsmId}`, type: 'HsmJoinedKekDomain', data: { hsmId, kekDomainId: 'kd-1', canaryBlobSha256: C, canaryPublicKeySha256: D, at: at(1) } },
+  {
+    stream: `hsm-${hsmId}`,
+    type: 'HsmJoinedKekDomain',
+    data: { hsmId, kekDomainId: 'kd-1', canaryBlobSha256: C, canaryPublicKeySha256: D, at: at(1) },
+  },
   ...(hsmId === 'hsm-a'
-    ? [{ stream: 'kekdomain-kd-1', type: 'KekDomainCreated', data: { kekDomainId: 'kd-1', name: 'domain-1', canaryKeyId: 'canary', canaryPublicKey: 'AAEC', canaryPublicKeySha256: D, canaryBlobSha256: C, foundingHsmId: hsmId, at: at(1) } }]
-    : [{ stream: 'kekdomain-kd-1', type: 'KekDomainMemberJoined', data: { kekDomainId: 'kd-1', hsmId, canaryBlobSha256: C, canaryPublicKeySha256: D, at: at(1) } }]),
+    ? [
+        {
+          stream: 'kekdomain-kd-1',
+          type: 'KekDomainCreated',
+          data: {
+            kekDomainId: 'kd-1',
+            name: 'domain-1',
+            canaryKeyId: 'canary',
+            canaryPublicKey: 'AAEC',
+            canaryPublicKeySha256: D,
+            canaryBlobSha256: C,
+            foundingHsmId: hsmId,
+            at: at(1),
+          },
+        },
+      ]
+    : [
+        {
+          stream: 'kekdomain-kd-1',
+          type: 'KekDomainMemberJoined',
+          data: { kekDomainId: 'kd-1', hsmId, canaryBlobSha256: C, canaryPublicKeySha256: D, at: at(1) },
+        },
+      ]),
 ];
 
 const history = recordAll([
@@ -127,7 +159,11 @@ const history = recordAll([
     type: 'HsmZeroized',
     data: { hsmId: 'hsm-a', leftKekDomainId: 'kd-1', reason: 'drill', at: at(10) },
   },
-  { stream: 'kekdomain-kd-1', type: 'KekDomainMemberLeft', data: { kekDomainId: 'kd-1', hsmId: 'hsm-a', reason: 'drill', at: at(10) } },
+  {
+    stream: 'kekdomain-kd-1',
+    type: 'KekDomainMemberLeft',
+    data: { kekDomainId: 'kd-1', hsmId: 'hsm-a', reason: 'drill', at: at(10) },
+  },
   // What the service records for every key resident on a zeroized HSM.
   rsa(deletedFromHsm('hsm-a', 10, { reason: 'hsm-a zeroized' })),
 ]);
@@ -194,7 +230,12 @@ describe('custody projections', () => {
       expect(as<HsmCatalogDoc>(docs.get('hsm-a'))).toEqual({
         hsmId: 'hsm-a',
         registered: registered('hsm-a').data,
-        state: expect.objectContaining({ status: 'active', name: 'hsm-a-name', kekDomainId: null, zeroizedAt: at(10) }),
+        state: expect.objectContaining({
+          status: 'active',
+          name: 'hsm-a-name',
+          kekDomainId: null,
+          zeroizedAt: at(10),
+        }),
       });
       expect(as<HsmCatalogDoc>(docs.get('hsm-b')).state).toEqual(
         expect.objectContaining({ status: 'active', kekDomainId: 'kd-1', zeroizedAt: null }),
@@ -205,7 +246,9 @@ describe('custody projections', () => {
   describe('KEK domain catalog', () => {
     it('lists the members left after hsm-a was zeroized', () => {
       const doc = as<KekDomainCatalogDoc>(fold(kekDomainCatalogProjection).get('kd-1'));
-      expect(doc.state).toEqual(expect.objectContaining({ status: 'active', name: 'domain-1', foundingHsmId: 'hsm-a' }));
+      expect(doc.state).toEqual(
+        expect.objectContaining({ status: 'active', name: 'domain-1', foundingHsmId: 'hsm-a' }),
+      );
       expect(doc.state.status !== 'absent' && Object.keys(doc.state.members)).toEqual(['hsm-b']);
     });
   });

@@ -32,8 +32,10 @@ export const hsmCatalogProjection: Projection = {
     const previous = doc as unknown as HsmCatalogDoc | undefined;
     const hsmEvent = event as unknown as HsmEvent;
     const state = hsmDecider.evolve(previous?.state ?? hsmDecider.initialState(), hsmEvent);
-    const registered = previous?.registered ?? (hsmEvent.type === 'HsmRegistered' ? hsmEvent.data : undefined);
-    if (registered === undefined) throw new TypeError(`the first event of an HSM is ${event.type}, not HsmRegistered`);
+    const registered =
+      previous?.registered ?? (hsmEvent.type === 'HsmRegistered' ? hsmEvent.data : undefined);
+    if (registered === undefined)
+      throw new TypeError(`the first event of an HSM is ${event.type}, not HsmRegistered`);
     return toDoc({ hsmId: hsmIdOf(event)!, registered, state });
   },
 };

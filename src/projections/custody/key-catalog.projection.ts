@@ -4,7 +4,13 @@
  * state rides along in `custody` so the summary is always what the write side would decide.
  */
 import type { RecordedEvent } from '../../event-store/event-store';
-import { currentBlob, liveHolders, openObligations, type KeyGenerated, type KeyState } from '../../domain/key';
+import {
+  currentBlob,
+  liveHolders,
+  openObligations,
+  type KeyGenerated,
+  type KeyState,
+} from '../../domain/key';
 import type { Projection } from '../projection';
 import { keyIdOf, labelOf, nextKeyState, toDoc } from './key-state';
 
@@ -48,9 +54,15 @@ export interface KeyCatalogDoc {
 
 function factsOf(event: RecordedEvent, previous: KeyCatalogDoc | undefined): KeyFacts {
   if (previous !== undefined) return previous.facts;
-  if (event.type !== 'KeyGenerated') throw new TypeError(`the first event of a key is ${event.type}, not KeyGenerated`);
+  if (event.type !== 'KeyGenerated')
+    throw new TypeError(`the first event of a key is ${event.type}, not KeyGenerated`);
   const d = event.data as unknown as KeyGenerated['data'];
-  return { keyType: d.keyType, params: d.params as unknown as Record<string, unknown>, publicKey: d.publicKey, attributes: d.attributes };
+  return {
+    keyType: d.keyType,
+    params: d.params as unknown as Record<string, unknown>,
+    publicKey: d.publicKey,
+    attributes: d.attributes,
+  };
 }
 
 export function summarise(custody: KeyState, event: RecordedEvent, previous?: KeyCatalogDoc): KeyCatalogDoc {

@@ -19,7 +19,13 @@ export interface ResidencyDoc {
 function withKey(doc: ResidencyDoc, keyId: string, entry: ResidentKey | undefined): ResidencyDoc {
   const keys: Record<string, ResidentKey> = { ...doc.keys };
   if (entry === undefined) delete keys[keyId];
-  else Object.defineProperty(keys, keyId, { value: entry, enumerable: true, writable: true, configurable: true });
+  else
+    Object.defineProperty(keys, keyId, {
+      value: entry,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return { hsmId: doc.hsmId, keys, count: Object.keys(keys).length };
 }
 
@@ -35,7 +41,11 @@ export const residencyProjection: Projection = {
   evolve(doc, event) {
     const keyId = keyIdOf(event)!;
     const change = residencyChange(event as unknown as KeyEvent)!;
-    const current = (doc as unknown as ResidencyDoc | undefined) ?? { hsmId: change.hsmId, keys: {}, count: 0 };
+    const current = (doc as unknown as ResidencyDoc | undefined) ?? {
+      hsmId: change.hsmId,
+      keys: {},
+      count: 0,
+    };
     const before = Object.hasOwn(current.keys, keyId) ? current.keys[keyId] : undefined;
     return toDoc(withKey(current, keyId, change.apply(before)));
   },

@@ -108,10 +108,7 @@ export function rsaVerify(key: KeyObject, digestInfo: Uint8Array, signature: Uin
  */
 export function generateRsaKey(bits: number, publicExponent: Uint8Array): KeyPairDer {
   if (!Number.isSafeInteger(bits) || bits % 8 !== 0 || bits < 512 || bits > 8192) {
-    throw new ArgumentError(
-      'key_bits',
-      `"key_bits" expected a multiple of 8 in 512..8192, got ${bits}`,
-    );
+    throw new ArgumentError('key_bits', `"key_bits" expected a multiple of 8 in 512..8192, got ${bits}`);
   }
   abytes(publicExponent, 'public_exponent');
   let e = 0;
@@ -151,11 +148,7 @@ function checkEcKeyPair(key: EcPrivateKey): void {
  * With `nonces` (the engine passes its precomputed pool, see EcdsaNoncePool) k is random as in
  * libhal; without, k is deterministic per RFC 6979.
  */
-export function ecdsaSign(
-  key: EcPrivateKey,
-  digest: Uint8Array,
-  nonces?: () => EcdsaNonce,
-): Uint8Array {
+export function ecdsaSign(key: EcPrivateKey, digest: Uint8Array, nonces?: () => EcdsaNonce): Uint8Array {
   const curve = EC_CURVES[key.curve];
   abytes(key.d, 'ec.d', curve.scalarBytes);
   abytes(digest, 'digest');
@@ -189,10 +182,7 @@ export function ecdsaVerify(key: EcPublicKey, digest: Uint8Array, signature: Uin
 export function generateEcKey(curveName: EcCurveName, rng: Rng): KeyPairDer & { key: EcPrivateKey } {
   const noble = NOBLE[curveName];
   if (!noble)
-    throw new ArgumentError(
-      'curve',
-      `"curve" expected P-256, P-384 or P-521, got ${String(curveName)}`,
-    );
+    throw new ArgumentError('curve', `"curve" expected P-256, P-384 or P-521, got ${String(curveName)}`);
   const seed = randomFrom(rng, noble.lengths.seed ?? 0);
   const d = noble.utils.randomSecretKey(seed);
   wipe(seed);

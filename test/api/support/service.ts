@@ -24,7 +24,9 @@ export interface Service {
 }
 
 /** `demo: false` starts the service without the demo HSMs (the test registers its own over HTTP). */
-export async function startService(options: { demo?: DemoOptions | false; prefix?: string } = {}): Promise<Service> {
+export async function startService(
+  options: { demo?: DemoOptions | false; prefix?: string } = {},
+): Promise<Service> {
   // Short: Unix socket paths are limited to about 100 bytes.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), options.prefix ?? 'kl-'));
   const token = randomBytes(24).toString('base64url');
@@ -75,14 +77,18 @@ export async function startService(options: { demo?: DemoOptions | false; prefix
  * status a route answered that its operation does not document (a path no operation matches, such
  * as an unknown route, is not checked).
  */
-export async function documentedStatuses(url: string): Promise<{ check(method: string, p: string, status: number): void }> {
+export async function documentedStatuses(
+  url: string,
+): Promise<{ check(method: string, p: string, status: number): void }> {
   const document = (await (await fetch(`${url}/docs-json`)).json()) as {
     paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
   };
   const operations = Object.entries(document.paths).map(([template, ops]) => ({
     template,
     pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
-    statuses: new Map(Object.entries(ops).map(([m, op]) => [m.toUpperCase(), new Set(Object.keys(op.responses).map(Number))])),
+    statuses: new Map(
+      Object.entries(ops).map(([m, op]) => [m.toUpperCase(), new Set(Object.keys(op.responses).map(Number))]),
+    ),
   }));
   return {
     check(method, p, status) {
