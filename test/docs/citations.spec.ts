@@ -61,3 +61,24 @@ describe('citations in the code', () => {
     expect(stale).toEqual([]);
   });
 });
+
+describe('paths in the docs', () => {
+  it('every src/, test/ and bench/ file the README and docs/ name exists', () => {
+    const docs = [
+      'README.md',
+      'BENCHMARKS.md',
+      ...fs.readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`),
+    ];
+    const missing = docs.flatMap((doc) =>
+      [
+        ...fs
+          .readFileSync(path.join(ROOT, doc), 'utf8')
+          .matchAll(/\b(?:src|test|bench)\/[\w./-]*\.(?:ts|mjs|json)\b/g),
+      ]
+        .map((m) => m[0])
+        .filter((p) => !fs.existsSync(path.join(ROOT, p)))
+        .map((p) => `${doc}: ${p}`),
+    );
+    expect(missing).toEqual([]);
+  });
+});
