@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiTokenError } from '../../src/api/api-token';
 import { ProblemException, ValidationFailed } from '../../src/api/problem';
+import { PolicyFileError } from '../../src/app/approvals/policy-file';
 import { ConfigError } from '../../src/app/config';
 import { ApiError, UsageError } from '../../src/cli/api-client';
 import { declaredCategory, type ErrorCategory } from '../../src/domain/error-category';
@@ -30,6 +31,7 @@ const EXEMPT: ReadonlyMap<ErrorClass, string> = new Map<ErrorClass, string>([
   [ValidationFailed, 'the HTTP edge itself: a 400 with its field errors'],
   [ProblemException, 'the HTTP edge itself: a controller decided its status'],
   [ConfigError, 'start-up only: a bad variable stops the process before it serves'],
+  [PolicyFileError, 'start-up only: a bad policy file stops the process before it serves'],
   [ApiTokenError, 'start-up and CLI only: the token is resolved before the service listens'],
   [DemoHsmError, 'start-up only: the demo soft HSMs of `keyledger serve`'],
   [ApiError, "CLI only: the service's problem as the CLI received it"],
