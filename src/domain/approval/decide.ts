@@ -21,10 +21,24 @@ import type { ApprovalEvent } from './events';
 import { GATED_ACTIONS, MAX_APPROVALS } from './policy';
 import { isExpired, type ApprovalState } from './state';
 
+const OUTCOMES: readonly ('executed' | 'failed')[] = ['executed', 'failed'];
+
+/** Params and results are stored as given: a JSON object, never an array or a scalar. */
+function aObject(field: string, value: unknown): asserts value is Readonly<Record<string, unknown>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidCommand(
+      `"${field}" expected a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    );
+}
+
 export function decide(command: ApprovalCommand, state: ApprovalState): ApprovalEvent[] {
   const { approvalId, at } = command.data;
   aId('approvalId', approvalId);
   aTime('at', at);
+  if (state.status !== 'absent' && state.approvalId !== approvalId)
+    throw new InvalidCommand(
+      `"approvalId" is ${approvalId}, but this stream is approval ${state.approvalId}`,
+    );
 
   if (command.type === 'RequestApproval') {
     const c = command.data;
@@ -32,8 +46,7 @@ export function decide(command: ApprovalCommand, state: ApprovalState): Approval
     aId('requestedBy', c.requestedBy);
     aInt('required', c.required, 1, MAX_APPROVALS);
     aTime('expiresAt', c.expiresAt);
-    if (typeof c.params !== 'object' || c.params === null || Array.isArray(c.params))
-      throw new InvalidCommand('"params" expected a JSON object');
+    aObject('params', c.params);
     if (Date.parse(c.expiresAt) <= Date.parse(at))
       throw new InvalidCommand(`"expiresAt" ${c.expiresAt} is not after the request (${at})`);
     if (state.status !== 'absent') throw new ApprovalAlreadyRequested(approvalId);
@@ -54,10 +67,6 @@ export function decide(command: ApprovalCommand, state: ApprovalState): Approval
   }
 
   if (state.status === 'absent') throw new ApprovalNotFound(approvalId);
-  if (state.approvalId !== approvalId)
-    throw new InvalidCommand(
-      `"approvalId" is ${approvalId}, but this stream is approval ${state.approvalId}`,
-    );
 
   switch (command.type) {
     case 'GrantApproval':
@@ -66,11 +75,12 @@ export function decide(command: ApprovalCommand, state: ApprovalState): Approval
       const what = command.type === 'GrantApproval' ? 'approving' : 'rejecting';
       aId('by', c.by);
       aOneOf('role', c.role, ROLES);
+      if (command.type === 'RejectApproval') aText('reason', command.data.reason);
       if (state.status !== 'pending') throw new ApprovalNotPending(approvalId, state.status, what);
       if (c.role !== 'officer') throw new ApproverNotOfficer(approvalId, c.by, c.role);
-      if (isExpired(state, at)) throw new ApprovalExpired(approvalId, state.expiresAt, what);
       if (command.type === 'RejectApproval') {
-        aText('reason', command.data.reason);
+        // Expiry stops approvals, not rejections: an officer may still close an expired request
+        // (state.ts), and a rejection never runs anything.
         return [
           {
             type: 'ApprovalRejected',
@@ -78,6 +88,7 @@ export function decide(command: ApprovalCommand, state: ApprovalState): Approval
           },
         ];
       }
+      if (isExpired(state, at)) throw new ApprovalExpired(approvalId, state.expiresAt, what);
       if (c.by === state.requestedBy) throw new RequesterCannotApprove(approvalId, c.by);
       const earlier = state.approvals.find((a) => a.by === c.by);
       if (earlier !== undefined) throw new AlreadyApproved(approvalId, c.by, earlier.at);
@@ -86,12 +97,15 @@ export function decide(command: ApprovalCommand, state: ApprovalState): Approval
     case 'RecordApprovalOutcome': {
       const c = command.data;
       aId('by', c.by);
+      aObject('outcome', c.outcome);
+      aOneOf('outcome.status', c.outcome.status, OUTCOMES);
+      if (c.outcome.status === 'executed') aObject('outcome.result', c.outcome.result);
+      else aText('outcome.reason', c.outcome.reason);
       // Only an approved request runs, and it runs once: a second outcome is refused.
       if (state.status !== 'approved')
         throw new ApprovalNotPending(approvalId, state.status, 'recording an outcome');
       if (c.outcome.status === 'executed')
         return [{ type: 'ApprovalExecuted', data: { approvalId, by: c.by, result: c.outcome.result, at } }];
-      aText('reason', c.outcome.reason);
       return [{ type: 'ApprovalFailed', data: { approvalId, by: c.by, reason: c.outcome.reason, at } }];
     }
     default:

@@ -18,7 +18,10 @@ export class ApprovalAlreadyRequested extends DomainError {
   }
 }
 
-/** Approved, rejected and run requests are settled: nothing more can be granted, rejected or run. */
+/**
+ * Approved, rejected and run requests are settled: nothing more can be granted, rejected or run. An
+ * outcome is recorded only on an approved request, so a pending one refuses it with this error too.
+ */
 export class ApprovalNotPending extends DomainError {
   static readonly category: ErrorCategory = 'conflict';
   readonly type = 'approval-not-pending';
@@ -27,7 +30,11 @@ export class ApprovalNotPending extends DomainError {
     readonly status: ApprovalStatus,
     refused: string,
   ) {
-    super(`approval ${approvalId} is ${status}, no longer pending: ${refused} refused`);
+    super(
+      status === 'pending'
+        ? `approval ${approvalId} is still pending, not approved: ${refused} refused`
+        : `approval ${approvalId} is ${status}, no longer pending: ${refused} refused`,
+    );
   }
 }
 

@@ -3,10 +3,16 @@
  * adopted when the ledger has none (from `KEYLEDGER_POLICY`, or the default); every later one only
  * through an approved `change-policy` request, so editing the file cannot bypass dual control.
  */
-import { aTime } from '../assert';
+import { aInt, aOneOf, aText, aTime } from '../assert';
 import { InvalidCommand } from '../errors';
 import type { Command, Decider, Event } from '../message';
-import type { ApprovalPolicy } from './policy';
+import {
+  GATED_ACTIONS,
+  MAX_APPROVALS,
+  MAX_EXPIRY_SECONDS,
+  MIN_EXPIRY_SECONDS,
+  type ApprovalPolicy,
+} from './policy';
 
 /** `initial`: the ledger had no policy; `approval`: an approved change-policy request (id in metadata). */
 export type PolicyBasis = 'initial' | 'approval';
@@ -45,6 +51,28 @@ export function isPolicyEvent(event: { readonly type: string }): event is Policy
   return event.type === 'PolicyAdopted';
 }
 
+const BASES: readonly PolicyBasis[] = ['initial', 'approval'];
+
+/**
+ * The policy is recorded as given and read back by every later request, so the stream takes only
+ * a complete one: version 1, an expiry within bounds, a count in [0, MAX_APPROVALS] for every
+ * gated action and for no other. (The file's own schema, with line numbers, is the app's.)
+ */
+function aPolicy(value: unknown): asserts value is ApprovalPolicy {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidCommand('"policy" expected an object');
+  const p = value as Record<string, unknown>;
+  if (p.version !== 1)
+    throw new InvalidCommand(`"policy.version" expected 1, got ${JSON.stringify(p.version) ?? 'nothing'}`);
+  aInt('policy.expiresAfterSeconds', p.expiresAfterSeconds, MIN_EXPIRY_SECONDS, MAX_EXPIRY_SECONDS);
+  const approvals = p.approvals;
+  if (typeof approvals !== 'object' || approvals === null || Array.isArray(approvals))
+    throw new InvalidCommand('"policy.approvals" expected an object');
+  for (const action of Object.keys(approvals)) aOneOf('policy.approvals', action, GATED_ACTIONS);
+  for (const action of GATED_ACTIONS)
+    aInt(`policy.approvals.${action}`, (approvals as Record<string, unknown>)[action], 0, MAX_APPROVALS);
+}
+
 export const policyDecider: Decider<PolicyState, AdoptPolicy, PolicyAdopted> = {
   initialState: () => ({ status: 'absent' }),
   evolve(state, event) {
@@ -58,12 +86,16 @@ export const policyDecider: Decider<PolicyState, AdoptPolicy, PolicyAdopted> = {
   decide(command, state) {
     const { policy, basis, source, at } = command.data;
     aTime('at', at);
+    aOneOf('basis', basis, BASES);
+    aText('source', source);
+    aPolicy(policy);
     if (basis === 'initial' && state.status !== 'absent')
       throw new InvalidCommand(
         'the ledger already has a policy: a change needs an approved change-policy request',
       );
-    if (basis !== 'initial' && basis !== 'approval')
-      throw new InvalidCommand(`"basis" expected initial or approval, got ${JSON.stringify(basis)}`);
+    // `approval` means a change to the policy in force; the first policy is adopted as `initial`.
+    if (basis === 'approval' && state.status === 'absent')
+      throw new InvalidCommand('the ledger has no policy yet: the first one is adopted with basis initial');
     return [{ type: 'PolicyAdopted', data: { policy, basis, source, at } }];
   },
 };

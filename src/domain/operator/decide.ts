@@ -14,10 +14,12 @@ import type { OperatorState } from './state';
 const BASES: readonly EnrolmentBasis[] = ['first-officer', 'bootstrap-phase', 'approval', 'not-gated'];
 /** Names are shown in tables and reports: one line, bounded. */
 const MAX_NAME = 128;
+/** C0 and C1 controls, and the Unicode line and paragraph separators: none belongs in one line. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 function aName(value: unknown): asserts value is string {
   aText('name', value);
-  if (value.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(value) || value.trim() !== value) {
+  if (value.length > MAX_NAME || CONTROL.test(value) || value.trim() !== value) {
     throw new InvalidCommand(
       `"name" expected one line of at most ${MAX_NAME} characters without surrounding spaces, got ${JSON.stringify(value.slice(0, 80))}`,
     );
@@ -28,6 +30,12 @@ export function decide(command: OperatorCommand, state: OperatorState): Operator
   const { operatorId, at } = command.data;
   aId('operatorId', operatorId);
   aTime('at', at);
+  // Checked before anything else, so that enrolling into another operator's stream is not reported
+  // as this operator being enrolled already.
+  if (state.status !== 'absent' && state.operatorId !== operatorId)
+    throw new InvalidCommand(
+      `"operatorId" is ${operatorId}, but this stream is operator ${state.operatorId}`,
+    );
 
   if (command.type === 'EnrolOperator') {
     const c = command.data;
@@ -45,10 +53,6 @@ export function decide(command: OperatorCommand, state: OperatorState): Operator
   }
 
   if (state.status === 'absent') throw new OperatorNotFound(operatorId);
-  if (state.operatorId !== operatorId)
-    throw new InvalidCommand(
-      `"operatorId" is ${operatorId}, but this stream is operator ${state.operatorId}`,
-    );
   if (state.status === 'revoked') {
     const what =
       command.type === 'RevokeOperator'
