@@ -27,8 +27,9 @@ import { HalStatus, halError } from '../hsm-adapter/errors';
 import { ApiModule } from './api.module';
 import { CommandHandler, CqrsModule, QueryHandler } from '@nestjs/cqrs';
 import { configureHttp, createHttpAdapter } from './http';
+import { AuthenticateDouble, TOKENS } from '../../test/support/authenticate-double';
 
-const TOKEN = 'test-token-0123456789abcdef';
+const TOKEN = TOKENS.officer;
 const KEY_ID = '5b0c9a4e-7d1f-4c2a-9e3b-1a2b3c4d5e6f';
 
 const keyView: KeyView = {
@@ -91,7 +92,14 @@ class RegisterHsmDouble {
 
 @Module({
   imports: [CqrsModule.forRoot()],
-  providers: [GetKeyDouble, SignDouble, RawImportDouble, PresentBlobDouble, RegisterHsmDouble],
+  providers: [
+    GetKeyDouble,
+    SignDouble,
+    RawImportDouble,
+    PresentBlobDouble,
+    RegisterHsmDouble,
+    AuthenticateDouble,
+  ],
   exports: [CqrsModule],
 })
 class FakeCustodyModule {}
@@ -113,10 +121,7 @@ describe('REST API over a custody test double', () => {
     const config = loadConfig({ KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0' });
     const store = await openSqliteEventStore(dataDir);
     const moduleRef = await Test.createTestingModule({
-      imports: [
-        LedgerModule.forRoot(config, store),
-        ApiModule.forRoot({ token: TOKEN, custody: FakeCustodyModule }),
-      ],
+      imports: [LedgerModule.forRoot(config, store), ApiModule.forRoot({ custody: FakeCustodyModule })],
     }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
       bodyParser: false,

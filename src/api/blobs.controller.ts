@@ -4,6 +4,8 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { PresentBlobCommand } from '../app/custody/custody.commands';
 import { GetBlobQuery } from '../app/custody/custody.queries';
 import type { PresentBlobResult } from '../app/custody/views';
+import type { Actor } from '../app/actor';
+import { CurrentActor } from './auth.guard';
 import { decodeBase64Strict } from './base64';
 import { BlobResponse, PresentBlobDto, PresentBlobResponse } from './dto/blob.dto';
 import { CommandProblems, ReadProblems } from './problems.openapi';
@@ -37,9 +39,9 @@ export class BlobsController {
       'Accepted only if it is the current blob of its copy. A refusal is recorded and answered 409; for hashsig it names the current blob and holder.',
   })
   @ApiOkResponse({ type: PresentBlobResponse })
-  async present(@Body() body: PresentBlobDto): Promise<PresentBlobResult> {
+  async present(@Body() body: PresentBlobDto, @CurrentActor() actor: Actor): Promise<PresentBlobResult> {
     const blob = decodeBase64Strict(body.blob)!;
-    const result = await this.commands.execute(new PresentBlobCommand({ keyId: body.keyId, blob }));
+    const result = await this.commands.execute(new PresentBlobCommand({ keyId: body.keyId, blob }, actor));
     if (!result.accepted) {
       // The current blob may be the holder itself: say so once, not "X, held by blob X".
       const holder = result.currentHolder;

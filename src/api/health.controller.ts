@@ -2,10 +2,8 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { EventStore } from '../event-store/event-store';
 import { EVENT_STORE } from '../app/tokens';
-import { Public } from './auth.guard';
 import { ApiProblems } from './problems.openapi';
 
-@Public()
 @ApiTags('health')
 @Controller()
 export class HealthController {

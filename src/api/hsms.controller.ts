@@ -16,6 +16,8 @@ import {
   ListKekDomainsQuery,
 } from '../app/custody/custody.queries';
 import type { HsmView, KekDomainView, ReconcileReport } from '../app/custody/views';
+import type { Actor } from '../app/actor';
+import { CurrentActor } from './auth.guard';
 import {
   HsmRefDto,
   HsmResponse,
@@ -49,8 +51,8 @@ export class HsmsController {
   @CommandProblems({ body: true })
   @ApiOperation({ summary: 'register an HSM; the PIN goes to the local secret store only' })
   @ApiCreatedResponse({ type: HsmResponse })
-  async register(@Body() body: RegisterHsmDto): Promise<HsmView> {
-    return this.commands.execute(new RegisterHsmCommand(body));
+  async register(@Body() body: RegisterHsmDto, @CurrentActor() actor: Actor): Promise<HsmView> {
+    return this.commands.execute(new RegisterHsmCommand(body, actor));
   }
 
   @Get(':hsm')
@@ -76,8 +78,8 @@ export class HsmsController {
     summary: 'record that the HSM was zeroized: it leaves its KEK domain and its keys are gone',
   })
   @ApiOkResponse({ type: HsmResponse })
-  zeroized(@Param('hsm', HsmRefPipe) hsm: string): Promise<HsmView> {
-    return this.commands.execute(new RecordZeroizedCommand(hsm));
+  zeroized(@Param('hsm', HsmRefPipe) hsm: string, @CurrentActor() actor: Actor): Promise<HsmView> {
+    return this.commands.execute(new RecordZeroizedCommand(hsm, actor));
   }
 
   @Post(':hsm/reconcile')
@@ -85,8 +87,8 @@ export class HsmsController {
   @HttpCode(200)
   @ApiOperation({ summary: "compare the HSM's key listing with the ledger; drift is recorded, never fixed" })
   @ApiOkResponse({ type: ReconcileResponse })
-  reconcile(@Param('hsm', HsmRefPipe) hsm: string): Promise<ReconcileReport> {
-    return this.commands.execute(new ReconcileHsmCommand(hsm));
+  reconcile(@Param('hsm', HsmRefPipe) hsm: string, @CurrentActor() actor: Actor): Promise<ReconcileReport> {
+    return this.commands.execute(new ReconcileHsmCommand(hsm, actor));
   }
 }
 
@@ -120,8 +122,8 @@ export class KekDomainsController {
     summary: 'create a KEK domain founded by an HSM (its canary key is generated and raw-exported)',
   })
   @ApiCreatedResponse({ type: KekDomainResponse })
-  create(@Body() body: KekDomainCreateDto): Promise<KekDomainView> {
-    return this.commands.execute(new CreateKekDomainCommand({ name: body.name, hsm: body.hsm }));
+  create(@Body() body: KekDomainCreateDto, @CurrentActor() actor: Actor): Promise<KekDomainView> {
+    return this.commands.execute(new CreateKekDomainCommand({ name: body.name, hsm: body.hsm }, actor));
   }
 
   @Post(':id/members')
@@ -129,7 +131,11 @@ export class KekDomainsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'join an HSM to the KEK domain, proven by importing the canary blob' })
   @ApiOkResponse({ type: KekDomainResponse })
-  join(@Param('id', HsmRefPipe) id: string, @Body() body: HsmRefDto): Promise<KekDomainView> {
-    return this.commands.execute(new JoinKekDomainCommand({ kekDomain: id, hsm: body.hsm }));
+  join(
+    @Param('id', HsmRefPipe) id: string,
+    @Body() body: HsmRefDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<KekDomainView> {
+    return this.commands.execute(new JoinKekDomainCommand({ kekDomain: id, hsm: body.hsm }, actor));
   }
 }

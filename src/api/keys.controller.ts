@@ -16,6 +16,8 @@ import {
   ListKeysQuery,
   type KeyEventView,
 } from '../app/custody/custody.queries';
+import type { Actor } from '../app/actor';
+import { CurrentActor } from './auth.guard';
 import { decodeBase64Strict } from './base64';
 import { HsmRefDto } from './dto/hsm.dto';
 import {
@@ -50,8 +52,8 @@ export class KeysController {
   @CommandProblems({ body: true })
   @ApiOperation({ summary: 'generate a key on an HSM' })
   @ApiCreatedResponse({ type: KeyResponse })
-  async generate(@Body() body: GenerateKeyDto): Promise<Json> {
-    return keyJson(await this.commands.execute(new GenerateKeyCommand(body)));
+  async generate(@Body() body: GenerateKeyDto, @CurrentActor() actor: Actor): Promise<Json> {
+    return keyJson(await this.commands.execute(new GenerateKeyCommand(body, actor)));
   }
 
   @Get()
@@ -84,8 +86,9 @@ export class KeysController {
   rawExport(
     @Param('keyId', KeyIdPipe) keyId: string,
     @Body() body: RawExportDto,
+    @CurrentActor() actor: Actor,
   ): Promise<{ blobSha256: string }> {
-    return this.commands.execute(new RawExportCommand(keyId, { hsm: body.hsm }));
+    return this.commands.execute(new RawExportCommand(keyId, { hsm: body.hsm }, actor));
   }
 
   @Post(':keyId/raw-import')
@@ -96,8 +99,11 @@ export class KeysController {
   rawImport(
     @Param('keyId', KeyIdPipe) keyId: string,
     @Body() body: RawImportDto,
+    @CurrentActor() actor: Actor,
   ): Promise<RawImportResponse> {
-    return this.commands.execute(new RawImportCommand(keyId, { hsm: body.hsm, blobSha256: body.blobSha256 }));
+    return this.commands.execute(
+      new RawImportCommand(keyId, { hsm: body.hsm, blobSha256: body.blobSha256 }, actor),
+    );
   }
 
   @Post(':keyId/transfer')
@@ -105,9 +111,13 @@ export class KeysController {
   @HttpCode(200)
   @ApiOperation({ summary: 'transfer the key HSM to HSM under a KEKEK generated on the destination' })
   @ApiOkResponse({ type: KeyResponse })
-  async transfer(@Param('keyId', KeyIdPipe) keyId: string, @Body() body: TransferDto): Promise<Json> {
+  async transfer(
+    @Param('keyId', KeyIdPipe) keyId: string,
+    @Body() body: TransferDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<Json> {
     return keyJson(
-      await this.commands.execute(new TransferKeyCommand(keyId, { from: body.from, to: body.to })),
+      await this.commands.execute(new TransferKeyCommand(keyId, { from: body.from, to: body.to }, actor)),
     );
   }
 
@@ -116,18 +126,22 @@ export class KeysController {
   @HttpCode(200)
   @ApiOperation({ summary: 'sign data (RSA PKCS#1 v1.5 SHA-256, ECDSA r||s over SHA-256, hashsig RFC 8554)' })
   @ApiOkResponse({ type: SignResponse })
-  async sign(@Param('keyId', KeyIdPipe) keyId: string, @Body() body: SignDto): Promise<Json> {
+  async sign(
+    @Param('keyId', KeyIdPipe) keyId: string,
+    @Body() body: SignDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<Json> {
     // The DTO has validated the base64 strictly; decoding cannot fail here.
     const data = decodeBase64Strict(body.data)!;
-    return signJson(await this.commands.execute(new SignCommand(keyId, { data, hsm: body.hsm })));
+    return signJson(await this.commands.execute(new SignCommand(keyId, { data, hsm: body.hsm }, actor)));
   }
 
   @Delete(':keyId')
   @CommandProblems({ body: false })
   @ApiOperation({ summary: 'destroy the key: every blob is tombstoned' })
   @ApiOkResponse({ type: KeyResponse })
-  async destroy(@Param('keyId', KeyIdPipe) keyId: string): Promise<Json> {
-    return keyJson(await this.commands.execute(new DestroyKeyCommand(keyId)));
+  async destroy(@Param('keyId', KeyIdPipe) keyId: string, @CurrentActor() actor: Actor): Promise<Json> {
+    return keyJson(await this.commands.execute(new DestroyKeyCommand(keyId, actor)));
   }
 
   @Delete(':keyId/residency/:hsm')
@@ -137,8 +151,9 @@ export class KeysController {
   async deleteFromHsm(
     @Param('keyId', KeyIdPipe) keyId: string,
     @Param('hsm', HsmRefPipe) hsm: string,
+    @CurrentActor() actor: Actor,
   ): Promise<Json> {
     const ref: HsmRefDto = { hsm };
-    return keyJson(await this.commands.execute(new DeleteFromHsmCommand(keyId, ref)));
+    return keyJson(await this.commands.execute(new DeleteFromHsmCommand(keyId, ref, actor)));
   }
 }

@@ -35,3 +35,12 @@ export class Sha256Pipe implements PipeTransform<string, string> {
     return value.toLowerCase();
   }
 }
+
+/** `{id}` of an operator or an approval: the characters a stream id allows. */
+@Injectable()
+export class OperatorIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!REF.test(value)) refuse('id', 'an id (letters, digits, . _ : -, at most 128)');
+    return value;
+  }
+}

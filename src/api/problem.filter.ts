@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { AwaitingApproval } from '../app/approvals/gate';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 /** The parts of the HTTP request the filter reads (the same on every Nest platform). */
@@ -9,7 +10,11 @@ interface RequestLike {
   readonly url?: string;
 }
 
-/** Every error leaves the API as `application/problem+json` (RFC 9457). Only 500s are logged. */
+/**
+ * Every error leaves the API as `application/problem+json` (RFC 9457). Only 500s are logged. One
+ * thrown value is not an error: `AwaitingApproval` (the command waits for officers) is a 202 with
+ * the approval request.
+ */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('api');
@@ -21,6 +26,13 @@ export class ProblemFilter implements ExceptionFilter {
     const request = http.getRequest<RequestLike>();
     const response: unknown = http.getResponse();
     const instance = (request.originalUrl ?? request.url ?? '/').split('?')[0];
+    const adapter = this.adapterHost.httpAdapter;
+    if (error instanceof AwaitingApproval) {
+      if (adapter.isHeadersSent(response)) return;
+      adapter.setHeader(response, 'Content-Type', 'application/json; charset=utf-8');
+      adapter.reply(response, JSON.stringify(error.approval), 202);
+      return;
+    }
     const body = toProblem(error, instance);
     if (body.status >= 500 && body.status !== 502) {
       // The message and stack stay in the log; the client gets no internals.
@@ -28,7 +40,6 @@ export class ProblemFilter implements ExceptionFilter {
         `${request.method} ${instance}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
     }
-    const adapter = this.adapterHost.httpAdapter;
     if (adapter.isHeadersSent(response)) return;
     if (body.status === 401) adapter.setHeader(response, 'WWW-Authenticate', 'Bearer realm="keyledger"');
     adapter.setHeader(response, 'Content-Type', PROBLEM_CONTENT_TYPE);

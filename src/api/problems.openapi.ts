@@ -12,6 +12,7 @@ import {
   ApiResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { ApprovalResponse } from './dto/operator.dto';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 
 export class ProblemResponse {
@@ -43,11 +44,15 @@ export class ProblemResponse {
   currentBlob?: string | null;
   @ApiPropertyOptional({ description: '409 blob-refused: who holds the copy', nullable: true, type: String })
   currentHolder?: string | null;
+  @ApiPropertyOptional({ description: '403 role-required: the least role the route needs' })
+  requiredRole?: string;
+  @ApiPropertyOptional({ description: '403 role-required: the role the caller has' }) role?: string;
 }
 
 const WHEN: Readonly<Record<number, string>> = {
   400: 'malformed JSON, a body or path field that fails validation (`errors` lists each field), a broken %-encoding',
-  401: 'no bearer token, or a wrong one',
+  401: 'no bearer token, or one that is unknown, rotated away or revoked',
+  403: "the operator's role may not use this route (`requiredRole` names the role it needs), or an approval refused to this officer",
   404: 'no such key, HSM, KEK domain or blob',
   409: 'refused by the custody rules (e.g. a stale hashsig blob, a wrong KEK domain, a frozen key, an operation in progress, a full HSM)',
   413: 'a body over 1 MiB',
@@ -72,8 +77,21 @@ export function ApiProblems(...statuses: number[]): MethodDecorator & ClassDecor
   );
 }
 
-/** What any /v1 route can answer: a bad path parameter, no token, nothing there, the service or ledger failing. */
-export const ReadProblems = (): ClassDecorator & MethodDecorator => ApiProblems(400, 401, 404, 500, 503);
+/** What any /v1 route can answer: a bad path parameter, no token or role, nothing there, the service or ledger failing. */
+export const ReadProblems = (): ClassDecorator & MethodDecorator => ApiProblems(400, 401, 403, 404, 500, 503);
+
+/**
+ * A route whose command the approval policy can gate: 202 with the approval request instead of
+ * the result when it needs officers' approvals (docs/api.md, "Approvals").
+ */
+export const GatedByPolicy = (action: string): MethodDecorator =>
+  applyDecorators(
+    ApiResponse({
+      status: 202,
+      description: `the policy requires officer approvals for ${action}: the request was recorded and waits for them (nothing ran yet)`,
+      type: ApprovalResponse,
+    }),
+  );
 
 /** What a state change adds: custody refusals, unprocessable input, the HSM failing; with a body, size and media type. */
 export const CommandProblems = (options: { body: boolean }): MethodDecorator =>

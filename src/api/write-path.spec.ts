@@ -13,15 +13,21 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../app/config';
+import * as approvals from '../app/approvals/approvals.commands';
+import { GatedHandler } from '../app/approvals/gate';
+import * as policy from '../app/approvals/policy.commands';
 import * as commands from '../app/custody/custody.commands';
 import * as queries from '../app/custody/custody.queries';
+import * as operators from '../app/operators/operators.commands';
+import { AuthenticateDouble, TOKENS } from '../../test/support/authenticate-double';
 import type { KeyView } from '../app/custody/views';
+import { approval } from '../domain';
 import { LedgerModule } from '../app/ledger.module';
 import { openSqliteEventStore } from '../event-store/sqlite-event-store';
 import { ApiModule } from './api.module';
 import { configureHttp, createHttpAdapter } from './http';
 
-const TOKEN = 'write-path-token-0123456789';
+const TOKEN = TOKENS.officer;
 const KEY = '5b0c9a4e-7d1f-4c2a-9e3b-1a2b3c4d5e6f';
 const SHA = 'ab'.repeat(32);
 
@@ -43,6 +49,20 @@ const WRITE_ROUTES: Record<string, { command: Type<ICommand>; body?: unknown }> 
   'DELETE /v1/keys/{keyId}/residency/{hsm}': { command: commands.DeleteFromHsmCommand },
   'DELETE /v1/keys/{keyId}': { command: commands.DestroyKeyCommand },
   'POST /v1/blobs': { command: commands.PresentBlobCommand, body: { keyId: KEY, blob: 'AAECAw==' } },
+  'POST /v1/operators': {
+    command: operators.EnrolOperatorCommand,
+    body: { name: 'alice', role: 'operator' },
+  },
+  'PATCH /v1/operators/{id}': { command: operators.ChangeOperatorRoleCommand, body: { role: 'auditor' } },
+  'POST /v1/operators/{id}/token': { command: operators.RotateOperatorTokenCommand },
+  'POST /v1/operators/me/token': { command: operators.RotateOperatorTokenCommand },
+  'DELETE /v1/operators/{id}': { command: operators.RevokeOperatorCommand },
+  'POST /v1/approvals/{id}/approve': { command: approvals.ApproveCommand },
+  'POST /v1/approvals/{id}/reject': { command: approvals.RejectCommand, body: { reason: 'no' } },
+  'PUT /v1/policy': {
+    command: policy.ChangePolicyCommand,
+    body: { version: 1, approvals: { 'destroy-key': 2 } },
+  },
 };
 
 const keyView: KeyView = {
@@ -72,7 +92,17 @@ function cannedResult(name: string): unknown {
     case 'ListHsmsQuery':
     case 'ListKekDomainsQuery':
     case 'KeyEventsQuery':
+    case 'ListOperatorsQuery':
+    case 'ListApprovalsQuery':
       return [];
+    case 'EnrolOperatorCommand':
+    case 'RotateOperatorTokenCommand':
+      return { operator: { operatorId: 'o', name: 'alice', role: 'operator' }, token: 'klt_x' };
+    case 'ApproveCommand':
+      return { approval: { approvalId: 'a', status: 'pending' } };
+    case 'ChangePolicyCommand':
+    case 'GetPolicyQuery':
+      return { policy: approval.DEFAULT_POLICY, adoptedAt: null, changes: 0, position: null };
     default:
       return keyView;
   }
@@ -85,8 +115,15 @@ function recordingHandlers(): Type[] {
     Object.values(module).filter(
       (v): v is Type => typeof v === 'function' && /(Command|Query)$/.test((v as { name: string }).name),
     );
+  const commandClasses = [commands, operators, approvals, policy]
+    .flatMap(classes)
+    .filter((c) => /Command$/.test(c.name));
+  const queryClasses = [queries, operators, approvals, policy]
+    .flatMap(classes)
+    .filter((c) => /Query$/.test(c.name) && c !== operators.AuthenticateQuery);
   return [
-    ...classes(commands).map((command) => {
+    AuthenticateDouble,
+    ...commandClasses.map((command) => {
       const handler = class {
         execute(c: ICommand) {
           dispatched.push({ bus: 'command', name: c.constructor.name });
@@ -96,7 +133,7 @@ function recordingHandlers(): Type[] {
       CommandHandler(command)(handler);
       return handler;
     }),
-    ...classes(queries).map((query) => {
+    ...queryClasses.map((query) => {
       const handler = class {
         execute(q: IQuery) {
           dispatched.push({ bus: 'query', name: q.constructor.name });
@@ -122,10 +159,7 @@ describe('the one write path', () => {
     @Module({ imports: [CqrsModule.forRoot()], providers: recordingHandlers(), exports: [CqrsModule] })
     class RecordingCustodyModule {}
     const moduleRef = await Test.createTestingModule({
-      imports: [
-        LedgerModule.forRoot(config, store),
-        ApiModule.forRoot({ token: TOKEN, custody: RecordingCustodyModule }),
-      ],
+      imports: [LedgerModule.forRoot(config, store), ApiModule.forRoot({ custody: RecordingCustodyModule })],
     }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
       bodyParser: false,
@@ -170,10 +204,23 @@ describe('the one write path', () => {
     async (route, _name, { command, body }) => {
       const [method, p] = route.split(' ');
       const response = await request(method!, p!, body);
+      expect({ route, status: response.status }).toEqual({ route, status: expect.any(Number) });
       expect(response.status).toBeLessThan(300);
       expect(dispatched).toEqual([{ bus: 'command', name: command.name }]);
     },
   );
+
+  it('puts the approval gate in front of every command handler the application registers', () => {
+    const handlers = [
+      ...commands.CUSTODY_COMMAND_HANDLERS,
+      ...operators.OPERATOR_HANDLERS,
+      approvals.ApproveHandler,
+      approvals.RejectHandler,
+      policy.ChangePolicyHandler,
+    ].filter((h) => /Handler$/.test(h.name) && Reflect.getMetadata('__commandHandler__', h) !== undefined);
+    expect(handlers.length).toBeGreaterThanOrEqual(Object.keys(WRITE_ROUTES).length - 1);
+    expect(handlers.filter((h) => !(h.prototype instanceof GatedHandler)).map((h) => h.name)).toEqual([]);
+  });
 
   it('answers every other route from the query bus alone', async () => {
     const reads = routes.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/'));

@@ -1,4 +1,7 @@
 import * as path from 'node:path';
+import { DEFAULT_POLICY } from '../domain/approval/policy';
+import { loadPolicyFile } from './approvals/policy-file';
+import type { ConfiguredPolicy } from './approvals/policy';
 
 /**
  * The service's configuration, read once from the environment and validated at that boundary:
@@ -11,6 +14,11 @@ export interface KeyledgerConfig {
   readonly port: number;
   /** `sqlite` (embedded, default) or an `esdb://` / `esdb+discover://` connection string. */
   readonly eventStore: { kind: 'sqlite' } | { kind: 'esdb'; url: string };
+  /**
+   * The approval policy of `KEYLEDGER_POLICY` (YAML or JSON), or the documented default. It is the
+   * ledger's first policy; later changes go through approval (src/app/approvals/policy.ts).
+   */
+  readonly policy: ConfiguredPolicy;
 }
 
 export class ConfigError extends Error {}
@@ -30,7 +38,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
       `KEYLEDGER_EVENTSTORE must be "sqlite" or an esdb:// connection string, got "${raw.slice(0, 40)}"`,
     );
   }
-  return { dataDir, host, port, eventStore };
+  const policyFile = env.KEYLEDGER_POLICY?.trim();
+  const policy: ConfiguredPolicy = policyFile
+    ? { policy: loadPolicyFile(path.resolve(policyFile)), source: path.resolve(policyFile) }
+    : { policy: DEFAULT_POLICY, source: 'default' };
+  return { dataDir, host, port, eventStore, policy };
 }
 
 function parsePort(raw: string | undefined): number {

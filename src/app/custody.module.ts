@@ -11,15 +11,28 @@ import { ProcessManager } from './process-manager/process-manager';
 import { ReadSide } from './read-side/read-side';
 import { SecretStore } from './secrets/secret-store';
 import { EVENT_STORE, KEYLEDGER_CONFIG } from './tokens';
+import { ApprovalsService } from './approvals/approvals';
+import {
+  ApproveHandler,
+  GetApprovalHandler,
+  ListApprovalsHandler,
+  RejectHandler,
+} from './approvals/approvals.commands';
+import { APPROVALS_SERVICE, ApprovalGate } from './approvals/gate';
+import { CONFIGURED_POLICY, PolicyService } from './approvals/policy';
+import { ChangePolicyHandler, GetPolicyHandler } from './approvals/policy.commands';
+import { OperatorsService } from './operators/operators';
+import { OPERATOR_HANDLERS } from './operators/operators.commands';
 
 /** Options of the custody service (tests shrink the KEKEK; `KEYLEDGER_OPERATOR_ID` names the operator in metadata). */
 export const CUSTODY_OPTIONS = Symbol('CUSTODY_OPTIONS');
 
 /**
- * The custody application (docs/architecture.md §1): the command handlers (the one write path),
- * the query handlers over the read side, the HSM registry, the local secret store and the crash
- * recovery (runs on bootstrap, after the read side has started). Needs the global `LedgerModule`
- * (EVENT_STORE, KEYLEDGER_CONFIG).
+ * The keyledger application (docs/architecture.md §1): the command handlers (the one write path,
+ * each behind the approval gate), the query handlers over the read side, operators, approvals and
+ * the policy in force, the HSM registry, the local secret store and the crash recovery (runs on
+ * bootstrap, after the read side has started). Needs the global `LedgerModule` (EVENT_STORE,
+ * KEYLEDGER_CONFIG, BOOTSTRAP_TOKEN).
  */
 @Module({
   imports: [CqrsModule.forRoot()],
@@ -29,7 +42,7 @@ export const CUSTODY_OPTIONS = Symbol('CUSTODY_OPTIONS');
       provide: CUSTODY_OPTIONS,
       useFactory: (): CustodyOptions => ({
         ...DEFAULT_CUSTODY_OPTIONS,
-        operatorId: process.env.KEYLEDGER_OPERATOR_ID?.trim() || 'operator',
+        operatorId: process.env.KEYLEDGER_OPERATOR_ID?.trim() || DEFAULT_CUSTODY_OPTIONS.operatorId,
         env: process.env,
       }),
     },
@@ -56,10 +69,37 @@ export const CUSTODY_OPTIONS = Symbol('CUSTODY_OPTIONS');
       ) => new CustodyCore(store, registry, reads, clock, options),
       inject: [EVENT_STORE, HsmRegistry, ReadSide, CLOCK, CUSTODY_OPTIONS],
     },
+    {
+      provide: CONFIGURED_POLICY,
+      useFactory: (config: KeyledgerConfig) => config.policy,
+      inject: [KEYLEDGER_CONFIG],
+    },
+    PolicyService,
+    OperatorsService,
+    ApprovalsService,
+    { provide: APPROVALS_SERVICE, useExisting: ApprovalsService },
+    ApprovalGate,
     ProcessManager,
     ...CUSTODY_COMMAND_HANDLERS,
     ...CUSTODY_QUERY_HANDLERS,
+    ...OPERATOR_HANDLERS,
+    ApproveHandler,
+    RejectHandler,
+    ListApprovalsHandler,
+    GetApprovalHandler,
+    ChangePolicyHandler,
+    GetPolicyHandler,
   ],
-  exports: [CustodyCore, HsmRegistry, ReadSide, SecretStore, ProcessManager, CqrsModule],
+  exports: [
+    CustodyCore,
+    HsmRegistry,
+    ReadSide,
+    SecretStore,
+    ProcessManager,
+    OperatorsService,
+    ApprovalsService,
+    PolicyService,
+    CqrsModule,
+  ],
 })
 export class CustodyModule {}

@@ -23,6 +23,37 @@ export class ApiError extends Error {
 /** A usage or configuration problem on the operator's side (exit code 2). */
 export class UsageError extends Error {}
 
+/** An approval request as the service answers it. */
+export interface ApprovalJson {
+  approvalId: string;
+  status: string;
+  action: string;
+  params: Record<string, unknown>;
+  requestedBy: string;
+  requestedAt: string;
+  required: number;
+  approvals: { by: string; at: string }[];
+  expiresAt: string;
+  rejection: { by: string; at: string; reason: string } | null;
+  outcome:
+    | { status: 'executed'; by: string; at: string; result: Record<string, unknown> }
+    | { status: 'failed'; by: string; at: string; reason: string }
+    | null;
+  token?: string;
+}
+
+/**
+ * The service answered 202: the policy made the command an approval request, nothing ran yet.
+ * Not a failure, not a success either: exit code 3, so a script does not carry on as if it ran.
+ */
+export class AwaitingApproval extends Error {
+  constructor(readonly approval: ApprovalJson) {
+    super(
+      `approval ${approval.approvalId} requested: ${approval.action} waits for ${approval.required} officer approval(s) until ${approval.expiresAt}; nothing ran yet (approve with: keyledger approvals approve ${approval.approvalId})`,
+    );
+  }
+}
+
 export interface ClientSettings {
   readonly url: string;
   readonly token: string | undefined;
@@ -52,6 +83,14 @@ export class ApiClient {
 
   delete<T>(p: string): Promise<T> {
     return this.request<T>('DELETE', p);
+  }
+
+  put<T>(p: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', p, body);
+  }
+
+  patch<T>(p: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', p, body);
   }
 
   async request<T>(method: string, p: string, body?: unknown): Promise<T> {
@@ -91,6 +130,7 @@ export class ApiClient {
           : '';
       throw new ApiError(response.status, `${detail}${hint}`, problem);
     }
+    if (response.status === 202) throw new AwaitingApproval(json as ApprovalJson);
     return json as T;
   }
 }

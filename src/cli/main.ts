@@ -8,12 +8,15 @@
  * as `keyledger keys list` does not pay for the service (test/cli/startup.int.spec.ts checks it).
  *
  * Exit codes: 0 ok (`--help` and `--version` included), 1 failure, 2 usage (every error commander
- * reports, and every `command.error(…)` of the commands, which they use for usage only).
+ * reports, and every `command.error(…)` of the commands, which they use for usage only), 3 the
+ * policy made the command an approval request (nothing ran yet).
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from './api-client';
+import { AwaitingApproval, UsageError } from './api-client';
+import { registerApprovalsCommand, registerPolicyCommand } from './approvals.command';
+import { registerOperatorsCommand, registerWhoamiCommand } from './operators.command';
 import { registerBlobsCommand } from './blobs.command';
 import { registerHsmsCommand } from './hsms.command';
 import { registerKekDomainsCommand } from './kek-domains.command';
@@ -24,6 +27,8 @@ import { registerSoftHsmCommand } from './soft-hsm.command';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** The command became an approval request: recorded, waiting for officers, nothing ran yet. */
+export const EXIT_AWAITING_APPROVAL = 3;
 
 // package.json sits two levels up from both src/cli (tests) and dist/cli (installed).
 const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
@@ -52,6 +57,10 @@ export function buildProgram(): Command {
   registerKekDomainsCommand(program);
   registerKeysCommand(program);
   registerBlobsCommand(program);
+  registerOperatorsCommand(program);
+  registerWhoamiCommand(program);
+  registerApprovalsCommand(program);
+  registerPolicyCommand(program);
   usageErrorsExit2(program);
   return program;
 }
@@ -61,6 +70,10 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) process.exit(error.exitCode);
+    if (error instanceof AwaitingApproval) {
+      console.log(error.message);
+      process.exit(EXIT_AWAITING_APPROVAL);
+    }
     // Known failures (bad configuration, unreadable ledger, ...) are reported as one line; never a stack.
     console.error(`keyledger: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE);

@@ -6,7 +6,7 @@ import { CustodyModule } from '../app/custody.module';
 import { LedgerModule } from '../app/ledger.module';
 
 export interface AppOptions {
-  /** The API bearer token (see src/api/api-token.ts). */
+  /** The bootstrap token (src/api/api-token.ts): the first officer's on a ledger without operators. */
   readonly apiToken: string;
 }
 
@@ -16,8 +16,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        LedgerModule.forRoot(config, store),
-        ApiModule.forRoot({ token: options.apiToken, custody: CustodyModule }),
+        LedgerModule.forRoot(config, store, { bootstrapToken: options.apiToken }),
+        ApiModule.forRoot({ custody: CustodyModule }),
       ],
     };
   }

@@ -8,6 +8,7 @@
  * A PIN waits in a 0600 file only between creating the HSM and registering it, after which the
  * service's secret store holds it.
  */
+import type { Actor } from '../app/actor';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -150,7 +151,11 @@ export async function startDemoHsms(dataDir: string, options: DemoOptions = {}):
  * hsm-a founds it, hsm-b joins by importing the canary. Safe to run on every start.
  */
 export async function registerDemoHsms(
-  { commands, queries }: { readonly commands: CommandBus; readonly queries: QueryBus },
+  {
+    commands,
+    queries,
+    actor,
+  }: { readonly commands: CommandBus; readonly queries: QueryBus; readonly actor: Actor },
   demo: RunningDemoHsms,
   dataDir: string,
   log: (line: string) => void = () => undefined,
@@ -168,7 +173,10 @@ export async function registerDemoHsms(
     known.set(
       hsm.name,
       await commands.execute(
-        new RegisterHsmCommand({ name: hsm.name, endpoint: hsm.endpoint, pin, capacity: demo.capacity }),
+        new RegisterHsmCommand(
+          { name: hsm.name, endpoint: hsm.endpoint, pin, capacity: demo.capacity },
+          actor,
+        ),
       ),
     );
   }
@@ -181,14 +189,16 @@ export async function registerDemoHsms(
     if (founder.kekDomainId === null && founder.status === 'active') {
       if (domainId === null) {
         domainId = (
-          await commands.execute(new CreateKekDomainCommand({ name: DEMO_KEK_DOMAIN, hsm: founder.name }))
+          await commands.execute(
+            new CreateKekDomainCommand({ name: DEMO_KEK_DOMAIN, hsm: founder.name }, actor),
+          )
         ).kekDomainId;
       } else {
-        await commands.execute(new JoinKekDomainCommand({ kekDomain: domainId, hsm: founder.name }));
+        await commands.execute(new JoinKekDomainCommand({ kekDomain: domainId, hsm: founder.name }, actor));
       }
     }
     if (joiner.kekDomainId === null && joiner.status === 'active' && domainId !== null) {
-      await commands.execute(new JoinKekDomainCommand({ kekDomain: domainId, hsm: joiner.name }));
+      await commands.execute(new JoinKekDomainCommand({ kekDomain: domainId, hsm: joiner.name }, actor));
     }
   } catch (error) {
     // E.g. a demo HSM zeroized in a drill whose KEK is not re-entered yet: the service still starts.

@@ -14,6 +14,7 @@ import { registerDemoHsms, startDemoHsms, type DemoOptions, type RunningDemoHsms
 import { LedgerUnavailable } from '../event-store/errors';
 import { takePidLock, type PidLock } from '../lib/pid-lock';
 import { openEventStore } from './open-event-store';
+import { CustodyCore } from '../app/custody/custody-core';
 
 /** The embedded ledger's data directory belongs to one service process at a time. */
 export const DATA_DIR_LOCK = 'keyledger.lock';
@@ -91,7 +92,12 @@ export async function startServer(
     await app.listen(config.port, config.host);
     if (demo !== undefined) {
       await registerDemoHsms(
-        { commands: app.get(CommandBus), queries: app.get(QueryBus) },
+        // The service's own actor: the demo is what whoever ran `npm start` configured.
+        {
+          commands: app.get(CommandBus),
+          queries: app.get(QueryBus),
+          actor: app.get(CustodyCore).systemActor(),
+        },
         demo,
         config.dataDir,
         (line) => console.warn(line),

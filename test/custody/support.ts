@@ -1,4 +1,6 @@
 /** Real soft HSMs on Unix sockets and a real SQLite ledger for the custody integration specs. */
+import type { Actor } from '../../src/app/actor';
+import { OPEN_POLICY, withPolicy } from '../support/policy';
 import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
@@ -126,29 +128,35 @@ export interface CustodyClient {
   presentBlob(input: { keyId: string; blob: Buffer }): Promise<PresentBlobResult>;
 }
 
-export function custodyClient(app: Pick<INestApplicationContext, 'get'>): CustodyClient {
+/** The officer the int specs act as (their ledgers run `OPEN_POLICY`: nothing waits for approval). */
+export const TEST_ACTOR: Actor = { operatorId: 'test-operator', role: 'officer' };
+
+export function custodyClient(
+  app: Pick<INestApplicationContext, 'get'>,
+  actor: Actor = TEST_ACTOR,
+): CustodyClient {
   const commands = app.get(CommandBus);
   const queries = app.get(QueryBus);
   return {
-    registerHsm: (input) => commands.execute(new RegisterHsmCommand(input)),
+    registerHsm: (input) => commands.execute(new RegisterHsmCommand(input, actor)),
     listHsms: () => queries.execute(new ListHsmsQuery()),
     getHsm: (hsm) => queries.execute(new GetHsmQuery(hsm)),
-    createKekDomain: (input) => commands.execute(new CreateKekDomainCommand(input)),
-    joinKekDomain: (input) => commands.execute(new JoinKekDomainCommand(input)),
-    recordZeroized: (hsm) => commands.execute(new RecordZeroizedCommand(hsm)),
-    reconcile: (hsm) => commands.execute(new ReconcileHsmCommand(hsm)),
-    generateKey: (input) => commands.execute(new GenerateKeyCommand(input)),
+    createKekDomain: (input) => commands.execute(new CreateKekDomainCommand(input, actor)),
+    joinKekDomain: (input) => commands.execute(new JoinKekDomainCommand(input, actor)),
+    recordZeroized: (hsm) => commands.execute(new RecordZeroizedCommand(hsm, actor)),
+    reconcile: (hsm) => commands.execute(new ReconcileHsmCommand(hsm, actor)),
+    generateKey: (input) => commands.execute(new GenerateKeyCommand(input, actor)),
     listKeys: () => queries.execute(new ListKeysQuery()),
     getKey: (keyId) => queries.execute(new GetKeyQuery(keyId)),
     keyEvents: (keyId) => queries.execute(new KeyEventsQuery(keyId)),
-    rawExport: (keyId, input) => commands.execute(new RawExportCommand(keyId, input)),
-    rawImport: (keyId, input) => commands.execute(new RawImportCommand(keyId, input)),
-    transfer: (keyId, input) => commands.execute(new TransferKeyCommand(keyId, input)),
-    deleteFromHsm: (keyId, input) => commands.execute(new DeleteFromHsmCommand(keyId, input)),
-    destroyKey: (keyId) => commands.execute(new DestroyKeyCommand(keyId)),
-    sign: (keyId, input) => commands.execute(new SignCommand(keyId, input)),
+    rawExport: (keyId, input) => commands.execute(new RawExportCommand(keyId, input, actor)),
+    rawImport: (keyId, input) => commands.execute(new RawImportCommand(keyId, input, actor)),
+    transfer: (keyId, input) => commands.execute(new TransferKeyCommand(keyId, input, actor)),
+    deleteFromHsm: (keyId, input) => commands.execute(new DeleteFromHsmCommand(keyId, input, actor)),
+    destroyKey: (keyId) => commands.execute(new DestroyKeyCommand(keyId, actor)),
+    sign: (keyId, input) => commands.execute(new SignCommand(keyId, input, actor)),
     getBlob: (sha256) => queries.execute(new GetBlobQuery(sha256)),
-    presentBlob: (input) => commands.execute(new PresentBlobCommand(input)),
+    presentBlob: (input) => commands.execute(new PresentBlobCommand(input, actor)),
   };
 }
 
@@ -170,7 +178,7 @@ export async function openCustody(
 ): Promise<Custody> {
   const store = await openSqliteEventStore(dataDir);
   const env = options.env ?? {};
-  const config = loadConfig({ KEYLEDGER_DATA_DIR: dataDir });
+  const config = withPolicy(loadConfig({ KEYLEDGER_DATA_DIR: dataDir }), OPEN_POLICY);
   const moduleRef = await Test.createTestingModule({
     imports: [LedgerModule.forRoot(config, store), CustodyModule],
   })

@@ -162,11 +162,21 @@ export class KeyResponse {
 }
 
 export class KeyEventResponse {
+  @ApiProperty({
+    description: 'key-<keyId>, or approval-<id> for the events of an approval request that names the key',
+  })
+  stream!: string;
   @ApiProperty() type!: string;
   @ApiProperty() revision!: number;
   @ApiProperty() position!: number;
   @ApiProperty({ type: 'object', additionalProperties: true }) data!: unknown;
-  @ApiProperty({ type: 'object', additionalProperties: true }) metadata!: unknown;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'operatorId (who acted), at, correlationId, causationId; for an approved action also approvalId, requestedBy, approvedBy',
+  })
+  metadata!: unknown;
 }
 
 export class RawExportResponse {

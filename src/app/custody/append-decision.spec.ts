@@ -12,7 +12,7 @@ const registered = (name: string) => ({
   data: { hsmId: 'h1', name, endpoint: 'unix:/x', capacity: 10, kekDomainId: null, at: AT },
 });
 const tamper = (detail: string) => ({ type: 'ReportTamper' as const, data: { hsmId: 'h1', detail, at: AT } });
-const ctx = () => new OpContext('spec', { now: () => new Date(AT) });
+const ctx = () => new OpContext({ operatorId: 'spec', role: 'operator' }, { now: () => new Date(AT) });
 const fold = (store: EventStore) => foldStream(store, 'hsm-h1', hsm.hsmDecider, hsm.isHsmEvent);
 const decide = (store: EventStore, detail: string) =>
   appendDecision(store, 'hsm-h1', hsm.hsmDecider, hsm.isHsmEvent, tamper(detail), ctx(), AT);

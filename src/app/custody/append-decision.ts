@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Decider } from '../../domain';
 import type { EventStore, JsonObject, RecordedEvent } from '../../event-store';
 import { WrongExpectedRevision } from '../../event-store';
+import { actorMetadata, type Actor } from '../actor';
 import type { Clock } from './clock';
 
 export const MAX_APPEND_ATTEMPTS = 8;
@@ -21,12 +22,16 @@ export class OpContext {
   readonly correlationId: string;
 
   constructor(
-    readonly operatorId: string,
+    readonly actor: Actor,
     readonly clock: Clock,
     correlationId: string = randomUUID(),
   ) {
     this.correlationId = correlationId;
     this.causationId = correlationId;
+  }
+
+  get operatorId(): string {
+    return this.actor.operatorId;
   }
 
   now(): string {
@@ -35,7 +40,7 @@ export class OpContext {
 
   metadata(at: string): JsonObject {
     return {
-      operatorId: this.operatorId,
+      ...actorMetadata(this.actor),
       at,
       correlationId: this.correlationId,
       causationId: this.causationId,

@@ -1,4 +1,5 @@
 /** Blobs: read one back, and judge one handed in from outside (an old backup), recording refusals. */
+import type { Actor } from '../actor';
 import { key } from '../../domain';
 import { StreamDeleted } from '../../event-store';
 import { MAX_BLOB_BASE64 } from '../../domain/blob';
@@ -30,6 +31,7 @@ export async function getBlob(core: CustodyCore, sha256: string): Promise<BlobVi
 export async function presentBlob(
   core: CustodyCore,
   input: { keyId: string; blob: Buffer },
+  actor: Actor,
 ): Promise<PresentBlobResult> {
   const bytes = input?.blob;
   if (
@@ -51,7 +53,7 @@ export async function presentBlob(
   if (verdict.accepted) return { sha256, keyId: state.keyId, accepted: true };
   const current = state.status === 'live' ? currentBlobOf(state) : undefined;
   const currentBlob = verdict.currentBlobSha256 ?? current?.sha256 ?? null;
-  const ctx = core.context();
+  const ctx = core.context(actor);
   await core
     .decideBlob(
       sha256,

@@ -6,6 +6,7 @@
 import { blob, DomainError, hsm, kekDomain, key, streamName } from '../../domain';
 import { StreamDeleted, type EventStore } from '../../event-store';
 import { sha256Hex } from '../../lib/sha256';
+import { systemActor, type Actor } from '../actor';
 import type { HsmRegistry } from '../hsm-registry/hsm-registry';
 import type { ReadSide } from '../read-side/read-side';
 import { appendDecision, foldStream, OpContext, type Decided, type Folded } from './append-decision';
@@ -13,7 +14,7 @@ import type { Clock } from './clock';
 import { CustodyNotFound } from './errors';
 
 export interface CustodyOptions {
-  /** `operatorId` in event metadata until operators authenticate (issue 4: one bearer token). */
+  /** The operator id of the service's own moves (`KEYLEDGER_OPERATOR_ID`): demo HSMs, crash recovery. */
   readonly operatorId: string;
   /** RSA size of the transit KEKEK the destination generates (docs/libhal-rpc.md §5). */
   readonly kekekBits: number;
@@ -21,7 +22,7 @@ export interface CustodyOptions {
 }
 
 export const DEFAULT_CUSTODY_OPTIONS: CustodyOptions = {
-  operatorId: 'operator',
+  operatorId: 'keyledger',
   kekekBits: 2048,
   env: process.env,
 };
@@ -40,8 +41,14 @@ export class CustodyCore {
     readonly options: CustodyOptions,
   ) {}
 
-  context(): OpContext {
-    return new OpContext(this.options.operatorId, this.clock);
+  /** The audit context of one use case run for `actor`. */
+  context(actor: Actor): OpContext {
+    return new OpContext(actor, this.clock);
+  }
+
+  /** The service acting on its own (start-up recovery, demo HSMs): never gated, named in metadata. */
+  systemActor(): Actor {
+    return systemActor(this.options.operatorId);
   }
 
   keyStream(keyId: string): string {

@@ -1,13 +1,15 @@
 /**
  * The one write path (docs/architecture.md §1): every state change of the custody service is one of
- * these @nestjs/cqrs commands, dispatched on the CommandBus; its handler runs the use case over
- * `CustodyCore` (load the stream, decide with src/domain, append with the expected revision, call
- * the HSM). Events are persisted by the use case to the store, never through the in-memory
- * EventBus (docs/style.md §5). A gate that applies to every state change (approvals) belongs here,
- * in front of the handlers.
+ * these @nestjs/cqrs commands, dispatched on the CommandBus with the actor it runs for; its handler
+ * passes the approval gate (src/app/approvals/gate.ts) and runs the use case over `CustodyCore`
+ * (load the stream, decide with src/domain, append with the expected revision, call the HSM).
+ * Events are persisted by the use case to the store, never through the in-memory EventBus
+ * (docs/style.md §5). A command that a policy can gate says so in `gate()`.
  */
 import { Inject } from '@nestjs/common';
-import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler } from '@nestjs/cqrs';
+import type { Actor } from '../actor';
+import { ActorCommand, GatedHandler, type GateRequest } from '../approvals/gate';
 import { presentBlob } from './blobs';
 import { CustodyCore } from './custody-core';
 import * as admin from './hsm-admin';
@@ -27,178 +29,240 @@ import type {
   SignResult,
 } from './views';
 
-export class RegisterHsmCommand extends Command<HsmView> {
-  constructor(readonly input: RegisterHsmInput) {
-    super();
+export class RegisterHsmCommand extends ActorCommand<HsmView> {
+  constructor(
+    readonly input: RegisterHsmInput & { readonly hsmId?: string },
+    actor: Actor,
+  ) {
+    super(actor);
+  }
+
+  override gate(): GateRequest {
+    const { name, endpoint, capacity } = this.input;
+    return {
+      action: 'register-hsm',
+      params: { name, endpoint, ...(capacity === undefined ? {} : { capacity }) },
+      secret: this.input.pin,
+    };
   }
 }
 /** Records that an HSM was zeroized (tamper response): it leaves its KEK domain, its keys are gone. */
-export class RecordZeroizedCommand extends Command<HsmView> {
-  constructor(readonly hsm: string) {
-    super();
+export class RecordZeroizedCommand extends ActorCommand<HsmView> {
+  constructor(
+    readonly hsm: string,
+    actor: Actor,
+  ) {
+    super(actor);
+  }
+
+  override gate(): GateRequest {
+    return { action: 'record-zeroization', params: { hsm: this.hsm } };
   }
 }
 /** Compares the HSM's PKEY_MATCH listing with the ledger; drift is recorded, never "fixed". */
-export class ReconcileHsmCommand extends Command<ReconcileReport> {
-  constructor(readonly hsm: string) {
-    super();
+export class ReconcileHsmCommand extends ActorCommand<ReconcileReport> {
+  constructor(
+    readonly hsm: string,
+    actor: Actor,
+  ) {
+    super(actor);
   }
 }
 /** Creates a KEK domain founded by `hsm`: generates and raw-exports its canary key. */
-export class CreateKekDomainCommand extends Command<KekDomainView> {
-  constructor(readonly input: { name: string; hsm: string }) {
-    super();
+export class CreateKekDomainCommand extends ActorCommand<KekDomainView> {
+  constructor(
+    readonly input: { name: string; hsm: string },
+    actor: Actor,
+  ) {
+    super(actor);
   }
 }
 /** `hsm` joins by importing the domain's canary blob (proof that it holds the domain's master KEK). */
-export class JoinKekDomainCommand extends Command<KekDomainView> {
-  constructor(readonly input: { kekDomain: string; hsm: string }) {
-    super();
+export class JoinKekDomainCommand extends ActorCommand<KekDomainView> {
+  constructor(
+    readonly input: { kekDomain: string; hsm: string },
+    actor: Actor,
+  ) {
+    super(actor);
   }
 }
-export class GenerateKeyCommand extends Command<KeyView> {
-  constructor(readonly input: GenerateKeyInput) {
-    super();
+export class GenerateKeyCommand extends ActorCommand<KeyView> {
+  constructor(
+    readonly input: GenerateKeyInput,
+    actor: Actor,
+  ) {
+    super(actor);
   }
 }
-export class RawExportCommand extends Command<{ blobSha256: string }> {
+export class RawExportCommand extends ActorCommand<{ blobSha256: string }> {
   constructor(
     readonly keyId: string,
     readonly input: { hsm: string; evict?: boolean },
+    actor: Actor,
   ) {
-    super();
+    super(actor);
   }
 }
-export class RawImportCommand extends Command<{ hsm: string; hsmKeyName: string; blobSha256: string }> {
+export class RawImportCommand extends ActorCommand<{ hsm: string; hsmKeyName: string; blobSha256: string }> {
   constructor(
     readonly keyId: string,
     readonly input: { hsm: string; blobSha256?: string },
+    actor: Actor,
   ) {
-    super();
+    super(actor);
   }
 }
-export class TransferKeyCommand extends Command<KeyView> {
+/** Routine inside one KEK domain; to an HSM outside the source's domain it is the gated `transfer-key-cross-domain`. */
+export class TransferKeyCommand extends ActorCommand<KeyView> {
   constructor(
     readonly keyId: string,
     readonly input: { from: string; to: string },
+    actor: Actor,
   ) {
-    super();
+    super(actor);
+  }
+
+  override gate(): GateRequest {
+    const { from, to } = this.input;
+    return {
+      action: 'transfer-key-cross-domain',
+      params: { keyId: this.keyId, from, to },
+      applies: async (lookups) => {
+        const [source, destination] = await Promise.all([lookups.kekDomainOf(from), lookups.kekDomainOf(to)]);
+        return source === null || source !== destination;
+      },
+    };
   }
 }
 /** A state change for hashsig keys (the index path is recorded before release); RSA/EC too are signed here. */
-export class SignCommand extends Command<SignResult> {
+export class SignCommand extends ActorCommand<SignResult> {
   constructor(
     readonly keyId: string,
     readonly input: { data: Buffer; hsm?: string },
+    actor: Actor,
   ) {
-    super();
+    super(actor);
   }
 }
 /** PKEY_DELETE of the key from one HSM; refused where it would lose the key. */
-export class DeleteFromHsmCommand extends Command<KeyView> {
+export class DeleteFromHsmCommand extends ActorCommand<KeyView> {
   constructor(
     readonly keyId: string,
     readonly input: { hsm: string },
+    actor: Actor,
   ) {
-    super();
+    super(actor);
   }
 }
-export class DestroyKeyCommand extends Command<KeyView> {
-  constructor(readonly keyId: string) {
-    super();
+export class DestroyKeyCommand extends ActorCommand<KeyView> {
+  constructor(
+    readonly keyId: string,
+    actor: Actor,
+  ) {
+    super(actor);
+  }
+
+  override gate(): GateRequest {
+    // Destroying a key that is already destroyed changes nothing: no approval for that.
+    return { action: 'destroy-key', params: { keyId: this.keyId }, applies: (l) => l.keyIsLive(this.keyId) };
   }
 }
 /** A blob handed in from outside (an old backup) is judged; a refusal is recorded. */
-export class PresentBlobCommand extends Command<PresentBlobResult> {
-  constructor(readonly input: { keyId: string; blob: Buffer }) {
+export class PresentBlobCommand extends ActorCommand<PresentBlobResult> {
+  constructor(
+    readonly input: { keyId: string; blob: Buffer },
+    actor: Actor,
+  ) {
+    super(actor);
+  }
+}
+
+/** What every custody handler needs: the gate in front (GatedHandler), the custody core behind. */
+abstract class CustodyHandler<C extends ActorCommand<R>, R> extends GatedHandler<C, R> {
+  constructor(@Inject(CustodyCore) protected readonly core: CustodyCore) {
     super();
   }
 }
 
-/** What every handler needs: the custody core the use cases run over. */
-abstract class CustodyHandler {
-  constructor(@Inject(CustodyCore) protected readonly core: CustodyCore) {}
-}
-
 @CommandHandler(RegisterHsmCommand)
-export class RegisterHsmHandler extends CustodyHandler implements ICommandHandler<RegisterHsmCommand> {
-  execute(c: RegisterHsmCommand) {
-    return admin.registerHsm(this.core, c.input);
+export class RegisterHsmHandler extends CustodyHandler<RegisterHsmCommand, HsmView> {
+  run(c: RegisterHsmCommand) {
+    return admin.registerHsm(this.core, c.input, c.actor);
   }
 }
 @CommandHandler(RecordZeroizedCommand)
-export class RecordZeroizedHandler extends CustodyHandler implements ICommandHandler<RecordZeroizedCommand> {
-  execute(c: RecordZeroizedCommand) {
-    return admin.recordZeroized(this.core, c.hsm);
+export class RecordZeroizedHandler extends CustodyHandler<RecordZeroizedCommand, HsmView> {
+  run(c: RecordZeroizedCommand) {
+    return admin.recordZeroized(this.core, c.hsm, c.actor);
   }
 }
 @CommandHandler(ReconcileHsmCommand)
-export class ReconcileHsmHandler extends CustodyHandler implements ICommandHandler<ReconcileHsmCommand> {
-  execute(c: ReconcileHsmCommand) {
-    return admin.reconcile(this.core, c.hsm);
+export class ReconcileHsmHandler extends CustodyHandler<ReconcileHsmCommand, ReconcileReport> {
+  run(c: ReconcileHsmCommand) {
+    return admin.reconcile(this.core, c.hsm, c.actor);
   }
 }
 @CommandHandler(CreateKekDomainCommand)
-export class CreateKekDomainHandler
-  extends CustodyHandler
-  implements ICommandHandler<CreateKekDomainCommand>
-{
-  execute(c: CreateKekDomainCommand) {
-    return admin.createKekDomain(this.core, c.input);
+export class CreateKekDomainHandler extends CustodyHandler<CreateKekDomainCommand, KekDomainView> {
+  run(c: CreateKekDomainCommand) {
+    return admin.createKekDomain(this.core, c.input, c.actor);
   }
 }
 @CommandHandler(JoinKekDomainCommand)
-export class JoinKekDomainHandler extends CustodyHandler implements ICommandHandler<JoinKekDomainCommand> {
-  execute(c: JoinKekDomainCommand) {
-    return admin.joinKekDomain(this.core, c.input);
+export class JoinKekDomainHandler extends CustodyHandler<JoinKekDomainCommand, KekDomainView> {
+  run(c: JoinKekDomainCommand) {
+    return admin.joinKekDomain(this.core, c.input, c.actor);
   }
 }
 @CommandHandler(GenerateKeyCommand)
-export class GenerateKeyHandler extends CustodyHandler implements ICommandHandler<GenerateKeyCommand> {
-  execute(c: GenerateKeyCommand) {
-    return keys.generateKey(this.core, c.input);
+export class GenerateKeyHandler extends CustodyHandler<GenerateKeyCommand, KeyView> {
+  run(c: GenerateKeyCommand) {
+    return keys.generateKey(this.core, c.input, c.actor);
   }
 }
 @CommandHandler(RawExportCommand)
-export class RawExportHandler extends CustodyHandler implements ICommandHandler<RawExportCommand> {
-  execute(c: RawExportCommand) {
-    return rawExport(this.core, c.keyId, c.input);
+export class RawExportHandler extends CustodyHandler<RawExportCommand, { blobSha256: string }> {
+  run(c: RawExportCommand) {
+    return rawExport(this.core, c.keyId, c.input, c.actor);
   }
 }
 @CommandHandler(RawImportCommand)
-export class RawImportHandler extends CustodyHandler implements ICommandHandler<RawImportCommand> {
-  execute(c: RawImportCommand) {
-    return rawImport(this.core, c.keyId, c.input);
+export class RawImportHandler extends CustodyHandler<
+  RawImportCommand,
+  { hsm: string; hsmKeyName: string; blobSha256: string }
+> {
+  run(c: RawImportCommand) {
+    return rawImport(this.core, c.keyId, c.input, c.actor);
   }
 }
 @CommandHandler(TransferKeyCommand)
-export class TransferKeyHandler extends CustodyHandler implements ICommandHandler<TransferKeyCommand> {
-  execute(c: TransferKeyCommand) {
-    return transfer(this.core, c.keyId, c.input);
+export class TransferKeyHandler extends CustodyHandler<TransferKeyCommand, KeyView> {
+  run(c: TransferKeyCommand) {
+    return transfer(this.core, c.keyId, c.input, c.actor);
   }
 }
 @CommandHandler(SignCommand)
-export class SignHandler extends CustodyHandler implements ICommandHandler<SignCommand> {
-  execute(c: SignCommand) {
-    return sign(this.core, c.keyId, c.input);
+export class SignHandler extends CustodyHandler<SignCommand, SignResult> {
+  run(c: SignCommand) {
+    return sign(this.core, c.keyId, c.input, c.actor);
   }
 }
 @CommandHandler(DeleteFromHsmCommand)
-export class DeleteFromHsmHandler extends CustodyHandler implements ICommandHandler<DeleteFromHsmCommand> {
-  execute(c: DeleteFromHsmCommand) {
-    return keys.deleteFromHsm(this.core, c.keyId, c.input);
+export class DeleteFromHsmHandler extends CustodyHandler<DeleteFromHsmCommand, KeyView> {
+  run(c: DeleteFromHsmCommand) {
+    return keys.deleteFromHsm(this.core, c.keyId, c.input, c.actor);
   }
 }
 @CommandHandler(DestroyKeyCommand)
-export class DestroyKeyHandler extends CustodyHandler implements ICommandHandler<DestroyKeyCommand> {
-  execute(c: DestroyKeyCommand) {
-    return keys.destroyKey(this.core, c.keyId);
+export class DestroyKeyHandler extends CustodyHandler<DestroyKeyCommand, KeyView> {
+  run(c: DestroyKeyCommand) {
+    return keys.destroyKey(this.core, c.keyId, c.actor);
   }
 }
 @CommandHandler(PresentBlobCommand)
-export class PresentBlobHandler extends CustodyHandler implements ICommandHandler<PresentBlobCommand> {
-  execute(c: PresentBlobCommand) {
-    return presentBlob(this.core, c.input);
+export class PresentBlobHandler extends CustodyHandler<PresentBlobCommand, PresentBlobResult> {
+  run(c: PresentBlobCommand) {
+    return presentBlob(this.core, c.input, c.actor);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { streamName } from '../../domain';
 import type { KeyCatalogDoc } from '../../projections/custody';
 import { ReadSide } from '../read-side/read-side';
 import { getBlob } from './blobs';
@@ -22,6 +23,8 @@ import {
 } from './views';
 
 export interface KeyEventView {
+  /** `key-<keyId>`, or `approval-<id>` for the approval requests that name the key. */
+  readonly stream: string;
   readonly type: string;
   readonly revision: number;
   readonly position: number;
@@ -194,15 +197,28 @@ export class GetKeyHandler extends ReadHandler implements IQueryHandler<GetKeyQu
 export class KeyEventsHandler implements IQueryHandler<KeyEventsQuery> {
   constructor(@Inject(CustodyCore) private readonly core: CustodyCore) {}
 
+  /**
+   * The key's stream, with the events of every approval request that names the key merged in
+   * ledger order: who asked, who approved, who ran it, beside what it did to the key.
+   */
   async execute(q: KeyEventsQuery): Promise<KeyEventView[]> {
     const { events } = await this.core.loadKey(q.keyId);
-    return events.map((e) => ({
-      type: e.type,
-      revision: e.revision,
-      position: e.position,
-      data: e.data,
-      metadata: e.metadata,
-    }));
+    await this.core.reads.catchUp();
+    const approvals = await Promise.all(
+      this.core.reads
+        .approvalsForKey(q.keyId)
+        .map((a) => this.core.store.readStream(streamName('approval', a.approvalId))),
+    );
+    return [...events, ...approvals.flat()]
+      .sort((a, b) => a.position - b.position)
+      .map((e) => ({
+        stream: e.streamName,
+        type: e.type,
+        revision: e.revision,
+        position: e.position,
+        data: e.data,
+        metadata: e.metadata,
+      }));
   }
 }
 

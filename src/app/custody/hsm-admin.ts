@@ -1,4 +1,5 @@
 /** HSM registry and KEK domain use cases (docs/architecture.md §2, §4 "Disaster recovery"). */
+import type { Actor } from '../actor';
 import { randomUUID } from 'node:crypto';
 import { hsm as hsmDomain, kekDomain, streamName } from '../../domain';
 import { Curve, KeyFlag, type Hsm } from '../../hsm-adapter';
@@ -44,7 +45,11 @@ export async function hsmViewOf(core: CustodyCore, hsmId: string): Promise<HsmVi
   return hsmView({ hsmId, registered, state: folded.state }, core.reads.residency(hsmId).count);
 }
 
-export async function registerHsm(core: CustodyCore, input: RegisterHsmInput): Promise<HsmView> {
+export async function registerHsm(
+  core: CustodyCore,
+  input: RegisterHsmInput & { readonly hsmId?: string },
+  actor: Actor,
+): Promise<HsmView> {
   const name = checkName('name', input?.name);
   if (typeof input.endpoint !== 'string' || !ENDPOINT.test(input.endpoint))
     throw new CustodyInvalidInput(
@@ -68,9 +73,9 @@ export async function registerHsm(core: CustodyCore, input: RegisterHsmInput): P
       throw new CustodyInvalidInput(
         `${name} at ${input.endpoint} has no EXPORT_RAW (RPC_BAD_FUNCTION): keyledger needs firmware with raw export`,
       );
-    const hsmId = randomUUID();
+    const hsmId = input.hsmId ?? randomUUID();
     core.registry.secrets.setPin(hsmId, input.pin);
-    const ctx = core.context();
+    const ctx = core.context(actor);
     await core.decideHsm(
       hsmId,
       { type: 'RegisterHsm', data: { hsmId, name, endpoint: input.endpoint, capacity, at: ctx.now() } },
@@ -99,6 +104,7 @@ async function resolveKekDomain(
 export async function createKekDomain(
   core: CustodyCore,
   input: { name: string; hsm: string },
+  actor: Actor,
 ): Promise<KekDomainView> {
   const name = checkName('name', input?.name);
   if ((await core.reads.kekDomainIdOf(name)) !== undefined)
@@ -123,7 +129,7 @@ export async function createKekDomain(
     }
   });
   const canaryKeyId = randomUUID();
-  const ctx = core.context();
+  const ctx = core.context(actor);
   const stored = await core.storeBlob(canaryKeyId, canary.blob, 'raw', ctx);
   const canaryPublicKeySha256 = sha256Hex(canary.spki);
   const { state } = await core.decideKekDomain(
@@ -183,6 +189,7 @@ async function proveCanary(client: Hsm, target: ActiveHsm, blob: Buffer, what: s
 export async function joinKekDomain(
   core: CustodyCore,
   input: { kekDomain: string; hsm: string },
+  actor: Actor,
 ): Promise<KekDomainView> {
   const domain = await resolveKekDomain(core, input?.kekDomain);
   const target = await core.registry.active(input.hsm);
@@ -193,7 +200,7 @@ export async function joinKekDomain(
   const spki = await core.registry.withHsm(target, (client) =>
     proveCanary(client, target, blob, `the canary of KEK domain ${domain.name}`),
   );
-  const ctx = core.context();
+  const ctx = core.context(actor);
   const observedPublicKeySha256 = sha256Hex(spki);
   await core.decideKekDomain(
     domain.kekDomainId,
@@ -231,9 +238,9 @@ export async function joinKekDomain(
 }
 
 /** The HSM lost its KEK and keys: it leaves its domain and every residency on it is recorded deleted. */
-export async function recordZeroized(core: CustodyCore, ref: string): Promise<HsmView> {
+export async function recordZeroized(core: CustodyCore, ref: string, actor: Actor): Promise<HsmView> {
   const target = await core.registry.active(ref);
-  const ctx = core.context();
+  const ctx = core.context(actor);
   const reason = `${target.name} zeroized`;
   const { appended } = await core.decideHsm(
     target.hsmId,
@@ -269,7 +276,7 @@ export function reconcileStream(hsmId: string): string {
 }
 
 /** PKEY_MATCH listing vs the residency the ledger expects; drift is recorded, never "fixed" (docs/architecture.md §4). */
-export async function reconcile(core: CustodyCore, ref: string): Promise<ReconcileReport> {
+export async function reconcile(core: CustodyCore, ref: string, actor: Actor): Promise<ReconcileReport> {
   const target = await core.registry.active(ref);
   const observed = (await core.registry.withHsm(target, (client) => client.match({}))).sort();
   await core.reads.catchUp();
@@ -288,7 +295,7 @@ export async function reconcile(core: CustodyCore, ref: string): Promise<Reconci
   ];
   // A kept handle to a missing key would only take a slot.
   for (const d of drift) if (d.kind === 'missing-on-hsm') await core.registry.forgetKey(target, d.hsmKeyName);
-  const ctx = core.context();
+  const ctx = core.context(actor);
   const at = ctx.now();
   await core.store.append(reconcileStream(target.hsmId), [
     {

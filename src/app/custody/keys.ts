@@ -1,4 +1,5 @@
 /** Key generation, views and the lifecycle ends: delete from an HSM, destroy (docs/architecture.md §2, §3). */
+import type { Actor } from '../actor';
 import { randomUUID } from 'node:crypto';
 import { hsm as hsmDomain, key, streamName } from '../../domain';
 import { StreamDeleted } from '../../event-store';
@@ -66,7 +67,11 @@ function specOf(input: GenerateKeyInput): {
   }
 }
 
-export async function generateKey(core: CustodyCore, input: GenerateKeyInput): Promise<KeyView> {
+export async function generateKey(
+  core: CustodyCore,
+  input: GenerateKeyInput,
+  actor: Actor,
+): Promise<KeyView> {
   const { spec } = specOf(input);
   if (
     input.label !== undefined &&
@@ -106,7 +111,7 @@ export async function generateKey(core: CustodyCore, input: GenerateKeyInput): P
     }
   });
   const keyId = randomUUID();
-  const ctx = core.context();
+  const ctx = core.context(actor);
   const params =
     spec.keyType === 'hashsig'
       ? { ...spec.params, I: Buffer.from(parseHashsigSpki(made.spki).I).toString('hex') }
@@ -140,6 +145,7 @@ export async function deleteFromHsm(
   core: CustodyCore,
   keyId: string,
   input: { hsm: string },
+  actor: Actor,
 ): Promise<KeyView> {
   const { state } = await core.loadKey(keyId);
   const target = await core.registry.active(input?.hsm);
@@ -159,7 +165,7 @@ export async function deleteFromHsm(
     );
   }
   await core.registry.deleteKey(target, r.hsmKeyName);
-  const ctx = core.context();
+  const ctx = core.context(actor);
   await core.decideKey(
     keyId,
     {
@@ -172,13 +178,13 @@ export async function deleteFromHsm(
 }
 
 /** Deletes every resident instance, records the destruction, then tombstones the blob streams (docs/architecture.md §2). */
-export async function destroyKey(core: CustodyCore, keyId: string): Promise<KeyView> {
+export async function destroyKey(core: CustodyCore, keyId: string, actor: Actor): Promise<KeyView> {
   const { state } = await core.loadKey(keyId);
   if (state.status !== 'live') return keyViewOf(core, keyId);
   const openOp = Object.values(state.ops)[0];
   if (openOp !== undefined)
     throw new key.OperationInProgress(openOp.opId, `destroying key ${keyId}`, key.describeOp(openOp));
-  const ctx = core.context();
+  const ctx = core.context(actor);
   for (const r of Object.values(state.residency)) {
     const target = await core.registry.active(r.hsmId);
     await core.registry.deleteKey(target, r.hsmKeyName);

@@ -3,6 +3,7 @@
  * (hashsig, or eviction) PKEY_DELETE → KeyDeletedFromHsm. The `finish…` steps are shared with the
  * process manager, which repeats them after a crash.
  */
+import type { Actor } from '../actor';
 import { randomUUID } from 'node:crypto';
 import { hsm as hsmDomain, key } from '../../domain';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
@@ -38,13 +39,14 @@ export async function rawExport(
   core: CustodyCore,
   keyId: string,
   input: { hsm: string; evict?: boolean },
+  actor: Actor,
 ): Promise<{ blobSha256: string }> {
   if (input?.evict !== undefined && typeof input.evict !== 'boolean')
     throw new CustodyInvalidInput(`"evict" expected a boolean`);
   await liveKey(core, keyId, 'raw export');
   const target = await core.registry.active(input.hsm);
   const opId = randomUUID();
-  const ctx = core.context();
+  const ctx = core.context(actor);
   const { state } = await core.decideKey(
     keyId,
     {

@@ -1,4 +1,5 @@
 /** Raw import (docs/architecture.md §4): check currency → KeyRawImportStarted → IMPORT_RAW → SET_ATTRIBUTES → KeyRawImported. */
+import type { Actor } from '../actor';
 import { randomUUID } from 'node:crypto';
 import { hsm as hsmDomain, key } from '../../domain';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
@@ -18,6 +19,7 @@ export async function rawImport(
   core: CustodyCore,
   keyId: string,
   input: { hsm: string; blobSha256?: string },
+  actor: Actor,
 ): Promise<{ hsm: string; hsmKeyName: string; blobSha256: string }> {
   const { state } = await liveKey(core, keyId, 'raw import');
   const target = await core.registry.active(input?.hsm);
@@ -33,7 +35,7 @@ export async function rawImport(
   }
   const blobSha256 = sha;
   const opId = randomUUID();
-  const ctx = core.context();
+  const ctx = core.context(actor);
   await core.decideKey(
     keyId,
     {

@@ -5,6 +5,7 @@
  * RSA/EC keys sign with a handle the registry keeps open (one PKEY_SIGN), and each signature is
  * verified with the ledger's public key before it is returned; hashsig keys open, sign and close.
  */
+import type { Actor } from '../actor';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { key } from '../../domain';
 import type { IndexPath } from '../../domain/hashsig';
@@ -59,6 +60,7 @@ export async function sign(
   core: CustodyCore,
   keyId: string,
   input: { data: Buffer; hsm?: string },
+  actor: Actor,
 ): Promise<SignResult> {
   const data = input?.data;
   if (!(data instanceof Uint8Array)) throw new CustodyInvalidInput(`"data" expected bytes`);
@@ -85,7 +87,7 @@ export async function sign(
       q: l.q,
       I: Buffer.from(l.I).toString('hex'),
     }));
-    const ctx = core.context();
+    const ctx = core.context(actor);
     const { appended } = await core.decideKey(
       keyId,
       {

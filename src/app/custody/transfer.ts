@@ -6,6 +6,7 @@
  * before it is generated, its deletion before KeyTransitImported. The `…Step` functions are
  * shared with the process manager.
  */
+import type { Actor } from '../actor';
 import { randomUUID } from 'node:crypto';
 import { hashsig, key } from '../../domain';
 import { type Hsm, KeyFlag, KeyType } from '../../hsm-adapter';
@@ -39,6 +40,7 @@ export async function transfer(
   core: CustodyCore,
   keyId: string,
   input: { from: string; to: string },
+  actor: Actor,
 ): Promise<KeyView> {
   const { state } = await liveKey(core, keyId, 'transfer');
   const source = await core.registry.active(input?.from);
@@ -57,7 +59,7 @@ export async function transfer(
   // are before PKEY_GENERATE_RSA, so recovery can tell this op's KEKEK from every other key (see
   // `orphanKekeks`). A crash from here until KekekGenerated is recorded leaves a prepared op.
   const opId = randomUUID();
-  const ctx = core.context();
+  const ctx = core.context(actor);
   const priorKekekNames = await core.registry.withHsm(dest, (client) => kekekCandidates(client));
   await core.decideKey(
     keyId,

@@ -23,6 +23,9 @@ export const FAULT_POINTS = [
   'transfer:after-export-recorded',
   'transfer:after-import',
   'transfer:after-completed',
+  // Approval (docs/architecture.md §5): the quorum's last ApprovalGranted → the action → ApprovalExecuted/Failed
+  'approval:after-approved',
+  'approval:after-action',
 ] as const;
 
 export type FaultPoint = (typeof FAULT_POINTS)[number];

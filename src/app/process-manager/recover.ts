@@ -233,9 +233,9 @@ function keysToSettle(core: CustodyCore): string[] {
 export async function recoverOpenOperations(core: CustodyCore): Promise<RecoveryReport> {
   const report: RecoveryReport = { completed: [], failed: [], cleaned: [], errors: [] };
   await core.reads.catchUp();
-  await settleZeroizations(core, core.context(), report);
+  await settleZeroizations(core, core.context(core.systemActor()), report);
   for (const keyId of keysToSettle(core)) {
-    const ctx = core.context();
+    const ctx = core.context(core.systemActor());
     try {
       let folded = await core.foldKey(keyId);
       if (folded.state.status !== 'live') continue;

@@ -1,7 +1,7 @@
 /**
- * The read side (docs/architecture.md §1): the custody projections (src/projections/custody), fed
- * from the ledger by one `ProjectionRunner` into the read-model file, and typed reads of their
- * docs. Queries and the write side's lookups (which keys an HSM holds, an HSM by name) go through
+ * The read side (docs/architecture.md §1): the custody projections (src/projections/custody) and
+ * those of operators and approvals (src/projections/operators), fed from the ledger by one
+ * `ProjectionRunner` into the read-model file, and typed reads of their docs. Queries and the write side's lookups (which keys an HSM holds, an HSM by name) go through
  * here; no other code derives custody state from the event stream except the deciders' own folds.
  *
  * Read-your-writes: `catchUp` resolves once the read models include every event appended before
@@ -23,6 +23,13 @@ import {
   type KeyCatalogDoc,
   type ResidencyDoc,
 } from '../../projections/custody';
+import {
+  OPERATOR_PROJECTIONS,
+  approvalCatalogProjection,
+  operatorCatalogProjection,
+  type ApprovalCatalogDoc,
+  type OperatorCatalogDoc,
+} from '../../projections/operators';
 import type { KeyledgerConfig } from '../config';
 import { CustodyNotFound } from '../custody/errors';
 import { EVENT_STORE, KEYLEDGER_CONFIG } from '../tokens';
@@ -61,9 +68,14 @@ export class ReadSide implements OnModuleInit, OnApplicationShutdown {
       residencyProjection,
       hsmCatalogProjection,
       kekDomainCatalogProjection,
+      operatorCatalogProjection,
+      approvalCatalogProjection,
     ])
       this.readModels.mirror(p.name);
-    this.runner = new ProjectionRunner(this.store, this.readModels, CUSTODY_PROJECTIONS);
+    this.runner = new ProjectionRunner(this.store, this.readModels, [
+      ...CUSTODY_PROJECTIONS,
+      ...OPERATOR_PROJECTIONS,
+    ]);
     this.runner.start();
     this.runner.done.catch((error: unknown) =>
       this.logger.error(`the custody projections stopped: ${(error as Error).message}`),
@@ -182,6 +194,40 @@ export class ReadSide implements OnModuleInit, OnApplicationShutdown {
     await this.catchUp();
     if (this.kekDomain(ref) !== undefined) return ref;
     return this.kekDomains().find((d) => d.state.status !== 'absent' && d.state.name === ref)?.kekDomainId;
+  }
+
+  operator(operatorId: string): OperatorCatalogDoc | undefined {
+    return this.doc(operatorCatalogProjection.name, operatorId) as unknown as OperatorCatalogDoc | undefined;
+  }
+
+  operators(): OperatorCatalogDoc[] {
+    return this.docs(operatorCatalogProjection.name) as unknown as OperatorCatalogDoc[];
+  }
+
+  /** The active operator whose current token has this SHA-256, if the read models know one. */
+  operatorByTokenHash(tokenHash: string): OperatorCatalogDoc | undefined {
+    return this.operators().find((o) => o.state.status === 'active' && o.state.tokenHash === tokenHash);
+  }
+
+  /** Active officers: who can approve. */
+  officerCount(): number {
+    return this.operators().filter((o) => o.state.status === 'active' && o.state.role === 'officer').length;
+  }
+
+  approval(approvalId: string): ApprovalCatalogDoc | undefined {
+    return this.doc(approvalCatalogProjection.name, approvalId) as unknown as ApprovalCatalogDoc | undefined;
+  }
+
+  /** Every approval request, oldest first. */
+  approvals(): ApprovalCatalogDoc[] {
+    return (this.docs(approvalCatalogProjection.name) as unknown as ApprovalCatalogDoc[]).sort(
+      (a, b) => a.state.requestedAt.localeCompare(b.state.requestedAt) || a.lastPosition - b.lastPosition,
+    );
+  }
+
+  /** Approval requests about one key (`params.keyId`), oldest first. */
+  approvalsForKey(keyId: string): ApprovalCatalogDoc[] {
+    return this.approvals().filter((a) => a.keyId === keyId);
   }
 
   private findHsm(ref: string): string | undefined {

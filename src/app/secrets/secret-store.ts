@@ -55,6 +55,15 @@ export class SecretStore {
     this.write({ version: 1, pins });
   }
 
+  /** Forgets a PIN (an HSM registration that was rejected); absent is fine. */
+  removePin(hsmId: string): void {
+    const current = this.read();
+    if (!Object.hasOwn(current.pins, hsmId)) return;
+    const pins = { ...current.pins };
+    delete pins[hsmId];
+    this.write({ version: 1, pins });
+  }
+
   private read(): SecretsFile {
     let text: string;
     try {

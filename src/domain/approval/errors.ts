@@ -87,3 +87,15 @@ export class ApproverNotOfficer extends DomainError {
     super(`operator ${operatorId} is an ${role}: only officers approve or reject (${approvalId})`);
   }
 }
+
+/** The approved action cannot run any more (its key was destroyed meanwhile, ...): recorded as failed. */
+export class ApprovalActionMoot extends DomainError {
+  static readonly category: ErrorCategory = 'conflict';
+  readonly type = 'approval-action-moot';
+  constructor(
+    readonly approvalId: string,
+    why: string,
+  ) {
+    super(`approval ${approvalId} cannot run: ${why}`);
+  }
+}

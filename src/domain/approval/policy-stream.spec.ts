@@ -76,11 +76,18 @@ describe('a ledger without a policy', () => {
       );
   });
 
-  it('refuses a basis that is neither initial nor approval', () => {
+  it('refuses a basis that is none of initial, approval, not-gated', () => {
     spec
       .given([])
       .when(adopt({ basis: 'edited' }))
-      .thenThrows(InvalidCommand, '"basis" expected one of initial, approval, got "edited"');
+      .thenThrows(InvalidCommand, '"basis" expected one of initial, approval, not-gated, got "edited"');
+  });
+
+  it('refuses a not-gated change as the first policy', () => {
+    spec
+      .given([])
+      .when(adopt({ basis: 'not-gated' }))
+      .thenThrows(InvalidCommand, 'the first one is adopted with basis initial, not not-gated');
   });
 
   it('refuses an empty source', () => {

@@ -14,8 +14,11 @@ import {
   type ApprovalPolicy,
 } from './policy';
 
-/** `initial`: the ledger had no policy; `approval`: an approved change-policy request (id in metadata). */
-export type PolicyBasis = 'initial' | 'approval';
+/**
+ * `initial`: the ledger had no policy; `approval`: an approved change-policy request (its id in the
+ * metadata); `not-gated`: the policy in force asked no approval for changing it.
+ */
+export type PolicyBasis = 'initial' | 'approval' | 'not-gated';
 
 export type AdoptPolicy = Command<
   'AdoptPolicy',
@@ -51,7 +54,7 @@ export function isPolicyEvent(event: { readonly type: string }): event is Policy
   return event.type === 'PolicyAdopted';
 }
 
-const BASES: readonly PolicyBasis[] = ['initial', 'approval'];
+const BASES: readonly PolicyBasis[] = ['initial', 'approval', 'not-gated'];
 
 /**
  * The policy is recorded as given and read back by every later request, so the stream takes only
@@ -93,9 +96,11 @@ export const policyDecider: Decider<PolicyState, AdoptPolicy, PolicyAdopted> = {
       throw new InvalidCommand(
         'the ledger already has a policy: a change needs an approved change-policy request',
       );
-    // `approval` means a change to the policy in force; the first policy is adopted as `initial`.
-    if (basis === 'approval' && state.status === 'absent')
-      throw new InvalidCommand('the ledger has no policy yet: the first one is adopted with basis initial');
+    // A change needs a policy in force; the first policy is adopted as `initial`.
+    if (basis !== 'initial' && state.status === 'absent')
+      throw new InvalidCommand(
+        `the ledger has no policy yet: the first one is adopted with basis initial, not ${basis}`,
+      );
     return [{ type: 'PolicyAdopted', data: { policy, basis, source, at } }];
   },
 };

@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../../../src/app/config';
+import type { approval } from '../../../src/domain';
+import { OPEN_POLICY, withPolicy } from '../../support/policy';
 import type { DemoOptions } from '../../../src/server/demo-hsms';
 import { startServer, type RunningServer } from '../../../src/server/server';
 
@@ -23,15 +25,21 @@ export interface Service {
   close(): Promise<void>;
 }
 
-/** `demo: false` starts the service without the demo HSMs (the test registers its own over HTTP). */
+/**
+ * `demo: false` starts the service without the demo HSMs (the test registers its own over HTTP).
+ * `policy` is the ledger's approval policy: `OPEN_POLICY` unless a suite is about dual control.
+ */
 export async function startService(
-  options: { demo?: DemoOptions | false; prefix?: string } = {},
+  options: { demo?: DemoOptions | false; prefix?: string; policy?: approval.ApprovalPolicy } = {},
 ): Promise<Service> {
   // Short: Unix socket paths are limited to about 100 bytes.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), options.prefix ?? 'kl-'));
   const token = randomBytes(24).toString('base64url');
   const server = await startServer(
-    loadConfig({ KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0', KEYLEDGER_HOST: '127.0.0.1' }),
+    withPolicy(
+      loadConfig({ KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0', KEYLEDGER_HOST: '127.0.0.1' }),
+      options.policy ?? OPEN_POLICY,
+    ),
     {
       token,
       demoHsms: options.demo === false ? false : { pinDelayMs: 0, ...options.demo },

@@ -1,0 +1,65 @@
+/**
+ * Who may use which route (docs/architecture.md §5): the one route → role table, read by the
+ * auth guard and by the test that walks the OpenAPI document (a route without a rule fails it,
+ * and the guard refuses it). Roles nest (officer ⊇ operator ⊇ auditor): auditors read everything
+ * and change nothing; operators do day-to-day custody and may request the sensitive actions the
+ * policy gates (destroy, HSM registration, zeroization, transfers out of a KEK domain); officers
+ * approve, enrol operators and change the policy.
+ */
+import type { operator } from '../domain';
+
+export type RouteRule = operator.Role | 'public';
+
+/** `METHOD /path/{param}` as the OpenAPI document spells it → the least role it needs. */
+export const ROUTE_ROLES: Readonly<Record<string, RouteRule>> = {
+  'GET /health': 'public',
+
+  'GET /v1/hsms': 'auditor',
+  'GET /v1/hsms/{hsm}': 'auditor',
+  'GET /v1/hsms/{hsm}/keys': 'auditor',
+  'POST /v1/hsms': 'operator',
+  'POST /v1/hsms/{hsm}/zeroized': 'operator',
+  'POST /v1/hsms/{hsm}/reconcile': 'operator',
+
+  'GET /v1/kek-domains': 'auditor',
+  'GET /v1/kek-domains/{id}': 'auditor',
+  'POST /v1/kek-domains': 'operator',
+  'POST /v1/kek-domains/{id}/members': 'operator',
+
+  'GET /v1/keys': 'auditor',
+  'GET /v1/keys/{keyId}': 'auditor',
+  'GET /v1/keys/{keyId}/events': 'auditor',
+  'POST /v1/keys': 'operator',
+  'POST /v1/keys/{keyId}/raw-export': 'operator',
+  'POST /v1/keys/{keyId}/raw-import': 'operator',
+  'POST /v1/keys/{keyId}/transfer': 'operator',
+  'POST /v1/keys/{keyId}/sign': 'operator',
+  'DELETE /v1/keys/{keyId}/residency/{hsm}': 'operator',
+  'DELETE /v1/keys/{keyId}': 'operator',
+
+  'GET /v1/blobs/{sha256}': 'auditor',
+  'POST /v1/blobs': 'operator',
+
+  'GET /v1/operators': 'auditor',
+  'GET /v1/operators/me': 'auditor',
+  'GET /v1/operators/{id}': 'auditor',
+  'POST /v1/operators/me/token': 'auditor',
+  'POST /v1/operators': 'officer',
+  'PATCH /v1/operators/{id}': 'officer',
+  'POST /v1/operators/{id}/token': 'officer',
+  'DELETE /v1/operators/{id}': 'officer',
+
+  'GET /v1/approvals': 'auditor',
+  'GET /v1/approvals/{id}': 'auditor',
+  'POST /v1/approvals/{id}/approve': 'officer',
+  'POST /v1/approvals/{id}/reject': 'officer',
+
+  'GET /v1/policy': 'auditor',
+  'PUT /v1/policy': 'officer',
+};
+
+/** `/v1/keys/:keyId` (the router's form) → `/v1/keys/{keyId}` (the table's and OpenAPI's). */
+export function routeKey(method: string, routePath: string): string {
+  const p = routePath.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/(.)\/+$/, '$1');
+  return `${method.toUpperCase()} ${p}`;
+}
