@@ -1,7 +1,8 @@
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth';
 import { setupOpenApi } from './openapi';
-import { BODY_LIMIT_BYTES, PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+import { BODY_LIMIT_BYTES, PROBLEM_CONTENT_TYPE, ProblemException, toProblem } from './problem';
 
 /**
  * The HTTP server under the API: Fastify (Nest's Express adapter cost several times more CPU per
@@ -26,7 +27,8 @@ export function createHttpAdapter(): FastifyAdapter {
 /**
  * HTTP settings of the API on a Nest app built on `createHttpAdapter()` with `bodyParser: false`
  * (the body parser is this one): JSON bodies only, an empty body labelled JSON counts as no body
- * (as on Express: clients send the header on a DELETE), and the OpenAPI document.
+ * (as on Express: clients send the header on a DELETE), a body nested deeper than MAX_JSON_DEPTH
+ * is refused before it is parsed (src/api/json-depth.ts), and the OpenAPI document.
  */
 export function configureHttp(app: NestFastifyApplication, version: string): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -35,8 +37,18 @@ export function configureHttp(app: NestFastifyApplication, version: string): voi
   // as a string) is a 415 that names the type to send.
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') done(null, undefined);
-    else json(request, body as string, done);
+    const text = body as string;
+    if (text === '') done(null, undefined);
+    else if (nestsDeeperThan(text, MAX_JSON_DEPTH)) done(tooDeep(), undefined);
+    else json(request, text, done);
   });
   setupOpenApi(app, version);
+}
+
+function tooDeep(): ProblemException {
+  return new ProblemException(
+    400,
+    'body-too-deep',
+    `the request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`,
+  );
 }

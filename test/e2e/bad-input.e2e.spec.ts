@@ -2,7 +2,8 @@
  * Acceptance, bad input (issue 4), over HTTP against the running service with the demo soft HSMs
  * on Unix sockets, for what test/api/custody.e2e.spec.ts does not cover: unknown keys and HSMs on
  * every custody operation, the wrong KEK domain (an HSM with another master KEK, a domain that
- * does not exist), malformed bodies of each operation, a blob of another key and random bytes.
+ * does not exist), malformed bodies of each operation, bodies nested too deeply on every POST route,
+ * a blob of another key and random bytes.
  * Each is a 4xx application/problem+json whose `detail` says what was wrong, and the ledger is
  * unchanged (the `/health` position is the same before and after).
  */
@@ -496,6 +497,61 @@ describe('bad input over HTTP leaves the ledger unchanged', () => {
 
     it('a path sha256 that is not hex: 400 naming sha256', async () => {
       await refused({ method: 'GET', path: `/v1/blobs/${'zz'.repeat(32)}`, status: 400, detail: /sha256/ });
+    });
+  });
+
+  describe('bodies nested deeper than the limit, on every POST route of the OpenAPI document', () => {
+    /** Valid JSON, far under the 1 MiB limit, that used to overflow the stack in class-transformer. */
+    const bodies: [string, string][] = [
+      ['5,000 levels of [', `${'['.repeat(5000)}${']'.repeat(5000)}`],
+      ['5,000 levels of {"a":', `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`],
+      ['5,000 unclosed [', '['.repeat(5000)],
+    ];
+
+    /** Each POST path of /docs-json, its parameters filled with ids the service knows. */
+    async function postPaths(): Promise<string[]> {
+      const document = (await (await fetch(`${svc.url}/docs-json`)).json()) as {
+        paths: Record<string, Record<string, unknown>>;
+      };
+      const values: Record<string, string> = {
+        keyId: key.keyId,
+        hsm: 'hsm-x',
+        id: domainId,
+        sha256: keyBlob,
+      };
+      return Object.entries(document.paths)
+        .filter(([, operations]) => 'post' in operations)
+        .map(([template]) => template.replace(/\{([^}]+)\}/g, (_, name: string) => values[name] ?? 'hsm-x'));
+    }
+
+    it.each(bodies)('%s: 400 body-too-deep naming the limit, the ledger unchanged', async (_label, body) => {
+      const paths = await postPaths();
+      expect(paths).toEqual(
+        expect.arrayContaining(['/v1/hsms', '/v1/keys', `/v1/keys/${key.keyId}/sign`, '/v1/blobs']),
+      );
+      for (const p of paths) {
+        const problem = await refused({ method: 'POST', path: p, body, status: 400, detail: /32 levels/ });
+        expect({ path: p, type: problem.type }).toEqual({
+          path: p,
+          type: 'https://keyledger.dev/problems/body-too-deep',
+        });
+      }
+      // The service still answers a request that is well-formed.
+      const signed = await svc.json<{ signature: string }>('POST', `/v1/keys/${key.keyId}/sign`, {
+        data: 'aGVsbG8=',
+      });
+      expect(signed.signature).toEqual(expect.any(String));
+    });
+
+    it('32 levels are still read (and refused by the DTO, not by the depth limit)', async () => {
+      const problem = await refused({
+        method: 'POST',
+        path: `/v1/keys/${key.keyId}/raw-export`,
+        body: `{"hsm":${'['.repeat(31)}${']'.repeat(31)}}`,
+        status: 400,
+        detail: /hsm/,
+      });
+      expect(problem.type).toBe('https://keyledger.dev/problems/validation-failed');
     });
   });
 });
