@@ -186,4 +186,20 @@ describe('toProblem for errors of the HTTP edge', () => {
       instance: PATH,
     });
   });
+
+  it('answers a request whose connection closed mid-body with 400, not a logged 500', () => {
+    // What Node's http server gives the body reader (Fastify adds the 400).
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+    expect(toProblem(aborted, PATH)).toEqual({
+      type: `${BASE}request-aborted`,
+      title: 'Bad Request',
+      status: 400,
+      detail: 'the connection closed before the request body arrived',
+      instance: PATH,
+    });
+    // Any other reset is not the client's doing.
+    expect(toProblem(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), PATH)).toEqual(
+      INTERNAL,
+    );
+  });
 });
