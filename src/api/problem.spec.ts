@@ -4,7 +4,7 @@
  * internal one) is a 500 that says nothing.
  */
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { CustodyInvalidInput, CustodyNotFound } from '../app/custody/errors';
+import { CustodyInvalidInput, CustodyNotFound, HsmEndpointFailed } from '../app/custody/errors';
 import type { ErrorCategory } from '../domain/error-category';
 import { DomainError, InvalidCommand, InvariantViolated } from '../domain/errors';
 import { KeyNotFound, StaleBlob } from '../domain/key/errors';
@@ -100,6 +100,20 @@ describe('toProblem for each error category', () => {
       'hsm-protocol-error',
       new FrameTooLarge(16385, 16384),
       'the HSM could not be reached or answered badly: SLIP frame exceeds the 16384-byte limit (reached 16385 bytes)',
+    ],
+    [
+      'hsm-failure (registration, unreachable: the class only)',
+      502,
+      'hsm-transport-error',
+      new HsmEndpointFailed('hsm-q', 'unreachable'),
+      'hsm-q was not registered: the HSM at the given endpoint could not be reached (no connection, the connection closed, or no answer in time)',
+    ],
+    [
+      'hsm-failure (registration, not libhal: the class only)',
+      502,
+      'hsm-protocol-error',
+      new HsmEndpointFailed('hsm-q', 'not-libhal'),
+      'hsm-q was not registered: what answered at the given endpoint did not speak the libhal RPC protocol',
     ],
     [
       'unavailable (ledger)',
