@@ -26,7 +26,7 @@ import { openSqliteEventStore } from '../event-store/sqlite-event-store';
 import { HalStatus, halError } from '../hsm-adapter/errors';
 import { ApiModule } from './api.module';
 import { CommandHandler, CqrsModule, QueryHandler } from '@nestjs/cqrs';
-import { configureHttp, createHttpAdapter } from './http';
+import { configureHttp, createHttpAdapter, httpTimeouts } from './http';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const KEY_ID = '5b0c9a4e-7d1f-4c2a-9e3b-1a2b3c4d5e6f';
@@ -118,10 +118,13 @@ describe('REST API over a custody test double', () => {
         ApiModule.forRoot({ token: TOKEN, custody: FakeCustodyModule }),
       ],
     }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
-      bodyParser: false,
-      logger: false,
-    });
+    app = moduleRef.createNestApplication<NestFastifyApplication>(
+      createHttpAdapter(httpTimeouts(config.requestTimeoutMs)),
+      {
+        bodyParser: false,
+        logger: false,
+      },
+    );
     configureHttp(app, '0.0.0');
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();

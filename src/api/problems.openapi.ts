@@ -12,6 +12,7 @@ import {
   ApiResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
+import { MAX_JSON_DEPTH } from './json-depth';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 
 export class ProblemResponse {
@@ -46,7 +47,7 @@ export class ProblemResponse {
 }
 
 const WHEN: Readonly<Record<number, string>> = {
-  400: 'malformed JSON, a body or path field that fails validation (`errors` lists each field), a broken %-encoding',
+  400: `malformed JSON, a body nested more than ${MAX_JSON_DEPTH} levels deep, a body or path field that fails validation (\`errors\` lists each field), a broken %-encoding`,
   401: 'no bearer token, or a wrong one',
   404: 'no such key, HSM, KEK domain or blob',
   409: 'refused by the custody rules (e.g. a stale hashsig blob, a wrong KEK domain, a frozen key, an operation in progress, a full HSM)',

@@ -19,7 +19,7 @@ import type { KeyView } from '../app/custody/views';
 import { LedgerModule } from '../app/ledger.module';
 import { openSqliteEventStore } from '../event-store/sqlite-event-store';
 import { ApiModule } from './api.module';
-import { configureHttp, createHttpAdapter } from './http';
+import { configureHttp, createHttpAdapter, httpTimeouts } from './http';
 
 const TOKEN = 'write-path-token-0123456789';
 const KEY = '5b0c9a4e-7d1f-4c2a-9e3b-1a2b3c4d5e6f';
@@ -127,10 +127,13 @@ describe('the one write path', () => {
         ApiModule.forRoot({ token: TOKEN, custody: RecordingCustodyModule }),
       ],
     }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
-      bodyParser: false,
-      logger: false,
-    });
+    app = moduleRef.createNestApplication<NestFastifyApplication>(
+      createHttpAdapter(httpTimeouts(config.requestTimeoutMs)),
+      {
+        bodyParser: false,
+        logger: false,
+      },
+    );
     configureHttp(app, '0.0.0');
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

@@ -23,15 +23,24 @@ export interface Service {
   close(): Promise<void>;
 }
 
-/** `demo: false` starts the service without the demo HSMs (the test registers its own over HTTP). */
+/**
+ * `demo: false` starts the service without the demo HSMs (the test registers its own over HTTP);
+ * `env` adds configuration variables, e.g. `KEYLEDGER_REQUEST_TIMEOUT_MS` (data directory, port and
+ * host stay the test's).
+ */
 export async function startService(
-  options: { demo?: DemoOptions | false; prefix?: string } = {},
+  options: { demo?: DemoOptions | false; prefix?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Service> {
   // Short: Unix socket paths are limited to about 100 bytes.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), options.prefix ?? 'kl-'));
   const token = randomBytes(24).toString('base64url');
   const server = await startServer(
-    loadConfig({ KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0', KEYLEDGER_HOST: '127.0.0.1' }),
+    loadConfig({
+      ...options.env,
+      KEYLEDGER_DATA_DIR: dataDir,
+      KEYLEDGER_PORT: '0',
+      KEYLEDGER_HOST: '127.0.0.1',
+    }),
     {
       token,
       demoHsms: options.demo === false ? false : { pinDelayMs: 0, ...options.demo },
