@@ -26,7 +26,7 @@ import { openSqliteEventStore } from '../event-store/sqlite-event-store';
 import { HalStatus, halError } from '../hsm-adapter/errors';
 import { ApiModule } from './api.module';
 import { CommandHandler, CqrsModule, QueryHandler } from '@nestjs/cqrs';
-import { configureHttp, createHttpAdapter } from './http';
+import { configureHttp, createHttpAdapter, httpTimeouts } from './http';
 import { AuthenticateDouble, TOKENS } from '../../test/support/authenticate-double';
 
 const TOKEN = TOKENS.officer;
@@ -123,10 +123,13 @@ describe('REST API over a custody test double', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [LedgerModule.forRoot(config, store), ApiModule.forRoot({ custody: FakeCustodyModule })],
     }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
-      bodyParser: false,
-      logger: false,
-    });
+    app = moduleRef.createNestApplication<NestFastifyApplication>(
+      createHttpAdapter(httpTimeouts(config.requestTimeoutMs)),
+      {
+        bodyParser: false,
+        logger: false,
+      },
+    );
     configureHttp(app, '0.0.0');
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();

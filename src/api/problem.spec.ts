@@ -4,7 +4,7 @@
  * internal one) is a 500 that says nothing.
  */
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { CustodyInvalidInput, CustodyNotFound } from '../app/custody/errors';
+import { CustodyInvalidInput, CustodyNotFound, HsmEndpointFailed } from '../app/custody/errors';
 import type { ErrorCategory } from '../domain/error-category';
 import { DomainError, InvalidCommand, InvariantViolated } from '../domain/errors';
 import { KeyNotFound, StaleBlob } from '../domain/key/errors';
@@ -102,6 +102,20 @@ describe('toProblem for each error category', () => {
       'the HSM could not be reached or answered badly: SLIP frame exceeds the 16384-byte limit (reached 16385 bytes)',
     ],
     [
+      'hsm-failure (registration, unreachable: the class only)',
+      502,
+      'hsm-transport-error',
+      new HsmEndpointFailed('hsm-q', 'unreachable'),
+      'hsm-q was not registered: the HSM at the given endpoint could not be reached (no connection, the connection closed, or no answer in time)',
+    ],
+    [
+      'hsm-failure (registration, not libhal: the class only)',
+      502,
+      'hsm-protocol-error',
+      new HsmEndpointFailed('hsm-q', 'not-libhal'),
+      'hsm-q was not registered: what answered at the given endpoint did not speak the libhal RPC protocol',
+    ],
+    [
       'unavailable (ledger)',
       503,
       'ledger-unavailable',
@@ -185,5 +199,21 @@ describe('toProblem for errors of the HTTP edge', () => {
       detail: 'the request body is not valid JSON',
       instance: PATH,
     });
+  });
+
+  it('answers a request whose connection closed mid-body with 400, not a logged 500', () => {
+    // What Node's http server gives the body reader (Fastify adds the 400).
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+    expect(toProblem(aborted, PATH)).toEqual({
+      type: `${BASE}request-aborted`,
+      title: 'Bad Request',
+      status: 400,
+      detail: 'the connection closed before the request body arrived',
+      instance: PATH,
+    });
+    // Any other reset is not the client's doing.
+    expect(toProblem(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), PATH)).toEqual(
+      INTERNAL,
+    );
   });
 });

@@ -51,10 +51,12 @@ const TITLES: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
@@ -75,6 +77,19 @@ export function problem(
     instance,
     ...extensions,
   };
+}
+
+/**
+ * A problem with the connection rather than with a resource (a request that arrived too slowly,
+ * or not as HTTP): no `instance`, since the request line may not have been read (RFC 9457 §3.1.5
+ * makes it optional).
+ */
+export function connectionProblem(
+  status: number,
+  type: string,
+  detail: string,
+): Omit<Problem, 'instance'> & { readonly title: string } {
+  return { type: `${TYPE_BASE}${type}`, title: TITLES[status] ?? 'Error', status, detail };
 }
 
 /** `ValidationFailed` carries field-level errors from the validation pipe (see validation.ts). */
@@ -110,6 +125,15 @@ function isFastifyError(error: unknown): error is FastifyError {
   return typeof code === 'string' && code.startsWith('FST_ERR_') && typeof statusCode === 'number';
 }
 
+/**
+ * Node's error on a request whose connection closed before its body was read (the client left, or
+ * the server cut it at `requestTimeout`); Fastify passes it on from the body reader.
+ */
+function isAbortedRequest(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === 'ECONNRESET' && message === 'aborted';
+}
+
 /** Maps anything thrown while serving `instance` (the request path) to a problem. */
 export function toProblem(error: unknown, instance: string): Problem {
   if (error instanceof ValidationFailed) {
@@ -120,6 +144,10 @@ export function toProblem(error: unknown, instance: string): Problem {
   }
   if (error instanceof HttpException) return fromHttpException(error, instance);
   if (isFastifyError(error)) return fromFastify(error, instance);
+  if (isAbortedRequest(error)) {
+    // No one reads this answer; it keeps a client that left (or was cut for being slow) out of the 500s.
+    return problem(400, 'request-aborted', 'the connection closed before the request body arrived', instance);
+  }
   const category = errorCategory(error);
   // An internal error's type would say what broke; like an error without a category, it says nothing.
   if (category === undefined || category === 'internal') return internal(instance);

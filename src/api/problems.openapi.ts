@@ -13,6 +13,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { ApprovalResponse } from './dto/operator.dto';
+import { MAX_JSON_DEPTH } from './json-depth';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 
 export class ProblemResponse {
@@ -50,7 +51,7 @@ export class ProblemResponse {
 }
 
 const WHEN: Readonly<Record<number, string>> = {
-  400: 'malformed JSON, a body or path field that fails validation (`errors` lists each field), a broken %-encoding',
+  400: `malformed JSON, a body nested more than ${MAX_JSON_DEPTH} levels deep, a body or path field that fails validation (\`errors\` lists each field), a broken %-encoding`,
   401: 'no bearer token, or one that is unknown, rotated away or revoked',
   403: "the operator's role may not use this route (`requiredRole` names the role it needs), or an approval refused to this officer",
   404: 'no such key, HSM, KEK domain or blob',

@@ -25,7 +25,7 @@ import { approval } from '../domain';
 import { LedgerModule } from '../app/ledger.module';
 import { openSqliteEventStore } from '../event-store/sqlite-event-store';
 import { ApiModule } from './api.module';
-import { configureHttp, createHttpAdapter } from './http';
+import { configureHttp, createHttpAdapter, httpTimeouts } from './http';
 
 const TOKEN = TOKENS.officer;
 const KEY = '5b0c9a4e-7d1f-4c2a-9e3b-1a2b3c4d5e6f';
@@ -161,10 +161,13 @@ describe('the one write path', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [LedgerModule.forRoot(config, store), ApiModule.forRoot({ custody: RecordingCustodyModule })],
     }).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
-      bodyParser: false,
-      logger: false,
-    });
+    app = moduleRef.createNestApplication<NestFastifyApplication>(
+      createHttpAdapter(httpTimeouts(config.requestTimeoutMs)),
+      {
+        bodyParser: false,
+        logger: false,
+      },
+    );
     configureHttp(app, '0.0.0');
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

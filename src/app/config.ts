@@ -19,7 +19,17 @@ export interface KeyledgerConfig {
    * ledger's first policy; later changes go through approval (src/app/approvals/policy.ts).
    */
   readonly policy: ConfiguredPolicy;
+  /**
+   * `KEYLEDGER_REQUEST_TIMEOUT_MS`: a request (headers and body) must have arrived within this,
+   * else the connection is answered 408 and closed (headers alone get less, see src/api/http.ts).
+   */
+  readonly requestTimeoutMs: number;
 }
+
+/** A client that has not sent its whole request within 30 s is not a client of this API. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Below 100 ms a request on a busy loopback could fail; above 10 min a trickle ties up a socket for long. */
+const REQUEST_TIMEOUT_RANGE_MS = [100, 600_000] as const;
 
 export class ConfigError extends Error {}
 
@@ -42,7 +52,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
   const policy: ConfiguredPolicy = policyFile
     ? { policy: loadPolicyFile(path.resolve(policyFile)), source: path.resolve(policyFile) }
     : { policy: DEFAULT_POLICY, source: 'default' };
-  return { dataDir, host, port, eventStore, policy };
+  const requestTimeoutMs = parseRequestTimeout(env.KEYLEDGER_REQUEST_TIMEOUT_MS);
+  return { dataDir, host, port, eventStore, policy, requestTimeoutMs };
 }
 
 function parsePort(raw: string | undefined): number {
@@ -52,4 +63,16 @@ function parsePort(raw: string | undefined): number {
     throw new ConfigError(`KEYLEDGER_PORT must be an integer from 0 to 65535, got "${raw}"`);
   }
   return port;
+}
+
+function parseRequestTimeout(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_REQUEST_TIMEOUT_MS;
+  const [min, max] = REQUEST_TIMEOUT_RANGE_MS;
+  const ms = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!(ms >= min && ms <= max)) {
+    throw new ConfigError(
+      `KEYLEDGER_REQUEST_TIMEOUT_MS must be a whole number of milliseconds from ${min} to ${max}, got "${raw.slice(0, 40)}"`,
+    );
+  }
+  return ms;
 }

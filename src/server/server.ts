@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { resolveApiToken, type ApiToken } from '../api/api-token';
-import { configureHttp, createHttpAdapter } from '../api/http';
+import { configureHttp, createHttpAdapter, httpTimeouts } from '../api/http';
 import { AppModule } from './app.module';
 import type { KeyledgerConfig } from '../app/config';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
@@ -84,7 +84,7 @@ export async function startServer(
     }
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot(config, store, { apiToken: token.value }),
-      createHttpAdapter(),
+      createHttpAdapter(httpTimeouts(config.requestTimeoutMs)),
       { logger: options.logLevels ?? ['error', 'warn'], abortOnError: false, bodyParser: false },
     );
     configureHttp(app, version);

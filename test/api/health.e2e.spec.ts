@@ -69,6 +69,18 @@ describe('keyledger serve with a bad ledger or configuration', () => {
     expect(result.stderr).toContain('KEYLEDGER_PORT must be an integer from 0 to 65535, got "99999"');
   });
 
+  it('refuses an invalid KEYLEDGER_REQUEST_TIMEOUT_MS naming the variable', async () => {
+    const result = await runCli(['serve'], {
+      KEYLEDGER_DATA_DIR: dataDir,
+      KEYLEDGER_PORT: '0',
+      KEYLEDGER_REQUEST_TIMEOUT_MS: '30s',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'KEYLEDGER_REQUEST_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000, got "30s"',
+    );
+  });
+
   it('refuses an unknown KEYLEDGER_EVENTSTORE', async () => {
     const result = await runCli(['serve'], {
       KEYLEDGER_DATA_DIR: dataDir,

@@ -2,12 +2,15 @@
  * Acceptance, bad input (issue 4), over HTTP against the running service with the demo soft HSMs
  * on Unix sockets, for what test/api/custody.e2e.spec.ts does not cover: unknown keys and HSMs on
  * every custody operation, the wrong KEK domain (an HSM with another master KEK, a domain that
- * does not exist), malformed bodies of each operation, a blob of another key and random bytes.
+ * does not exist), malformed bodies of each operation, bodies nested too deeply on every POST route,
+ * a blob of another key and random bytes, and HSM registrations at endpoints that are not HSMs.
  * Each is a 4xx application/problem+json whose `detail` says what was wrong, and the ledger is
  * unchanged (the `/health` position is the same before and after).
  */
+import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KEK_2, PIN, startHsm, type TestHsm } from '../custody/support';
@@ -496,6 +499,191 @@ describe('bad input over HTTP leaves the ledger unchanged', () => {
 
     it('a path sha256 that is not hex: 400 naming sha256', async () => {
       await refused({ method: 'GET', path: `/v1/blobs/${'zz'.repeat(32)}`, status: 400, detail: /sha256/ });
+    });
+  });
+
+  describe('bodies nested deeper than the limit, on every POST route of the OpenAPI document', () => {
+    /** Valid JSON, far under the 1 MiB limit, that used to overflow the stack in class-transformer. */
+    const bodies: [string, string][] = [
+      ['5,000 levels of [', `${'['.repeat(5000)}${']'.repeat(5000)}`],
+      ['5,000 levels of {"a":', `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`],
+      ['5,000 unclosed [', '['.repeat(5000)],
+    ];
+
+    /** Each POST path of /docs-json, its parameters filled with ids the service knows. */
+    async function postPaths(): Promise<string[]> {
+      const document = (await (await fetch(`${svc.url}/docs-json`)).json()) as {
+        paths: Record<string, Record<string, unknown>>;
+      };
+      const values: Record<string, string> = {
+        keyId: key.keyId,
+        hsm: 'hsm-x',
+        id: domainId,
+        sha256: keyBlob,
+      };
+      return Object.entries(document.paths)
+        .filter(([, operations]) => 'post' in operations)
+        .map(([template]) => template.replace(/\{([^}]+)\}/g, (_, name: string) => values[name] ?? 'hsm-x'));
+    }
+
+    it.each(bodies)('%s: 400 body-too-deep naming the limit, the ledger unchanged', async (_label, body) => {
+      const paths = await postPaths();
+      expect(paths).toEqual(
+        expect.arrayContaining(['/v1/hsms', '/v1/keys', `/v1/keys/${key.keyId}/sign`, '/v1/blobs']),
+      );
+      for (const p of paths) {
+        const problem = await refused({ method: 'POST', path: p, body, status: 400, detail: /32 levels/ });
+        expect({ path: p, type: problem.type }).toEqual({
+          path: p,
+          type: 'https://keyledger.dev/problems/body-too-deep',
+        });
+      }
+      // The service still answers a request that is well-formed.
+      const signed = await svc.json<{ signature: string }>('POST', `/v1/keys/${key.keyId}/sign`, {
+        data: 'aGVsbG8=',
+      });
+      expect(signed.signature).toEqual(expect.any(String));
+    });
+
+    it('32 levels are still read (and refused by the DTO, not by the depth limit)', async () => {
+      const problem = await refused({
+        method: 'POST',
+        path: `/v1/keys/${key.keyId}/raw-export`,
+        body: `{"hsm":${'['.repeat(31)}${']'.repeat(31)}}`,
+        status: 400,
+        detail: /hsm/,
+      });
+      expect(problem.type).toBe('https://keyledger.dev/problems/validation-failed');
+    });
+  });
+
+  describe('HSM registration at an endpoint that is not an HSM answers the failure class only', () => {
+    const listening: net.Server[] = [];
+    let closedPort: number;
+    let closerPort: number;
+    let garbagePort: number;
+    const listen = async (onConnection: (socket: net.Socket) => void): Promise<number> => {
+      const server = net.createServer(onConnection);
+      listening.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return (server.address() as net.AddressInfo).port;
+    };
+
+    beforeAll(async () => {
+      // A port nothing listens on: bound once, then closed.
+      const gone = net.createServer();
+      await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+      closedPort = (gone.address() as net.AddressInfo).port;
+      await new Promise((resolve) => gone.close(resolve));
+      // A service that accepts and hangs up, and one that answers 20 KiB without a SLIP frame end.
+      closerPort = await listen((socket) => socket.destroy());
+      garbagePort = await listen((socket) => {
+        socket.on('error', () => undefined);
+        socket.once('data', () => socket.write(Buffer.alloc(20_000, 0x41)));
+      });
+    });
+    afterAll(async () => {
+      await Promise.all(listening.map((server) => new Promise((resolve) => server.close(resolve))));
+    });
+
+    const cases: [string, string, () => string, RegExp][] = [
+      [
+        'a closed loopback port',
+        'hsm-transport-error',
+        () => `tcp://127.0.0.1:${closedPort}`,
+        /could not be reached/,
+      ],
+      [
+        'a TCP server that hangs up',
+        'hsm-transport-error',
+        () => `tcp://127.0.0.1:${closerPort}`,
+        /could not be reached/,
+      ],
+      [
+        'a TCP server that answers garbage',
+        'hsm-protocol-error',
+        () => `tcp://127.0.0.1:${garbagePort}`,
+        /did not speak the libhal RPC protocol/,
+      ],
+      [
+        'a Unix socket that does not exist',
+        'hsm-transport-error',
+        () => `unix:${path.join(hsmDir, 'no-such.sock')}`,
+        /could not be reached/,
+      ],
+    ];
+    it.each(cases)(
+      '%s: 502 %s, no errno or address, the detail in the log',
+      async (_label, type, endpoint, detail) => {
+        const sent = endpoint();
+        const pin = `pin-${randomBytes(8).toString('hex')}`;
+        const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+        let problem: Record<string, unknown> & { detail: string };
+        let logged: string;
+        try {
+          problem = await refused({
+            method: 'POST',
+            path: '/v1/hsms',
+            body: { name: 'not-an-hsm', endpoint: sent, pin },
+            status: 502,
+            detail,
+          });
+          logged = warn.mock.calls.map((call) => String(call[0])).join('\n');
+        } finally {
+          warn.mockRestore();
+        }
+        expect(problem.type).toBe(`https://keyledger.dev/problems/${type}`);
+        const answered = JSON.stringify(problem);
+        // No errno code, no address or port (not even the ones sent), no connection label.
+        expect(answered).not.toMatch(/\bE[A-Z]{3,}\b|127\.0\.0\.1|#\d/);
+        expect(answered).not.toContain(sent.replace(/^\w+:(\/\/)?/, ''));
+        expect(answered).not.toContain(pin);
+        // The service log keeps what happened, without the PIN.
+        expect(logged).toContain(`registering not-an-hsm at ${sent} failed:`);
+        expect(logged).not.toContain(pin);
+        expect((await svc.call('GET', '/v1/hsms/not-an-hsm')).status).toBe(404);
+      },
+    );
+
+    it('the errno is in the log for a closed port', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      try {
+        await svc.call('POST', '/v1/hsms', {
+          name: 'not-an-hsm',
+          endpoint: `tcp://127.0.0.1:${closedPort}`,
+          pin: 'x'.repeat(8),
+        });
+        expect(warn.mock.calls.map((call) => String(call[0])).join('\n')).toContain('ECONNREFUSED');
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
+    it('a wrong PIN at a real HSM: 502 hsm-error PIN_INCORRECT, naming no address', async () => {
+      const problem = await refused({
+        method: 'POST',
+        path: '/v1/hsms',
+        body: { name: 'wrong-pin', endpoint: outsider.endpoint, pin: 'not-the-pin-4711' },
+        status: 502,
+        detail: /PIN_INCORRECT/,
+      });
+      expect(problem).toEqual(
+        expect.objectContaining({
+          type: 'https://keyledger.dev/problems/hsm-error',
+          hsmStatus: 'PIN_INCORRECT',
+        }),
+      );
+      expect(JSON.stringify(problem)).not.toMatch(/4711|\.sock|#\d/);
+    });
+
+    it.each(['0', '99999'])('a TCP port %s: 422 naming the endpoint, not a 500', async (port) => {
+      await refused({
+        method: 'POST',
+        path: '/v1/hsms',
+        body: { name: 'not-an-hsm', endpoint: `tcp://127.0.0.1:${port}`, pin: 'x'.repeat(8) },
+        status: 422,
+        detail: /"endpoint"/,
+      });
     });
   });
 });

@@ -13,7 +13,11 @@ export const OPEN_POLICY: approval.ApprovalPolicy = {
   ) as approval.ApprovalPolicy['approvals'],
 };
 
-/** `config` with `policy` as its configured policy (the ledger's first). */
-export function withPolicy(config: KeyledgerConfig, policy: approval.ApprovalPolicy): KeyledgerConfig {
-  return { ...config, policy: { policy, source: 'test' } };
+/** `config` with `policy` as its configured policy (the ledger's first), unless `when` is false. */
+export function withPolicy(
+  config: KeyledgerConfig,
+  policy: approval.ApprovalPolicy,
+  when = true,
+): KeyledgerConfig {
+  return when ? { ...config, policy: { policy, source: 'test' } } : config;
 }

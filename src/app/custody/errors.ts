@@ -17,6 +17,28 @@ export class CustodyInvalidInput extends Error {
   readonly type = 'invalid-input';
 }
 
+/**
+ * Registration could not prove the endpoint the caller gave: it could not be reached (no
+ * connection, the connection closed, no answer in time) or what answered did not speak the libhal
+ * RPC protocol. The caller picks the endpoint, so the answer names the class of failure only: the
+ * connect error's errno and address would make the API a port scanner. The adapter's error, with
+ * all of that, goes to the service log (src/app/custody/hsm-admin.ts).
+ */
+export class HsmEndpointFailed extends Error {
+  static readonly category: ErrorCategory = 'hsm-failure';
+  readonly type: 'hsm-transport-error' | 'hsm-protocol-error';
+
+  constructor(hsmName: string, failure: 'unreachable' | 'not-libhal') {
+    super(
+      `${hsmName} was not registered: ` +
+        (failure === 'unreachable'
+          ? 'the HSM at the given endpoint could not be reached (no connection, the connection closed, or no answer in time)'
+          : 'what answered at the given endpoint did not speak the libhal RPC protocol'),
+    );
+    this.type = failure === 'unreachable' ? 'hsm-transport-error' : 'hsm-protocol-error';
+  }
+}
+
 /** IMPORT_RAW / generation answered NO_KEY_SLOTS_AVAILABLE: the operation was failed cleanly. */
 export class HsmFull extends DomainError {
   static readonly category: ErrorCategory = 'conflict';

@@ -1,13 +1,14 @@
 /** HSM registry and KEK domain use cases (docs/architecture.md §2, §4 "Disaster recovery"). */
-import type { Actor } from '../actor';
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { Actor } from '../actor';
 import { hsm as hsmDomain, kekDomain, streamName } from '../../domain';
-import { Curve, KeyFlag, type Hsm } from '../../hsm-adapter';
+import { Curve, KeyFlag, parseStreamEndpoint, type Hsm, type HsmError } from '../../hsm-adapter';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 import { foldStream } from './append-decision';
 import type { CustodyCore } from './custody-core';
 import { sha256Hex } from '../../lib/sha256';
-import { CustodyInvalidInput, CustodyNotFound, KekMismatch } from './errors';
+import { CustodyInvalidInput, CustodyNotFound, HsmEndpointFailed, KekMismatch } from './errors';
 import { statusOf } from './hsm-calls';
 import {
   hsmView,
@@ -18,6 +19,7 @@ import {
   type RegisterHsmInput,
 } from './views';
 
+const logger = new Logger('custody');
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ENDPOINT = /^(unix:\/\S+|tcp:\/\/[A-Za-z0-9.\-[\]:]+:\d{1,5})$/;
 export const DEFAULT_HSM_CAPACITY = 1000;
@@ -66,13 +68,8 @@ export async function registerHsm(
     const state = await core.registry.state(existing);
     throw new hsmDomain.HsmAlreadyRegistered(existing, state.status === 'active' ? state.registeredAt : '?');
   }
-  // Proves the endpoint and the PIN (LOGIN) and that the firmware has raw export (docs/libhal-rpc.md §9.2).
-  const client = await core.registry.connector({ endpoint: input.endpoint, pin: input.pin });
+  const client = await proveEndpoint(core, name, input.endpoint, input.pin);
   try {
-    if (!(await client.probeRawExport()))
-      throw new CustodyInvalidInput(
-        `${name} at ${input.endpoint} has no EXPORT_RAW (RPC_BAD_FUNCTION): keyledger needs firmware with raw export`,
-      );
     const hsmId = input.hsmId ?? randomUUID();
     core.registry.secrets.setPin(hsmId, input.pin);
     const ctx = core.context(actor);
@@ -85,6 +82,39 @@ export async function registerHsm(
     return hsmViewOf(core, hsmId);
   } catch (error) {
     client.disconnect();
+    throw error;
+  }
+}
+
+/**
+ * Connects to the endpoint the caller gave and proves it: the PIN (LOGIN) and firmware with raw
+ * export (docs/libhal-rpc.md §9.2). A transport or protocol failure is answered by its class only
+ * (`HsmEndpointFailed`) and logged in full; a libhal status (e.g. PIN_INCORRECT) came from an HSM
+ * and names no address, so it is answered as it is.
+ */
+async function proveEndpoint(core: CustodyCore, name: string, endpoint: string, pin: string): Promise<Hsm> {
+  try {
+    // ENDPOINT lets e.g. port 0 or 99999 through; the adapter's parser refuses them.
+    parseStreamEndpoint(endpoint);
+  } catch (error) {
+    throw new CustodyInvalidInput((error as Error).message);
+  }
+  let client: Hsm | undefined;
+  try {
+    client = await core.registry.connector({ endpoint, pin });
+    if (!(await client.probeRawExport()))
+      throw new CustodyInvalidInput(
+        `${name} at ${endpoint} has no EXPORT_RAW (RPC_BAD_FUNCTION): keyledger needs firmware with raw export`,
+      );
+    return client;
+  } catch (error) {
+    client?.disconnect();
+    const kind = (error as Partial<HsmError> | null)?.kind;
+    if (kind === undefined) throw error;
+    // The adapter's messages name the endpoint, the errno and the RPC, never the PIN.
+    logger.warn(`registering ${name} at ${endpoint} failed: ${(error as Error).message}`);
+    if (kind === 'transport') throw new HsmEndpointFailed(name, 'unreachable');
+    if (kind === 'protocol') throw new HsmEndpointFailed(name, 'not-libhal');
     throw error;
   }
 }

@@ -26,19 +26,32 @@ export interface Service {
 }
 
 /**
- * `demo: false` starts the service without the demo HSMs (the test registers its own over HTTP).
- * `policy` is the ledger's approval policy: `OPEN_POLICY` unless a suite is about dual control.
+ * `demo: false` starts the service without the demo HSMs (the test registers its own over HTTP);
+ * `env` adds configuration variables, e.g. `KEYLEDGER_REQUEST_TIMEOUT_MS` (data directory, port and
+ * host stay the test's). `policy` is the ledger's approval policy: `OPEN_POLICY` unless a suite is
+ * about dual control (or names a policy file in `env.KEYLEDGER_POLICY`).
  */
 export async function startService(
-  options: { demo?: DemoOptions | false; prefix?: string; policy?: approval.ApprovalPolicy } = {},
+  options: {
+    demo?: DemoOptions | false;
+    prefix?: string;
+    env?: NodeJS.ProcessEnv;
+    policy?: approval.ApprovalPolicy;
+  } = {},
 ): Promise<Service> {
   // Short: Unix socket paths are limited to about 100 bytes.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), options.prefix ?? 'kl-'));
   const token = randomBytes(24).toString('base64url');
   const server = await startServer(
     withPolicy(
-      loadConfig({ KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0', KEYLEDGER_HOST: '127.0.0.1' }),
+      loadConfig({
+        ...options.env,
+        KEYLEDGER_DATA_DIR: dataDir,
+        KEYLEDGER_PORT: '0',
+        KEYLEDGER_HOST: '127.0.0.1',
+      }),
       options.policy ?? OPEN_POLICY,
+      options.env?.KEYLEDGER_POLICY === undefined,
     ),
     {
       token,
