@@ -27,7 +27,7 @@ import {
   ReconcileResponse,
   RegisterHsmDto,
 } from './dto/hsm.dto';
-import { CommandProblems, ReadProblems } from './problems.openapi';
+import { CommandProblems, GatedByPolicy, ReadProblems } from './problems.openapi';
 import { HsmRefPipe } from './params';
 
 @ApiTags('hsms')
@@ -49,6 +49,7 @@ export class HsmsController {
 
   @Post()
   @CommandProblems({ body: true })
+  @GatedByPolicy('registering an HSM (register-hsm)')
   @ApiOperation({ summary: 'register an HSM; the PIN goes to the local secret store only' })
   @ApiCreatedResponse({ type: HsmResponse })
   async register(@Body() body: RegisterHsmDto, @CurrentActor() actor: Actor): Promise<HsmView> {
@@ -73,6 +74,7 @@ export class HsmsController {
 
   @Post(':hsm/zeroized')
   @CommandProblems({ body: false })
+  @GatedByPolicy('recording a zeroization (record-zeroization)')
   @HttpCode(200)
   @ApiOperation({
     summary: 'record that the HSM was zeroized: it leaves its KEK domain and its keys are gone',

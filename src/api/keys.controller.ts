@@ -32,7 +32,7 @@ import {
   SignResponse,
   TransferDto,
 } from './dto/key.dto';
-import { CommandProblems, ReadProblems } from './problems.openapi';
+import { CommandProblems, GatedByPolicy, ReadProblems } from './problems.openapi';
 import { HsmRefPipe, KeyIdPipe } from './params';
 import { keyJson, keyListJson, signJson } from './views';
 
@@ -108,6 +108,7 @@ export class KeysController {
 
   @Post(':keyId/transfer')
   @CommandProblems({ body: true })
+  @GatedByPolicy('a transfer to an HSM outside the source HSM\'s KEK domain (transfer-key-cross-domain)')
   @HttpCode(200)
   @ApiOperation({ summary: 'transfer the key HSM to HSM under a KEKEK generated on the destination' })
   @ApiOkResponse({ type: KeyResponse })
@@ -138,6 +139,7 @@ export class KeysController {
 
   @Delete(':keyId')
   @CommandProblems({ body: false })
+  @GatedByPolicy('destroying a key (destroy-key)')
   @ApiOperation({ summary: 'destroy the key: every blob is tombstoned' })
   @ApiOkResponse({ type: KeyResponse })
   async destroy(@Param('keyId', KeyIdPipe) keyId: string, @CurrentActor() actor: Actor): Promise<Json> {

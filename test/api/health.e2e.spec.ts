@@ -21,11 +21,16 @@ describe('GET /health', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('answers 200 with the store kind and position 0 on a new ledger', async () => {
+  it('answers 200 with the store kind and the position of a new ledger: its policy and first officer', async () => {
     const response = await fetch(`${server.url}/health`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/application\/json/);
-    expect(await response.json()).toEqual({ status: 'ok', store: 'sqlite', position: 0 });
+    expect(await response.json()).toEqual({ status: 'ok', store: 'sqlite', position: 2 });
+    const store = server.app.get<EventStore>(EVENT_STORE);
+    expect((await store.readAll()).map((e) => `${e.streamName} ${e.type}`).sort()).toEqual([
+      'operator-first-officer OperatorEnrolled',
+      'policy PolicyAdopted',
+    ]);
   });
 
   it('reports the ledger position after appends', async () => {
@@ -35,7 +40,7 @@ describe('GET /health', () => {
       { type: 'Probed', data: { n: 2 } },
     ]);
     const body = (await (await fetch(`${server.url}/health`)).json()) as { position: number };
-    expect(body.position).toBe(2);
+    expect(body.position).toBe(4);
   });
 
   it('keeps the ledger in one file under KEYLEDGER_DATA_DIR', () => {
@@ -79,6 +84,22 @@ describe('keyledger serve with a bad ledger or configuration', () => {
     expect(result.stderr).toContain(
       'KEYLEDGER_REQUEST_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000, got "30s"',
     );
+  });
+
+  it('refuses a malformed policy file naming the file, the line and the field, and writes nothing', async () => {
+    const file = path.join(dataDir, 'policy.yaml');
+    fs.writeFileSync(file, 'version: 1\napprovals:\n  destroy-key: 2\n  register-hsm: twelve\n');
+    const result = await runCli(['serve'], {
+      KEYLEDGER_DATA_DIR: dataDir,
+      KEYLEDGER_PORT: '0',
+      KEYLEDGER_POLICY: file,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `KEYLEDGER_POLICY ${file} line 4, column 17: "approvals.register-hsm" expected an integer from 0 to 9, got "twelve"`,
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(fs.existsSync(path.join(dataDir, 'ledger.sqlite'))).toBe(false);
   });
 
   it('refuses an unknown KEYLEDGER_EVENTSTORE', async () => {

@@ -12,7 +12,10 @@ import { loadConfig } from '../../src/app/config';
 import type { KeyView } from '../../src/app/custody/views';
 import { CustodyModule } from '../../src/app/custody.module';
 import { LedgerModule } from '../../src/app/ledger.module';
-import { FAULT_POINTS, type FaultPoint } from '../../src/app/process-manager/fault-points';
+import {
+  CUSTODY_FAULT_POINTS as FAULT_POINTS,
+  type FaultPoint,
+} from '../../src/app/process-manager/fault-points';
 import { ProcessManager } from '../../src/app/process-manager/process-manager';
 import { openSqliteEventStore } from '../../src/event-store';
 import { runTs } from '../support/ts-child';

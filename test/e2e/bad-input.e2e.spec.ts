@@ -2,7 +2,7 @@
  * Acceptance, bad input (issue 4), over HTTP against the running service with the demo soft HSMs
  * on Unix sockets, for what test/api/custody.e2e.spec.ts does not cover: unknown keys and HSMs on
  * every custody operation, the wrong KEK domain (an HSM with another master KEK, a domain that
- * does not exist), malformed bodies of each operation, bodies nested too deeply on every POST route,
+ * does not exist), malformed bodies of each operation, bodies nested too deeply on every route that takes a body (POST, PUT, PATCH),
  * a blob of another key and random bytes, and HSM registrations at endpoints that are not HSMs.
  * Each is a 4xx application/problem+json whose `detail` says what was wrong, and the ledger is
  * unchanged (the `/health` position is the same before and after).
@@ -502,7 +502,7 @@ describe('bad input over HTTP leaves the ledger unchanged', () => {
     });
   });
 
-  describe('bodies nested deeper than the limit, on every POST route of the OpenAPI document', () => {
+  describe('bodies nested deeper than the limit, on every POST, PUT and PATCH route of the OpenAPI document', () => {
     /** Valid JSON, far under the 1 MiB limit, that used to overflow the stack in class-transformer. */
     const bodies: [string, string][] = [
       ['5,000 levels of [', `${'['.repeat(5000)}${']'.repeat(5000)}`],
@@ -510,8 +510,8 @@ describe('bad input over HTTP leaves the ledger unchanged', () => {
       ['5,000 unclosed [', '['.repeat(5000)],
     ];
 
-    /** Each POST path of /docs-json, its parameters filled with ids the service knows. */
-    async function postPaths(): Promise<string[]> {
+    /** Each POST, PUT and PATCH operation of /docs-json, its parameters filled with ids the service knows. */
+    async function bodyRoutes(): Promise<{ method: string; path: string }[]> {
       const document = (await (await fetch(`${svc.url}/docs-json`)).json()) as {
         paths: Record<string, Record<string, unknown>>;
       };
@@ -521,20 +521,33 @@ describe('bad input over HTTP leaves the ledger unchanged', () => {
         id: domainId,
         sha256: keyBlob,
       };
-      return Object.entries(document.paths)
-        .filter(([, operations]) => 'post' in operations)
-        .map(([template]) => template.replace(/\{([^}]+)\}/g, (_, name: string) => values[name] ?? 'hsm-x'));
+      return Object.entries(document.paths).flatMap(([template, operations]) =>
+        ['post', 'put', 'patch']
+          .filter((method) => method in operations)
+          .map((method) => ({
+            method: method.toUpperCase(),
+            path: template.replace(/\{([^}]+)\}/g, (_, name: string) => values[name] ?? 'hsm-x'),
+          })),
+      );
     }
 
     it.each(bodies)('%s: 400 body-too-deep naming the limit, the ledger unchanged', async (_label, body) => {
-      const paths = await postPaths();
-      expect(paths).toEqual(
-        expect.arrayContaining(['/v1/hsms', '/v1/keys', `/v1/keys/${key.keyId}/sign`, '/v1/blobs']),
+      const routes = await bodyRoutes();
+      expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
+        expect.arrayContaining([
+          'POST /v1/hsms',
+          'POST /v1/keys',
+          `POST /v1/keys/${key.keyId}/sign`,
+          'POST /v1/blobs',
+          'POST /v1/operators',
+          `PATCH /v1/operators/${domainId}`,
+          'PUT /v1/policy',
+        ]),
       );
-      for (const p of paths) {
-        const problem = await refused({ method: 'POST', path: p, body, status: 400, detail: /32 levels/ });
-        expect({ path: p, type: problem.type }).toEqual({
-          path: p,
+      for (const { method, path: p } of routes) {
+        const problem = await refused({ method, path: p, body, status: 400, detail: /32 levels/ });
+        expect({ route: `${method} ${p}`, type: problem.type }).toEqual({
+          route: `${method} ${p}`,
           type: 'https://keyledger.dev/problems/body-too-deep',
         });
       }

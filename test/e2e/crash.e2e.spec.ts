@@ -15,17 +15,19 @@
  * every raw-export point is reached).
  */
 import { randomBytes } from 'node:crypto';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FAULT_POINTS, type FaultPoint } from '../../src/app/process-manager/fault-points';
+import {
+  CUSTODY_FAULT_POINTS as FAULT_POINTS,
+  type FaultPoint,
+} from '../../src/app/process-manager/fault-points';
 import { KEK_1, PIN, startHsm, type TestHsm } from '../custody/support';
 import { rfc8554Verify } from '../hashsig/rfc8554-verify';
-import { spawnTs } from '../support/ts-child';
+import { openPolicyFile } from '../support/policy';
 import type { KeyJson } from '../api/support/service';
+import { client as serveClient, serveChild, stopChild, type Child } from './support/serve-child';
 
-const MAIN = path.resolve(__dirname, '../../src/cli/main.ts');
 const HSMS = ['hsm-a', 'hsm-b'] as const;
 
 type Op = 'raw-export' | 'raw-import' | 'transfer';
@@ -36,74 +38,18 @@ interface KeyView extends KeyJson {
   obligations: unknown[];
 }
 
-interface Child {
-  readonly url: string;
-  readonly process: ChildProcessWithoutNullStreams;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stdout(): string;
-  stderr(): string;
-}
-
 const token = randomBytes(24).toString('base64url');
 
-/** `keyledger serve` on a free loopback port; resolves once it prints its URL. */
-function serve(dataDir: string, fault?: FaultPoint): Promise<Child> {
-  const child = spawnTs(MAIN, ['serve'], {
-    env: {
-      ...process.env,
-      KEYLEDGER_DATA_DIR: dataDir,
-      KEYLEDGER_PORT: '0',
-      KEYLEDGER_HOST: '127.0.0.1',
-      KEYLEDGER_TOKEN: token,
-      KEYLEDGER_DEMO_HSMS: '0',
-      KEYLEDGER_FAULT: fault ?? '',
-    },
+/** `keyledger serve` with the HSMs of this suite (no demo HSMs), nothing gated, maybe a fault point. */
+const serve = (dataDir: string, fault?: FaultPoint): Promise<Child> =>
+  serveChild(dataDir, {
+    KEYLEDGER_TOKEN: token,
+    KEYLEDGER_DEMO_HSMS: '0',
+    KEYLEDGER_FAULT: fault ?? '',
+    KEYLEDGER_POLICY: openPolicyFile(dataDir),
   });
-  let out = '';
-  let err = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.on('exit', (code, signal) => done({ code, signal })),
-  );
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /keyledger listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1]!, process: child, exited, stdout: () => out, stderr: () => err });
-    });
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    void exited.then(({ code, signal }) =>
-      reject(new Error(`keyledger serve exited (${code ?? signal}) before listening: ${err}${out}`)),
-    );
-  });
-}
-
-async function stop(child: Child): Promise<void> {
-  child.process.kill('SIGTERM');
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), 10_000);
-  await child.exited;
-  clearTimeout(timer);
-}
-
-function client(url: string) {
-  const call = (method: string, p: string, body?: unknown) =>
-    fetch(`${url}${p}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  return {
-    call,
-    async json<T = Record<string, unknown>>(method: string, p: string, body?: unknown): Promise<T> {
-      const response = await call(method, p, body);
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} ${p} answered ${response.status}: ${text}`);
-      return JSON.parse(text) as T;
-    },
-  };
-}
+const stop = stopChild;
+const client = (url: string) => serveClient(url, token);
 
 const opOf = (point: FaultPoint): Op => point.split(':')[0] as Op;
 

@@ -13,7 +13,8 @@ import { ApiTokenError } from '../../src/api/api-token';
 import { ProblemException, ValidationFailed } from '../../src/api/problem';
 import { PolicyFileError } from '../../src/app/approvals/policy-file';
 import { ConfigError } from '../../src/app/config';
-import { ApiError, UsageError } from '../../src/cli/api-client';
+import { ApiError, AwaitingApproval as CliAwaitingApproval, UsageError } from '../../src/cli/api-client';
+import { AwaitingApproval } from '../../src/app/approvals/gate';
 import { declaredCategory, type ErrorCategory } from '../../src/domain/error-category';
 import { DomainError } from '../../src/domain/errors';
 import { DeciderSpecFailed } from '../../src/domain/spec';
@@ -36,6 +37,8 @@ const EXEMPT: ReadonlyMap<ErrorClass, string> = new Map<ErrorClass, string>([
   [DemoHsmError, 'start-up only: the demo soft HSMs of `keyledger serve`'],
   [ApiError, "CLI only: the service's problem as the CLI received it"],
   [UsageError, 'CLI only: an operator typing mistake, exit code 2'],
+  [AwaitingApproval, 'not a failure: the command became an approval request, the API answers 202'],
+  [CliAwaitingApproval, "CLI only: the service's 202, exit code 3"],
   [DeciderSpecFailed, 'spec helper: a failed given/when/then, never thrown while serving'],
 ]);
 
@@ -91,6 +94,9 @@ describe('error categories', () => {
         'HalStatusError',
         'HsmTransportError',
         'ReadModelUnavailable',
+        'ApprovalExpired',
+        'RoleRequired',
+        'OperatorChangeRefused',
       ]),
     );
     expect([...classes.values()].filter((where) => where.startsWith('soft-hsm/'))).toEqual([]);

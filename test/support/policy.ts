@@ -4,6 +4,8 @@
  * control; the dual-control suites run with the documented default.
  */
 import { approval } from '../../src/domain';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { KeyledgerConfig } from '../../src/app/config';
 
 export const OPEN_POLICY: approval.ApprovalPolicy = {
@@ -20,4 +22,11 @@ export function withPolicy(
   when = true,
 ): KeyledgerConfig {
   return when ? { ...config, policy: { policy, source: 'test' } } : config;
+}
+
+/** Writes `OPEN_POLICY` as a policy file in `dir`, for a service started as a process (`KEYLEDGER_POLICY`). */
+export function openPolicyFile(dir: string): string {
+  const file = path.join(dir, 'open-policy.json');
+  fs.writeFileSync(file, JSON.stringify({ version: 1, expiresAfter: '24h', approvals: {} }));
+  return file;
 }

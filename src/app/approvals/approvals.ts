@@ -13,7 +13,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { createHash, randomUUID } from 'node:crypto';
-import { approval, errorCategory, streamName, type key, type operator } from '../../domain';
+import { approval, errorCategory, hsm, streamName, type key, type operator } from '../../domain';
 import type { RecordedEvent } from '../../event-store';
 import type { Actor } from '../actor';
 import { appendDecision, foldStream } from '../custody/append-decision';
@@ -30,6 +30,7 @@ import { OperatorsService } from '../operators/operators';
 import type { IssuedToken } from '../operators/views';
 import { ChangePolicyCommand } from './policy.commands';
 import { PolicyService } from './policy';
+import { policyFromJson } from './policy-file';
 import type { GateLookups, GateRequest } from './gate';
 
 export interface ApprovalView {
@@ -104,7 +105,15 @@ export class ApprovalsService {
   lookups(): GateLookups {
     const core = this.core;
     return {
-      kekDomainOf: async (hsm) => (await core.registry.active(hsm)).kekDomainId,
+      requireHsm: async (hsm) => void (await core.registry.active(hsm)),
+      requireFreeHsmName: async (name) => {
+        const existing = await core.reads.hsmIdOf(name);
+        if (existing !== undefined) {
+          const state = await core.registry.state(existing);
+          throw new hsm.HsmAlreadyRegistered(existing, state.status === 'active' ? state.registeredAt : '?');
+        }
+      },
+      kekDomainOf: async (ref) => (await core.registry.active(ref)).kekDomainId,
       keyIsLive: async (keyId) => (await core.loadKey(keyId)).state.status === 'live',
       roleOf: async (operatorId) => {
         const { state } = await this.operators.fold(operatorId);
@@ -321,7 +330,8 @@ export class ApprovalsService {
         return { result: { operatorId: o.operatorId, name: o.name, role: o.role }, token: issued.token };
       }
       case 'change-policy': {
-        const view = await this.commands.execute(new ChangePolicyCommand(p.policy, actor));
+        // The request recorded the file form (what officers read); the command takes the policy.
+        const view = await this.commands.execute(new ChangePolicyCommand(policyFromJson(p.policy), actor));
         return { result: { adoptedAt: view.adoptedAt, changes: view.changes } };
       }
     }

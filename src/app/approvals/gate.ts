@@ -25,8 +25,15 @@ export interface GateRequest {
   readonly secret?: string;
 }
 
-/** What a command's `applies` may look at. */
+/**
+ * What a command's `applies` may look at. A lookup of something that does not exist throws its
+ * not-found error: a request is recorded only for a command that could run now.
+ */
 export interface GateLookups {
+  /** Throws unless the HSM (id or name) is registered and active. */
+  requireHsm(hsm: string): Promise<void>;
+  /** Throws unless no HSM is registered under this name. */
+  requireFreeHsmName(name: string): Promise<void>;
   /** The KEK domain an HSM (id or name) is in, null for none. */
   kekDomainOf(hsm: string): Promise<string | null>;
   /** Whether the key is live (a destroyed key needs no approval to stay destroyed). */

@@ -43,6 +43,10 @@ export class RegisterHsmCommand extends ActorCommand<HsmView> {
       action: 'register-hsm',
       params: { name, endpoint, ...(capacity === undefined ? {} : { capacity }) },
       secret: this.input.pin,
+      applies: async (lookups) => {
+        await lookups.requireFreeHsmName(name);
+        return true;
+      },
     };
   }
 }
@@ -56,7 +60,14 @@ export class RecordZeroizedCommand extends ActorCommand<HsmView> {
   }
 
   override gate(): GateRequest {
-    return { action: 'record-zeroization', params: { hsm: this.hsm } };
+    return {
+      action: 'record-zeroization',
+      params: { hsm: this.hsm },
+      applies: async (lookups) => {
+        await lookups.requireHsm(this.hsm);
+        return true;
+      },
+    };
   }
 }
 /** Compares the HSM's PKEY_MATCH listing with the ledger; drift is recorded, never "fixed". */

@@ -4,7 +4,8 @@
  * moment for a crash: after one side (HSM or ledger) changed and before the other learned of it.
  * Every point is listed here; `faultPoint` refuses a name that is not.
  */
-export const FAULT_POINTS = [
+/** Points inside the custody operations (raw export, raw import, transfer). */
+export const CUSTODY_FAULT_POINTS = [
   // Raw export (docs/architecture.md §4): intent → EXPORT_RAW → BlobStored → KeyRawExported → PKEY_DELETE → KeyDeletedFromHsm
   'raw-export:after-intent',
   'raw-export:after-hsm-call',
@@ -23,10 +24,12 @@ export const FAULT_POINTS = [
   'transfer:after-export-recorded',
   'transfer:after-import',
   'transfer:after-completed',
-  // Approval (docs/architecture.md §5): the quorum's last ApprovalGranted → the action → ApprovalExecuted/Failed
-  'approval:after-approved',
-  'approval:after-action',
 ] as const;
+
+/** Points of an approved action (docs/architecture.md §5): quorum reached → the action → its outcome recorded. */
+export const APPROVAL_FAULT_POINTS = ['approval:after-approved', 'approval:after-action'] as const;
+
+export const FAULT_POINTS = [...CUSTODY_FAULT_POINTS, ...APPROVAL_FAULT_POINTS] as const;
 
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
