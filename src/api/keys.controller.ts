@@ -108,7 +108,7 @@ export class KeysController {
 
   @Post(':keyId/transfer')
   @CommandProblems({ body: true })
-  @GatedByPolicy('a transfer to an HSM outside the source HSM\'s KEK domain (transfer-key-cross-domain)')
+  @GatedByPolicy("a transfer to an HSM outside the source HSM's KEK domain (transfer-key-cross-domain)")
   @HttpCode(200)
   @ApiOperation({ summary: 'transfer the key HSM to HSM under a KEKEK generated on the destination' })
   @ApiOkResponse({ type: KeyResponse })

@@ -144,9 +144,11 @@ type Json = { json?: boolean };
 
 /** `GET /v1/keys/{keyId}/events`: the ledger's events as they are; the fields naming an HSM. */
 interface EventJson {
+  stream: string;
   type: string;
   revision: number;
   position: number;
+  metadata: { operatorId?: string };
   data: {
     at?: string;
     hsmId?: string;
@@ -208,7 +210,9 @@ export function registerKeysCommand(program: Command): void {
 
   keys
     .command('events')
-    .description("the key's ledger events, oldest first (HSMs shown as name (id))")
+    .description(
+      "the key's ledger events with those of approval requests naming it, oldest first (HSMs as name (id); BY: the operator)",
+    )
     .argument('<keyId>')
     .option('--json', 'print JSON')
     .action(async (keyId: string, options: Json) => {
@@ -219,7 +223,7 @@ export function registerKeysCommand(program: Command): void {
       ]);
       output(options.json, events, () =>
         table([
-          ['REV', 'POSITION', 'AT', 'EVENT', 'HSM', 'BLOB'],
+          ['REV', 'POSITION', 'AT', 'EVENT', 'HSM', 'BLOB', 'BY'],
           ...events.map((e) => [
             String(e.revision),
             String(e.position),
@@ -227,6 +231,7 @@ export function registerKeysCommand(program: Command): void {
             e.type,
             eventHsms(e.data, hsm!),
             abbr(e.data.blobSha256),
+            e.metadata?.operatorId ?? '-',
           ]),
         ]),
       );
@@ -440,6 +445,7 @@ export function registerKeysCommand(program: Command): void {
     .action(async (keyId: string, options: { yes?: boolean } & Json, command: Command) => {
       if (!options.yes)
         command.error(`error: destroying ${keyId} cannot be undone; repeat with --yes`, { exitCode: 2 });
+      // Under the default policy this is an approval request: exit 3 with its id (main.ts).
       const key = await client().delete<KeyJson>(`/v1/keys/${seg(keyId)}`);
       output(options.json, key, () => `destroyed ${keyId}`);
     });

@@ -26,9 +26,10 @@ export function registerServeCommand(program: Command): void {
       console.log(`keyledger listening on ${server.url} (${store})`);
       console.log(`  health: ${server.url}/health`);
       console.log(`  docs:   ${server.url}/docs`);
-      // The operator needs the token to use the API; it is printed here once and never logged.
-      if (server.token.source === 'env') console.log('  token:  from KEYLEDGER_TOKEN');
-      else console.log(`  token:  ${server.token.value}  (kept in ${server.token.file})`);
+      // The bootstrap token is the first officer's on a new ledger; printed here, never logged.
+      if (server.token.source === 'env') console.log("  token:  from KEYLEDGER_TOKEN (the first officer's)");
+      else
+        console.log(`  token:  ${server.token.value}  (the first officer's; kept in ${server.token.file})`);
       if (server.demo !== undefined) {
         console.log(
           `  demo HSMs: ${server.demo.hsms.map((h) => `${h.name} (${h.endpoint})`).join(', ')}; KEYLEDGER_DEMO_HSMS=0 turns them off`,

@@ -98,9 +98,18 @@ describe('keyledger keys against the service', () => {
     const result = await runCli(['keys', 'events', moved.keyId], env);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     const table = rows(result.stdout);
-    expect(table[0]).toEqual(['REV', 'POSITION', 'AT', 'EVENT', 'HSM', 'BLOB']);
-    expect(table.slice(1).map((r) => [Number(r[0]), Number(r[1]), r[2], r[3], r[4]])).toEqual(
-      events.map((e) => [e.revision, e.position, e.data.at, e.type, expectedHsm[e.type] ?? '-']),
+    expect(table[0]).toEqual(['REV', 'POSITION', 'AT', 'EVENT', 'HSM', 'BLOB', 'BY']);
+    expect(
+      table.slice(1).map((r) => [Number(r[0]), Number(r[1]), r[2], r[3], r[4], r[r.length - 1]]),
+    ).toEqual(
+      events.map((e) => [
+        e.revision,
+        e.position,
+        e.data.at,
+        e.type,
+        expectedHsm[e.type] ?? '-',
+        'first-officer',
+      ]),
     );
     const json = await runCli(['keys', 'events', moved.keyId, '--json'], env);
     expect(JSON.parse(json.stdout)).toEqual(events);

@@ -112,6 +112,13 @@ describe('operators, roles and M-of-N approvals (default policy)', () => {
         Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
       );
       expect(served.sort()).toEqual(Object.keys(ROUTE_ROLES).sort());
+      // The document tells clients the role of each operation, from the same table.
+      const documented = Object.entries(
+        doc.paths as Record<string, Record<string, { 'x-keyledger-role'?: string; description?: string }>>,
+      ).flatMap(([p, ops]) =>
+        Object.entries(ops).map(([m, op]) => [`${m.toUpperCase()} ${p}`, op['x-keyledger-role']]),
+      );
+      expect(Object.fromEntries(documented)).toEqual(ROUTE_ROLES);
     });
 
     it('answers 403 naming the role needed for each role on each route it may not use, and lets the others through', async () => {
