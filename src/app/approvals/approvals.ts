@@ -13,7 +13,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { createHash, randomUUID } from 'node:crypto';
-import { approval, errorCategory, hsm, streamName, type key, type operator } from '../../domain';
+import { approval, errorCategory, hsm, streamName, type key } from '../../domain';
 import type { RecordedEvent } from '../../event-store';
 import type { Actor } from '../actor';
 import { appendDecision, foldStream } from '../custody/append-decision';
@@ -275,6 +275,8 @@ export class ApprovalsService {
 
   /** Runs the approved command through the bus; the gate checks the approval covers it. */
   private async run(request: approval.ApprovalRequest, actor: Actor): Promise<Ran> {
+    // The params were recorded from the command's own gate() for this action, so their shape is
+    // the action's; the gate compares them again with the command built here.
     const p = request.params as Record<string, never>;
     switch (request.action) {
       case 'destroy-key': {
@@ -429,5 +431,3 @@ export class ApprovalsService {
 export function isApprovalFilter(value: unknown): value is ApprovalFilter {
   return typeof value === 'string' && (STATUSES as readonly string[]).includes(value);
 }
-
-export type { operator };
