@@ -52,6 +52,8 @@ function updateOwnTokenFile(env: NodeJS.ProcessEnv, token: string): string | und
   if (!fs.existsSync(file)) return undefined;
   const temp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temp, `${token}\n`, { mode: 0o600 });
+  // A temp file left by an earlier crash keeps its old mode under writeFileSync: force it.
+  fs.chmodSync(temp, 0o600);
   fs.renameSync(temp, file);
   return file;
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { PRIVATE_DIR_MODE } from '../lib/private-files';
 import { LedgerUnavailable, StreamDeleted } from './errors';
 import type {
   AllSubscription,
@@ -170,11 +171,11 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-/** Opens `<dataDir>/ledger.sqlite`, creating the directory if needed. */
+/** Opens `<dataDir>/ledger.sqlite`, creating the directory (0700) if needed. */
 export async function openSqliteEventStore(dataDir: string): Promise<SqliteEventStore> {
   const path = join(dataDir, LEDGER_FILE_NAME);
   try {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   } catch (err) {
     throw toLedgerError(err, path, `creating the data directory ${dataDir}`);
   }

@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { createPrivateFile, tightenSqliteFiles } from '../lib/private-files';
 import { LedgerUnavailable } from './errors';
 import { toLedgerError } from './sqlite-errors';
 
@@ -61,7 +62,7 @@ function assertAccess(path: string, mode: number, ledger: string): void {
  * A zero-length file with no WAL is what a crash between creating the file and the first commit
  * leaves (and what `touch` makes); nothing was ever committed, so it is initialised as new.
  */
-function inspect(path: string): { size: number } {
+function inspect(path: string): { exists: boolean; size: number } {
   const main = statOrUndefined(path);
   const wal = statOrUndefined(`${path}-wal`);
   if (main === undefined) {
@@ -83,7 +84,7 @@ function inspect(path: string): { size: number } {
         'the main file was truncated, replaced or deleted; restore it from a backup',
     );
   }
-  return { size: main?.size ?? 0 };
+  return { exists: main !== undefined, size: main?.size ?? 0 };
 }
 
 function initialise(db: Database.Database): void {
@@ -132,11 +133,18 @@ function verify(db: Database.Database, path: string, size: number): void {
 
 /**
  * Opens (or creates) the ledger file in WAL mode with `synchronous=FULL`, so a resolved append has
- * been fsynced. Every failure is a `LedgerUnavailable` that names the file and what is wrong.
+ * been fsynced. Every failure is a `LedgerUnavailable` that names the file and what is wrong. The
+ * ledger's files are 0600 (`tightenSqliteFiles`): a new one is created so, an existing one of ours
+ * is tightened once it has proved to be a ledger (a file we refuse keeps its mode).
  */
 export function openLedgerDatabase(path: string): Database.Database {
-  const { size } = inspect(path);
+  const { exists, size } = inspect(path);
   let db: Database.Database;
+  try {
+    if (!exists) createPrivateFile(path);
+  } catch (err) {
+    throw toLedgerError(err, path, 'creating');
+  }
   try {
     db = new Database(path);
   } catch (err) {
@@ -154,6 +162,7 @@ export function openLedgerDatabase(path: string): Database.Database {
     if (mode !== 'wal')
       throw refuse(path, `cannot use write-ahead logging (journal_mode is ${String(mode)})`);
     db.pragma('synchronous = FULL');
+    tightenSqliteFiles(path);
     return db;
   } catch (err) {
     db.close();

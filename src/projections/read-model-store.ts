@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { createPrivateFile, PRIVATE_DIR_MODE, tightenSqliteFiles } from '../lib/private-files';
 import type { ErrorCategory } from '../domain/error-category';
 import type { Doc } from './projection';
 
@@ -108,10 +109,11 @@ export class ReadModelStore {
     });
   }
 
-  /** Opens or creates the read-model file at `path`. */
+  /** Opens or creates the read-model file at `path`; its files are 0600 (see `tightenSqliteFiles`). */
   static open(path: string): ReadModelStore {
     let db: Database.Database;
     try {
+      createPrivateFile(path);
       db = new Database(path);
     } catch (error) {
       throw new ReadModelUnavailable(`read models ${path} cannot be opened: ${(error as Error).message}`, {
@@ -136,6 +138,7 @@ export class ReadModelStore {
         db.pragma(`application_id = ${APPLICATION_ID}`);
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       }
+      tightenSqliteFiles(path);
       return new ReadModelStore(path, db);
     } catch (error) {
       db.close();
@@ -216,8 +219,8 @@ export class ReadModelStore {
   }
 }
 
-/** Opens `<dataDir>/read-models.sqlite`, creating the directory if needed. */
+/** Opens `<dataDir>/read-models.sqlite`, creating the directory (0700) if needed. */
 export function openReadModelStore(dataDir: string): ReadModelStore {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   return ReadModelStore.open(join(dataDir, READ_MODEL_FILE_NAME));
 }

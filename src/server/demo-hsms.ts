@@ -20,6 +20,7 @@ import {
 } from '../app/custody/custody.commands';
 import { ListHsmsQuery } from '../app/custody/custody.queries';
 import type { HsmView } from '../app/custody/views';
+import { DEMO_HSM_DIR } from './data-dir';
 import { createSoftHsmState, isInitialized, startSoftHsmServer, type SoftHsmServer } from '../soft-hsm';
 
 export const DEMO_HSM_NAMES = ['hsm-a', 'hsm-b'] as const;
@@ -82,7 +83,7 @@ function readPendingPins(root: string): Record<string, string> {
  * serves them on `<dataDir>/hsm-a.sock` and `<dataDir>/hsm-b.sock`.
  */
 export async function startDemoHsms(dataDir: string, options: DemoOptions = {}): Promise<RunningDemoHsms> {
-  const root = path.join(dataDir, 'soft-hsm');
+  const root = path.join(dataDir, DEMO_HSM_DIR);
   const hsms: DemoHsm[] = DEMO_HSM_NAMES.map((name) => ({
     name,
     stateDir: path.join(root, name),
@@ -160,7 +161,7 @@ export async function registerDemoHsms(
   dataDir: string,
   log: (line: string) => void = () => undefined,
 ): Promise<HsmView[]> {
-  const root = path.join(dataDir, 'soft-hsm');
+  const root = path.join(dataDir, DEMO_HSM_DIR);
   const known = new Map((await queries.execute(new ListHsmsQuery())).map((h) => [h.name, h]));
   for (const hsm of demo.hsms) {
     if (known.has(hsm.name)) continue;

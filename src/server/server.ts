@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication, LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { resolveApiToken, type ApiToken } from '../api/api-token';
@@ -15,14 +15,11 @@ import { LedgerUnavailable } from '../event-store/errors';
 import { takePidLock, type PidLock } from '../lib/pid-lock';
 import { openEventStore } from './open-event-store';
 import { CustodyCore } from '../app/custody/custody-core';
-
-/** The embedded ledger's data directory belongs to one service process at a time. */
-export const DATA_DIR_LOCK = 'keyledger.lock';
+import { DATA_DIR_LOCK, prepareDataDir } from './data-dir';
 
 function lockDataDir(config: KeyledgerConfig): PidLock | undefined {
   // EventStoreDB is built for several instances; only the embedded ledger is single-process.
   if (config.eventStore.kind !== 'sqlite') return undefined;
-  mkdirSync(config.dataDir, { recursive: true });
   return takePidLock(
     path.join(config.dataDir, DATA_DIR_LOCK),
     (pid) =>
@@ -66,6 +63,8 @@ export async function startServer(
   config: KeyledgerConfig,
   options: ServerOptions = {},
 ): Promise<RunningServer> {
+  // Before anything is opened in it: the ledger, read models, token and PINs are the user's alone.
+  prepareDataDir(config.dataDir, (line) => console.warn(line));
   const lock = lockDataDir(config);
   let token: ApiToken;
   let store: Awaited<ReturnType<typeof openEventStore>>;

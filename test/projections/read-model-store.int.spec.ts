@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -141,6 +141,35 @@ describe('ReadModelStore on a real file', () => {
       const path = join(dir, 'notes.txt');
       writeFileSync(path, 'x'.repeat(4096));
       expect(() => ReadModelStore.open(path)).toThrow(ReadModelUnavailable);
+    });
+  });
+
+  describe('given the files on disk', () => {
+    const mode = (p: string) => (existsSync(p) ? (statSync(p).mode & 0o777).toString(8) : 'absent');
+    const files = (main: string) => ({
+      main: mode(main),
+      wal: mode(`${main}-wal`),
+      shm: mode(`${main}-shm`),
+    });
+    const commitOne = (store: ReadModelStore, position: number) =>
+      store.commit([
+        { projection: 'p', version: 1, position, docs: new Map([[`d${position}`, { n: position }]]) },
+      ]);
+
+    it('keeps the read models, their -wal and their -shm 0600', () => {
+      commitOne(models, 1);
+      expect(files(join(dir, READ_MODEL_FILE_NAME))).toEqual({ main: '600', wal: '600', shm: '600' });
+    });
+
+    it('tightens read models left 0644 by an earlier keyledger to 0600 when it opens them', () => {
+      commitOne(models, 1);
+      models.close();
+      const path = join(dir, READ_MODEL_FILE_NAME);
+      chmodSync(path, 0o644);
+      models = openReadModelStore(dir);
+      commitOne(models, 2);
+      expect(files(path)).toEqual({ main: '600', wal: '600', shm: '600' });
+      expect(models.checkpoint('p')).toEqual({ version: 1, position: 2 });
     });
   });
 });

@@ -94,7 +94,7 @@ export class SecretStore {
   }
 
   private write(content: SecretsFile): void {
-    fs.mkdirSync(this.dataDir, { recursive: true });
+    fs.mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     const temp = `${this.file}.${process.pid}.tmp`;
     const fd = fs.openSync(temp, 'w', 0o600);
     try {
