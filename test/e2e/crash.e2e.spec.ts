@@ -10,7 +10,8 @@
  * manager runs before it listens) and, over HTTP: the key has no open operation and no
  * obligation, is not lost (an HSM or a current blob holds it), no hashsig copy has two live
  * holders, the residency read model and a reconcile of each HSM agree with `GET /v1/keys/{id}`,
- * and the key still signs with an index never used before. One data directory serves all points,
+ * and the key still signs with an index never used before; the output of `keyledger serve` names
+ * the key, the operation and what recovery did to it. One data directory serves all points,
  * each on a fresh hashsig key (hashsig, because a raw export of it also deletes the HSM copy, so
  * every raw-export point is reached).
  */
@@ -52,6 +53,51 @@ const stop = stopChild;
 const client = (url: string) => serveClient(url, token);
 
 const opOf = (point: FaultPoint): Op => point.split(':')[0] as Op;
+
+/** The event that opens each operation, with its `opId`. */
+const INTENT: Record<Op, string> = {
+  'raw-export': 'KeyRawExportStarted',
+  'raw-import': 'KeyRawImportStarted',
+  transfer: 'KeyTransferPrepared',
+};
+
+/**
+ * What the restarted service says it did to the operation cut short at each point (one line each,
+ * `recovered <op> op <opId> of key <keyId>: <outcome>`): a hashsig raw export is repeated and
+ * deletes the copy it disabled itself, so only a cut after its completion leaves a clean-up; an
+ * import that did not happen fails; a transfer fails until its export is recorded.
+ */
+const RECOVERED: Record<(typeof FAULT_POINTS)[number], string[]> = {
+  'raw-export:after-intent': ['completed'],
+  'raw-export:after-hsm-call': ['completed'],
+  'raw-export:after-blob-stored': ['completed'],
+  'raw-export:after-completed': ['cleaned (deleted the disabled hashsig copy from hsm-a)'],
+  'raw-export:after-delete': [
+    'cleaned (recorded the disabled hashsig copy deleted from hsm-a, done before the crash)',
+  ],
+  'raw-import:after-intent': [
+    'failed (IMPORT_RAW did not happen: hsm-b holds no unplaced key with this public key)',
+  ],
+  'raw-import:after-hsm-call': ['completed'],
+  'raw-import:after-set-attributes': ['completed'],
+  'transfer:after-kekek': ['failed (the KEKEK was not recorded; deleted unrecorded KEKEK <name> from hsm-b)'],
+  'transfer:after-intent': ['failed (the export was not recorded)'],
+  'transfer:after-export': ['failed (the export was not recorded)'],
+  'transfer:after-blob-stored': ['failed (the export was not recorded)'],
+  'transfer:after-export-recorded': ['completed'],
+  'transfer:after-import': ['completed'],
+  'transfer:after-completed': [],
+};
+
+/** The process manager's `recovered …` lines in the service's output, colours off, a KEKEK's random name as `<name>`. */
+function recoveryLines(output: string): string[] {
+  return output
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')
+    .filter((line) => line.includes('[ProcessManager] recovered '))
+    .map((line) => line.slice(line.indexOf('recovered ')))
+    .map((line) => line.replace(/KEKEK [0-9a-f-]{36} from/, 'KEKEK <name> from'));
+}
 
 describe('SIGKILL of the service at every fault point, then restart (HTTP)', () => {
   let dataDir: string;
@@ -116,7 +162,7 @@ describe('SIGKILL of the service at every fault point, then restart (HTTP)', () 
   });
 
   it.each(FAULT_POINTS.map((point) => [point]))(
-    'killed at %s: the restarted service leaves the key consistent',
+    'killed at %s: the restarted service leaves the key consistent and prints what it recovered',
     async (point) => {
       const { key, qs } = prepared.get(point)!;
       const op = opOf(point);
@@ -156,7 +202,7 @@ describe('SIGKILL of the service at every fault point, then restart (HTTP)', () 
         // GET /v1/keys/{id} agrees with the residency read model and with what each HSM holds: a
         // reconcile of each HSM finds no drift this point has caused (drift an earlier point left
         // behind was reported by that point's test and is not counted again).
-        const events = await api.json<{ type: string; data: { kekekName?: string } }[]>(
+        const events = await api.json<{ type: string; data: { kekekName?: string; opId?: string } }[]>(
           'GET',
           `/v1/keys/${key.keyId}/events`,
         );
@@ -195,7 +241,13 @@ describe('SIGKILL of the service at every fault point, then restart (HTTP)', () 
           await api.json('POST', `/v1/keys/${key.keyId}/raw-import`, { hsm: 'hsm-a' });
         const s = await signOnce(api, key);
         expect(s.q).toBeGreaterThan(Math.max(...qs));
-        expect(running.stderr()).not.toMatch(/recovery:/);
+        // Recovery settled everything (Nest prints warn on stdout) and printed what it did to the key.
+        const output = running.stdout() + running.stderr();
+        expect(output).not.toMatch(/recovery:/);
+        const opId = events.filter((e) => e.type === INTENT[op]).at(-1)!.data.opId;
+        expect(recoveryLines(output)).toEqual(
+          RECOVERED[point].map((outcome) => `recovered ${op} op ${opId} of key ${key.keyId}: ${outcome}`),
+        );
       } finally {
         await stop(running);
         running = undefined;

@@ -125,6 +125,7 @@ export async function finishRawExport(
   return { blobSha256: stored.sha256 };
 }
 
+/** PKEY_DELETE, then `KeyDeletedFromHsm`; true if the key was still on the HSM (recovery says which). */
 export async function evictFromHsm(
   core: CustodyCore,
   keyId: string,
@@ -132,12 +133,13 @@ export async function evictFromHsm(
   hsmKeyName: string,
   reason: string,
   ctx: OpContext,
-): Promise<void> {
-  await core.registry.deleteKey(target, hsmKeyName);
+): Promise<boolean> {
+  const deleted = await core.registry.deleteKey(target, hsmKeyName);
   faultPoint('raw-export:after-delete');
   await core.decideKey(
     keyId,
     { type: 'RecordDeletedFromHsm', data: { keyId, hsmId: target.hsmId, reason, at: ctx.now() } },
     ctx,
   );
+  return deleted;
 }

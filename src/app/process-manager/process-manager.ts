@@ -2,12 +2,17 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { ApprovalsService } from '../approvals/approvals';
 import { CustodyCore } from '../custody/custody-core';
 import { checkFaultEnv } from './fault-points';
-import { recoverOpenOperations, type RecoveryReport } from './recover';
+import { recoverOpenOperations, recoveryLine, type RecoveryReport } from './recover';
 
 /**
  * Runs the crash recovery once at start-up, before the API takes requests (docs/architecture.md §4):
  * open custody operations first, then approved requests whose outcome a crash kept from the ledger
  * (an approved transfer cut short is settled by the first, then recorded by the second).
+ *
+ * Every action is logged at `warn`, one line each (`recoveryLine`): `keyledger serve` prints only
+ * error and warn (startServer's default levels keep Nest's `log` chatter, every route mapped, out of
+ * the output), and an operator must see every recovery action there. `warn` also fits: each action
+ * means the previous process died in the middle of an operation.
  */
 @Injectable()
 export class ProcessManager implements OnApplicationBootstrap {
@@ -25,16 +30,10 @@ export class ProcessManager implements OnApplicationBootstrap {
   }
 
   async recover(): Promise<RecoveryReport & { readonly approvals: readonly string[] }> {
-    const report = await recoverOpenOperations(this.core);
-    const { completed, failed, cleaned, errors } = report;
-    if (completed.length + failed.length + cleaned.length > 0) {
-      this.logger.log(
-        `recovered: ${completed.length} completed, ${failed.length} failed, ${cleaned.length} cleaned up`,
-      );
-    }
-    for (const line of errors) this.logger.warn(`recovery: ${line}`);
+    const report = await recoverOpenOperations(this.core, (action) => this.logger.warn(recoveryLine(action)));
+    for (const line of report.errors) this.logger.warn(`recovery: ${line}`);
     const approvals = await this.approvals.recoverApproved();
-    for (const line of approvals) this.logger.log(`recovered ${line}`);
+    for (const line of approvals) this.logger.warn(`recovered ${line}`);
     return { ...report, approvals };
   }
 }

@@ -14,12 +14,46 @@ import { evictFromHsm, failOp, finishRawExport } from '../custody/raw-export';
 import { finishRawImport } from '../custody/raw-import';
 import { completeImportStep, dropKekek, importTransit, kekekCandidates } from '../custody/transfer';
 import { isTransportFailure } from '../hsm-registry/hsm-registry';
+import type { RecordedEvent } from '../../event-store';
+
+/**
+ * One thing recovery did: an open operation completed or failed, or a clean-up after one. Ids, HSM
+ * names and hashes only, never a PIN, token or blob, since each becomes a line of the service's
+ * output (`recoveryLine`).
+ */
+export interface RecoveryAction {
+  readonly keyId: string;
+  /** The operation's kind: the open op's, the raw export a clean-up finishes, or a zeroization. */
+  readonly kind: key.OpenOp['kind'] | 'zeroization';
+  /** Null for a zeroization, which has none. */
+  readonly opId: string | null;
+  readonly outcome: 'completed' | 'failed' | 'cleaned';
+  /** Why it failed, or what was cleaned up; null for a completion. */
+  readonly detail: string | null;
+}
 
 export interface RecoveryReport {
-  readonly completed: string[];
-  readonly failed: string[];
-  readonly cleaned: string[];
+  readonly actions: RecoveryAction[];
+  /** Keys recovery could not settle: their operations stay open until the next start. */
   readonly errors: string[];
+}
+
+/** `recovered raw-export op <opId> of key <keyId>: failed (<why>)`, one line for the service's output. */
+export function recoveryLine(action: RecoveryAction): string {
+  const what = action.opId === null ? action.kind : `${action.kind} op ${action.opId}`;
+  const detail = action.detail === null ? '' : ` (${action.detail})`;
+  return `recovered ${what} of key ${action.keyId}: ${action.outcome}${detail}`;
+}
+
+/** Collects the actions and hands each to `onAction` when it is done, not after the slowest HSM has answered. */
+class Recording {
+  readonly report: RecoveryReport = { actions: [], errors: [] };
+  constructor(private readonly onAction: (action: RecoveryAction) => void) {}
+
+  add(action: RecoveryAction): void {
+    this.report.actions.push(action);
+    this.onAction(action);
+  }
 }
 
 async function activeHsm(core: CustodyCore, hsmId: string): Promise<ActiveHsm | null> {
@@ -50,14 +84,15 @@ async function recoverOp(
   state: key.LiveKey,
   op: key.OpenOp,
   ctx: OpContext,
-  report: RecoveryReport,
+  recording: Recording,
 ): Promise<void> {
   const keyId = state.keyId;
+  const { kind, opId } = op;
   const fail = async (why: string) => {
-    await failOp(core, keyId, op.opId, `recovered after a crash: ${why}`, ctx);
-    report.failed.push(`${op.kind} ${op.opId} of key ${keyId}: ${why}`);
+    await failOp(core, keyId, opId, `recovered after a crash: ${why}`, ctx);
+    recording.add({ keyId, kind, opId, outcome: 'failed', detail: why });
   };
-  const done = () => void report.completed.push(`${op.kind} ${op.opId} of key ${keyId}`);
+  const done = () => recording.add({ keyId, kind, opId, outcome: 'completed', detail: null });
   switch (op.kind) {
     case 'raw-export': {
       const target = await activeHsm(core, op.hsmId);
@@ -149,14 +184,17 @@ async function recordedHsmNames(core: CustodyCore): Promise<Set<string>> {
 async function settleResidency(
   core: CustodyCore,
   state: key.LiveKey,
-  lastEvent: string | undefined,
+  lastEvent: RecordedEvent | undefined,
   ctx: OpContext,
-  report: RecoveryReport,
+  recording: Recording,
 ): Promise<void> {
+  const keyId = state.keyId;
+  const cleaned = (opId: string | null, detail: string) =>
+    recording.add({ keyId, kind: 'raw-export', opId, outcome: 'cleaned', detail });
   for (const o of key.openObligations(state)) {
     const target = await activeHsm(core, o.hsmId);
     if (target === null) continue;
-    await evictFromHsm(
+    const deleted = await evictFromHsm(
       core,
       state.keyId,
       target,
@@ -164,9 +202,16 @@ async function settleResidency(
       `hashsig copy disabled by raw export to blob ${o.blobSha256}`,
       ctx,
     );
-    report.cleaned.push(`deleted disabled copy of key ${state.keyId} from ${target.name}`);
+    // The raw export that disabled the copy produced its blob.
+    cleaned(
+      state.blobs[o.blobSha256]?.opId ?? null,
+      deleted
+        ? `deleted the disabled hashsig copy from ${target.name}`
+        : `recorded the disabled hashsig copy deleted from ${target.name}, done before the crash`,
+    );
   }
-  if (lastEvent !== 'KeyRawExported') return;
+  if (lastEvent?.type !== 'KeyRawExported') return;
+  const exportOpId = (lastEvent.data as { opId?: unknown }).opId;
   for (const r of Object.values(state.residency)) {
     if (r.status !== 'live') continue;
     const target = await activeHsm(core, r.hsmId);
@@ -188,7 +233,10 @@ async function settleResidency(
       },
       ctx,
     );
-    report.cleaned.push(`recorded the eviction of key ${state.keyId} from ${target.name}`);
+    cleaned(
+      typeof exportOpId === 'string' ? exportOpId : null,
+      `recorded its eviction from ${target.name}, done before the crash`,
+    );
   }
 }
 
@@ -196,7 +244,7 @@ async function settleResidency(
  * A zeroization records HsmZeroized, then KeyDeletedFromHsm for each key resident there; after a
  * crash in between, the keys resident since before the zeroization are recorded deleted now.
  */
-async function settleZeroizations(core: CustodyCore, ctx: OpContext, report: RecoveryReport): Promise<void> {
+async function settleZeroizations(core: CustodyCore, ctx: OpContext, recording: Recording): Promise<void> {
   for (const { hsmId, state } of core.reads.hsms()) {
     if (state.status !== 'active' || state.zeroizedAt === null) continue;
     const zeroizedAt = state.zeroizedAt;
@@ -209,9 +257,15 @@ async function settleZeroizations(core: CustodyCore, ctx: OpContext, report: Rec
           { type: 'RecordDeletedFromHsm', data: { keyId, hsmId, reason, at: ctx.now() } },
           ctx,
         );
-        report.cleaned.push(`recorded key ${keyId} deleted from ${state.name}, zeroized at ${zeroizedAt}`);
+        recording.add({
+          keyId,
+          kind: 'zeroization',
+          opId: null,
+          outcome: 'cleaned',
+          detail: `recorded it deleted from ${state.name}, zeroized at ${zeroizedAt}`,
+        });
       } catch (error) {
-        report.errors.push(`key ${keyId}: ${(error as Error).message}`);
+        recording.report.errors.push(`key ${keyId}: ${(error as Error).message}`);
       }
     }
   }
@@ -229,20 +283,28 @@ function keysToSettle(core: CustodyCore): string[] {
     .map((d) => d.keyId);
 }
 
-/** One pass over the keys with something to settle. Errors on one key are reported and do not stop the others. */
-export async function recoverOpenOperations(core: CustodyCore): Promise<RecoveryReport> {
-  const report: RecoveryReport = { completed: [], failed: [], cleaned: [], errors: [] };
+/**
+ * One pass over the keys with something to settle. Errors on one key are reported and do not stop
+ * the others. `onAction` hears of each action as it is done (the process manager logs it).
+ */
+export async function recoverOpenOperations(
+  core: CustodyCore,
+  onAction: (action: RecoveryAction) => void = () => undefined,
+): Promise<RecoveryReport> {
+  const recording = new Recording(onAction);
+  const { report } = recording;
   await core.reads.catchUp();
-  await settleZeroizations(core, core.context(core.systemActor()), report);
+  await settleZeroizations(core, core.context(core.systemActor()), recording);
   for (const keyId of keysToSettle(core)) {
     const ctx = core.context(core.systemActor());
     try {
       let folded = await core.foldKey(keyId);
       if (folded.state.status !== 'live') continue;
-      for (const op of Object.values(folded.state.ops)) await recoverOp(core, folded.state, op, ctx, report);
+      for (const op of Object.values(folded.state.ops))
+        await recoverOp(core, folded.state, op, ctx, recording);
       folded = await core.foldKey(keyId);
       if (folded.state.status === 'live')
-        await settleResidency(core, folded.state, folded.events.at(-1)?.type, ctx, report);
+        await settleResidency(core, folded.state, folded.events.at(-1), ctx, recording);
     } catch (error) {
       report.errors.push(`key ${keyId}: ${(error as Error).message}`);
     }
