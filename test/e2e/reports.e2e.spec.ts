@@ -402,6 +402,33 @@ describe('compliance reports', () => {
       );
     });
 
+    it('is documented: its formats, its parameters and its problems, for the auditor role', async () => {
+      const doc = (await (await fetch(`${svc.url}/docs-json`)).json()) as {
+        paths: Record<string, Record<string, Record<string, unknown>>>;
+      };
+      const op = doc.paths['/v1/reports/{name}']!.get! as {
+        responses: Record<string, { content?: Record<string, unknown> }>;
+        parameters: { name: string; schema?: { enum?: string[] } }[];
+        'x-keyledger-role': string;
+      };
+      expect(Object.keys(op.responses['200']!.content!).sort()).toEqual([
+        'application/json',
+        'text/csv',
+        'text/html',
+      ]);
+      expect(Object.keys(op.responses)).toEqual(
+        expect.arrayContaining(['400', '401', '403', '404', '500', '503']),
+      );
+      expect(op.parameters.map((p) => p.name).sort()).toEqual(['asOf', 'format', 'key', 'name']);
+      expect(op.parameters.find((p) => p.name === 'name')!.schema!.enum).toEqual([
+        'inventory',
+        'custody-chain',
+        'hashsig-usage',
+        'dual-control',
+      ]);
+      expect(op['x-keyledger-role']).toBe('auditor');
+    });
+
     it('needs a token; auditors and everyone above read reports', async () => {
       await expectProblem(await svc.call('GET', '/v1/reports/inventory', undefined, { auth: false }), 401);
       for (const who of ['aude', 'olga', 'bob'])
