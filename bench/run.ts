@@ -8,6 +8,7 @@ import { custodyBenchmarks } from './custody.bench';
 import { hsmBenchmarks } from './hsm.bench';
 import { listKeysBenchmark } from './list-keys.bench';
 import { lmsBenchmarks } from './lms';
+import { reportsBenchmark } from './reports.bench';
 
 export interface BenchResult {
   metric: string;
@@ -29,6 +30,7 @@ const groups: Record<string, (emit: Emit) => Promise<void>> = {
   // The last line of the custody group alone, for a quick look at the read side.
   'list-keys': listKeysBenchmark,
   lms: async (emit) => lmsBenchmarks(emit),
+  reports: reportsBenchmark,
 };
 
 function emit(result: BenchResult): void {

@@ -8,6 +8,7 @@ import { HsmsController, KekDomainsController } from './hsms.controller';
 import { KeysController } from './keys.controller';
 import { OperatorsController } from './operators.controller';
 import { ProblemFilter } from './problem.filter';
+import { ReportsController } from './reports/reports.controller';
 import { createValidationPipe } from './validation';
 
 /**
@@ -32,6 +33,7 @@ export class ApiModule {
         OperatorsController,
         ApprovalsController,
         PolicyController,
+        ReportsController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: BearerAuthGuard },

@@ -56,6 +56,8 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteRule>> = {
 
   'GET /v1/policy': 'auditor',
   'PUT /v1/policy': 'officer',
+
+  'GET /v1/reports/{name}': 'auditor',
 };
 
 /** `/v1/keys/:keyId` (the router's form) → `/v1/keys/{keyId}` (the table's and OpenAPI's). */

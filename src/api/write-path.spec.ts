@@ -20,6 +20,7 @@ import * as policy from '../app/approvals/policy.commands';
 import * as commands from '../app/custody/custody.commands';
 import * as queries from '../app/custody/custody.queries';
 import * as operators from '../app/operators/operators.commands';
+import * as reports from '../app/reports/reports.queries';
 import { AuthenticateDouble, TOKENS } from '../../test/support/authenticate-double';
 import type { KeyView } from '../app/custody/views';
 import { approval } from '../domain';
@@ -103,6 +104,18 @@ function cannedResult(name: string): unknown {
       return { operator: { operatorId: 'o', name: 'alice', role: 'operator' }, token: 'klt_x' };
     case 'ApproveCommand':
       return { approval: { approvalId: 'a', status: 'pending' } };
+    case 'ReportQuery':
+      return {
+        body: {},
+        document: { report: 'inventory', asOf: { position: 0, at: null } },
+        summary: [],
+        tables: [{ title: 'Keys', columns: [], rows: [] }],
+        name: 'inventory',
+        title: 'Key inventory',
+        requested: { asOf: 'head', key: null },
+        head: 0,
+        generatedAt: '2026-12-07T10:00:00.000Z',
+      };
     case 'ChangePolicyCommand':
     case 'GetPolicyQuery':
       return { policy: approval.DEFAULT_POLICY, adoptedAt: null, changes: 0, position: null };
@@ -121,7 +134,7 @@ function recordingHandlers(): Type[] {
   const commandClasses = [commands, operators, approvals, policy]
     .flatMap(classes)
     .filter((c) => /Command$/.test(c.name));
-  const queryClasses = [queries, operators, approvals, policy]
+  const queryClasses = [queries, operators, approvals, policy, reports]
     .flatMap(classes)
     .filter((c) => /Query$/.test(c.name) && c !== operators.AuthenticateQuery);
   return [
@@ -189,7 +202,7 @@ describe('the one write path', () => {
 
   const request = (method: string, p: string, body?: unknown) =>
     fetch(
-      `${url}${p.replace('{keyId}', KEY).replace('{hsm}', 'h').replace('{id}', 'd').replace('{sha256}', SHA)}`,
+      `${url}${p.replace('{keyId}', KEY).replace('{hsm}', 'h').replace('{id}', 'd').replace('{sha256}', SHA).replace('{name}', 'inventory')}`,
       {
         method,
         headers: {

@@ -23,6 +23,7 @@ import { CONFIGURED_POLICY, PolicyService } from './approvals/policy';
 import { ChangePolicyHandler, GetPolicyHandler } from './approvals/policy.commands';
 import { OperatorsService } from './operators/operators';
 import { OPERATOR_HANDLERS } from './operators/operators.commands';
+import { REPORT_QUERY_HANDLERS } from './reports/reports.queries';
 
 /** Options of the custody service (tests shrink the KEKEK; `KEYLEDGER_OPERATOR_ID` names the operator in metadata). */
 export const CUSTODY_OPTIONS = Symbol('CUSTODY_OPTIONS');
@@ -30,7 +31,7 @@ export const CUSTODY_OPTIONS = Symbol('CUSTODY_OPTIONS');
 /**
  * The keyledger application (docs/architecture.md §1): the command handlers (the one write path,
  * each behind the approval gate), the query handlers over the read side, operators, approvals and
- * the policy in force, the HSM registry, the local secret store and the crash recovery (runs on
+ * the policy in force, the report query, the HSM registry, the local secret store and the crash recovery (runs on
  * bootstrap, after the read side has started). Needs the global `LedgerModule` (EVENT_STORE,
  * KEYLEDGER_CONFIG, BOOTSTRAP_TOKEN).
  */
@@ -83,6 +84,7 @@ export const CUSTODY_OPTIONS = Symbol('CUSTODY_OPTIONS');
     ...CUSTODY_COMMAND_HANDLERS,
     ...CUSTODY_QUERY_HANDLERS,
     ...OPERATOR_HANDLERS,
+    ...REPORT_QUERY_HANDLERS,
     ApproveHandler,
     RejectHandler,
     ListApprovalsHandler,

@@ -94,7 +94,31 @@ export class ApiClient {
   }
 
   async request<T>(method: string, p: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    const { response, text } = await this.exchange(
+      method,
+      p,
+      body,
+      'application/json, application/problem+json',
+    );
+    const json = parseOrUndefined(text);
+    if (response.status === 202) throw new AwaitingApproval(json as ApprovalJson);
+    return json as T;
+  }
+
+  /** A GET whose answer is text in any media type (a report as CSV or HTML), with its headers. */
+  async getText(p: string): Promise<{ text: string; headers: Headers }> {
+    const { response, text } = await this.exchange('GET', p, undefined, '*/*');
+    return { text, headers: response.headers };
+  }
+
+  /** Sends one request; a non-2xx answer becomes an `ApiError` with the problem's detail. */
+  private async exchange(
+    method: string,
+    p: string,
+    body: unknown,
+    accept: string,
+  ): Promise<{ response: Response; text: string }> {
+    const headers: Record<string, string> = { accept };
     if (this.settings.token !== undefined) headers.authorization = `Bearer ${this.settings.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
@@ -113,13 +137,8 @@ export class ApiClient {
       );
     }
     const text = await response.text();
-    let json: unknown;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
     if (!response.ok) {
+      const json = parseOrUndefined(text);
       const problem =
         typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : undefined;
       const detail =
@@ -130,8 +149,15 @@ export class ApiClient {
           : '';
       throw new ApiError(response.status, `${detail}${hint}`, problem);
     }
-    if (response.status === 202) throw new AwaitingApproval(json as ApprovalJson);
-    return json as T;
+    return { response, text };
+  }
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

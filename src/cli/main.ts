@@ -21,6 +21,7 @@ import { registerBlobsCommand } from './blobs.command';
 import { registerHsmsCommand } from './hsms.command';
 import { registerKekDomainsCommand } from './kek-domains.command';
 import { registerKeysCommand } from './keys.command';
+import { registerReportCommand } from './reports.command';
 import { registerServeCommand } from './serve.command';
 import { registerSoftHsmCommand } from './soft-hsm.command';
 
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
   registerWhoamiCommand(program);
   registerApprovalsCommand(program);
   registerPolicyCommand(program);
+  registerReportCommand(program);
   usageErrorsExit2(program);
   return program;
 }

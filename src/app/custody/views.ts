@@ -223,12 +223,7 @@ export function keyView(
 
 /** The origin copy's current blob, else any copy's (hashsig after a transfer). */
 export function currentBlobOf(state: key.LiveKey): key.BlobRecord | undefined {
-  return (
-    key.currentBlob(state) ??
-    Object.keys(state.copies)
-      .map((c) => key.currentBlob(state, c))
-      .find((b) => b !== undefined)
-  );
+  return key.keyCurrentBlob(state);
 }
 
 export function hsmView(doc: HsmCatalogDoc, residentKeys: number): HsmView {

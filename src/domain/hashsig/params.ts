@@ -9,6 +9,16 @@ const LMS_HEIGHT: Readonly<Record<number, number>> = { 5: 5, 6: 10, 7: 15, 8: 20
 /** LM-OTS codes libhal accepts for keys (W1 = 1 does not fit a keystore block, docs/libhal-rpc.md §7.1). */
 const LMOTS_TYPES: readonly number[] = [2, 3, 4];
 
+/** Names of the LMS and LM-OTS type codes, as the API and the reports show them (H5 … H25, W2 … W8). */
+export const LMS_TYPE_NAMES: Readonly<Record<number, string>> = {
+  5: 'H5',
+  6: 'H10',
+  7: 'H15',
+  8: 'H20',
+  9: 'H25',
+};
+export const LMOTS_TYPE_NAMES: Readonly<Record<number, string>> = { 2: 'W2', 3: 'W4', 4: 'W8' };
+
 export type HashsigParams = {
   /** HSS levels L, 1 … 8. */
   readonly levels: number;

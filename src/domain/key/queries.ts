@@ -49,6 +49,19 @@ export function currentBlob(state: KeyState, copyId?: string): BlobRecord | unde
   );
 }
 
+/**
+ * The blob a key's views show as current: the origin copy's current blob, else any copy's (a
+ * hashsig key whose transferred copy was raw-exported). Used by the API's key views and the reports.
+ */
+export function keyCurrentBlob(state: LiveKey): BlobRecord | undefined {
+  return (
+    currentBlob(state) ??
+    Object.keys(state.copies)
+      .map((c) => currentBlob(state, c))
+      .find((b) => b !== undefined)
+  );
+}
+
 export type HolderView =
   | {
       readonly copyId: string;

@@ -29,7 +29,7 @@ export interface Service {
  * `demo: false` starts the service without the demo HSMs (the test registers its own over HTTP);
  * `env` adds configuration variables, e.g. `KEYLEDGER_REQUEST_TIMEOUT_MS` (data directory, port and
  * host stay the test's). `policy` is the ledger's approval policy: `OPEN_POLICY` unless a suite is
- * about dual control (or names a policy file in `env.KEYLEDGER_POLICY`).
+ * about dual control (or names a policy file in `env.KEYLEDGER_POLICY`). `seed` fills the ledger first.
  */
 export async function startService(
   options: {
@@ -37,10 +37,13 @@ export async function startService(
     prefix?: string;
     env?: NodeJS.ProcessEnv;
     policy?: approval.ApprovalPolicy;
+    /** Writes a ledger into the data directory before the service opens it (e.g. bench/seed.ts). */
+    seed?: (dataDir: string) => Promise<unknown>;
   } = {},
 ): Promise<Service> {
   // Short: Unix socket paths are limited to about 100 bytes.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), options.prefix ?? 'kl-'));
+  await options.seed?.(dataDir);
   const token = randomBytes(24).toString('base64url');
   const server = await startServer(
     withPolicy(
