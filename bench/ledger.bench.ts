@@ -8,7 +8,7 @@ import type { Emit } from './run';
 import { perSecond, progress, round, tempDir } from './util';
 
 /** A realistic ledger event: what a raw export records. */
-function sampleEvent(i: number): EventData {
+export function sampleEvent(i: number): EventData {
   return {
     type: 'KeyRawExported',
     data: {
@@ -61,7 +61,12 @@ async function singleWriter(store: EventStore, events: number): Promise<number> 
   return perSecond(events, start);
 }
 
-async function concurrentWriters(store: EventStore, writers: number, perWriter: number): Promise<number> {
+/** `writers` appenders on streams of their own, each awaiting `perWriter` appends in turn: events/s. */
+export async function concurrentWriters(
+  store: EventStore,
+  writers: number,
+  perWriter: number,
+): Promise<number> {
   const start = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: writers }, async (_, w) => {
@@ -153,7 +158,8 @@ export async function ledgerBenchmarks(emit: Emit): Promise<void> {
   }
 }
 
-async function fill(store: EventStore, events: number): Promise<void> {
+/** Appends `events` sample events, 64 appends of 100 in flight at a time, over 997 streams. */
+export async function fill(store: EventStore, events: number): Promise<void> {
   const perAppend = 100;
   for (let done = 0; done < events;) {
     const n = Math.min(perAppend * 64, events - done);

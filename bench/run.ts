@@ -3,6 +3,7 @@
  * `{"metric": ..., "value": ..., "unit": ..., "ratio"?: ...}`. Groups: see `groups` below.
  * Progress goes to stderr so stdout stays machine-readable.
  */
+import { auditBenchmarks } from './audit.bench';
 import { ledgerBenchmarks } from './ledger.bench';
 import { custodyBenchmarks } from './custody.bench';
 import { hsmBenchmarks } from './hsm.bench';
@@ -31,6 +32,9 @@ const groups: Record<string, (emit: Emit) => Promise<void>> = {
   'list-keys': listKeysBenchmark,
   lms: async (emit) => lmsBenchmarks(emit),
   reports: reportsBenchmark,
+  audit: (emit) => auditBenchmarks(emit),
+  // One line of the audit group alone: the whole-ledger verification.
+  'audit-verify': (emit) => auditBenchmarks(emit, ['audit.verify']),
 };
 
 function emit(result: BenchResult): void {

@@ -9,6 +9,7 @@ import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:c
 import { CUSTODY_KEY_FLAGS } from '../src/app/custody/hsm-calls';
 import { blob, hsm, key, streamName } from '../src/domain';
 import { openSqliteEventStore, type EventStore, type JsonObject } from '../src/event-store';
+import { chainedEventStore } from '../src/event-store/chained-event-store';
 
 const APPEND_BATCH = 256;
 
@@ -49,7 +50,8 @@ async function appendAll(store: EventStore, items: Decided[]): Promise<void> {
 
 /** Writes the HSM and `count` key histories into a fresh ledger under `dataDir`; returns the key ids in order. */
 export async function seedKeys(dataDir: string, count: number): Promise<string[]> {
-  const store = await openSqliteEventStore(dataDir);
+  // Chained, as the service writes: the service refuses a ledger written before the chain.
+  const store = chainedEventStore(await openSqliteEventStore(dataDir));
   try {
     const hsmId = randomUUID();
     const at = new Date(Date.UTC(2026, 11, 1)).toISOString();

@@ -140,7 +140,7 @@ export class KeysController {
   @Delete(':keyId')
   @CommandProblems({ body: false })
   @GatedByPolicy('destroying a key (destroy-key)')
-  @ApiOperation({ summary: 'destroy the key: every blob is tombstoned' })
+  @ApiOperation({ summary: 'destroy the key: every blob is marked destroyed and no longer served' })
   @ApiOkResponse({ type: KeyResponse })
   async destroy(@Param('keyId', KeyIdPipe) keyId: string, @CurrentActor() actor: Actor): Promise<Json> {
     return keyJson(await this.commands.execute(new DestroyKeyCommand(keyId, actor)));

@@ -54,6 +54,14 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteRule>> = {
   'POST /v1/approvals/{id}/approve': 'officer',
   'POST /v1/approvals/{id}/reject': 'officer',
 
+  'GET /v1/audit/checkpoint': 'auditor',
+  'GET /v1/audit/key': 'auditor',
+  'GET /v1/audit/proof/inclusion': 'auditor',
+  'GET /v1/audit/proof/consistency': 'auditor',
+  'GET /v1/audit/verify': 'auditor',
+  // Recording a verification changes no custody state: an auditor's own act.
+  'POST /v1/audit/verify': 'auditor',
+
   'GET /v1/policy': 'auditor',
   'PUT /v1/policy': 'officer',
 

@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../app/config';
 import * as approvals from '../app/approvals/approvals.commands';
+import * as auditQueries from '../app/audit/audit.queries';
 import { GatedHandler } from '../app/approvals/gate';
 import { CustodyModule } from '../app/custody.module';
 import * as policy from '../app/approvals/policy.commands';
@@ -63,6 +64,7 @@ const WRITE_ROUTES: Record<string, { command: Type<ICommand>; body?: unknown }> 
   'DELETE /v1/operators/{id}': { command: operators.RevokeOperatorCommand },
   'POST /v1/approvals/{id}/approve': { command: approvals.ApproveCommand },
   'POST /v1/approvals/{id}/reject': { command: approvals.RejectCommand, body: { reason: 'no' } },
+  'POST /v1/audit/verify': { command: auditQueries.VerifyLedgerCommand },
   'PUT /v1/policy': {
     command: policy.ChangePolicyCommand,
     body: { version: 1, approvals: { 'destroy-key': 2 } },
@@ -131,10 +133,10 @@ function recordingHandlers(): Type[] {
     Object.values(module).filter(
       (v): v is Type => typeof v === 'function' && /(Command|Query)$/.test((v as { name: string }).name),
     );
-  const commandClasses = [commands, operators, approvals, policy]
+  const commandClasses = [commands, operators, approvals, policy, auditQueries]
     .flatMap(classes)
     .filter((c) => /Command$/.test(c.name));
-  const queryClasses = [queries, operators, approvals, policy, reports]
+  const queryClasses = [queries, operators, approvals, policy, reports, auditQueries]
     .flatMap(classes)
     .filter((c) => /Query$/.test(c.name) && c !== operators.AuthenticateQuery);
   return [
@@ -248,9 +250,14 @@ describe('the one write path', () => {
   it('answers every other route from the query bus alone', async () => {
     const reads = routes.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/'));
     expect(reads.length).toBeGreaterThanOrEqual(9);
+    // Query parameters a route requires.
+    const query: Record<string, string> = {
+      '/v1/audit/proof/inclusion': '?position=1',
+      '/v1/audit/proof/consistency': '?from=1',
+    };
     for (const { method, path: p } of reads) {
       dispatched.length = 0;
-      const response = await request(method, p);
+      const response = await request(method, `${p}${query[p] ?? ''}`);
       expect({ route: `${method} ${p}`, status: response.status }).toEqual({
         route: `${method} ${p}`,
         status: 200,

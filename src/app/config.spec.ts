@@ -1,5 +1,5 @@
 /** loadConfig at the boundary: defaults, and a bad value refused with a message naming the variable. */
-import { ConfigError, DEFAULT_REQUEST_TIMEOUT_MS, loadConfig } from './config';
+import { ConfigError, DEFAULT_CHECKPOINT_EVERY, DEFAULT_REQUEST_TIMEOUT_MS, loadConfig } from './config';
 
 describe('KEYLEDGER_REQUEST_TIMEOUT_MS', () => {
   it.each<[string, string | undefined, number]>([
@@ -26,4 +26,41 @@ describe('KEYLEDGER_REQUEST_TIMEOUT_MS', () => {
       );
     },
   );
+});
+
+describe('KEYLEDGER_CHECKPOINT_EVERY', () => {
+  it.each<[string, string | undefined, { events: number | null; seconds: number | null }]>([
+    ['unset', undefined, DEFAULT_CHECKPOINT_EVERY],
+    ['events', '500', { events: 500, seconds: null }],
+    ['seconds', '30s', { events: null, seconds: 30 }],
+    ['minutes', '5m', { events: null, seconds: 300 }],
+    ['both', ' 1000 , 1h ', { events: 1000, seconds: 3600 }],
+    ['off', 'off', { events: null, seconds: null }],
+  ])('%s: %s', (_label, value, expected) => {
+    expect(loadConfig({ KEYLEDGER_CHECKPOINT_EVERY: value }).checkpointEvery).toEqual(expected);
+  });
+
+  it.each(['0', '10x', '1000,2000', '60s,1m', '-5', '1.5s', 'never'])(
+    'refuses %s naming the variable',
+    (value) => {
+      expect(() => loadConfig({ KEYLEDGER_CHECKPOINT_EVERY: value })).toThrow(
+        new ConfigError(
+          `KEYLEDGER_CHECKPOINT_EVERY must be a number of events (e.g. 1000), a time (e.g. 60s, 5m, 1h), both separated by a comma, or off; got "${value}"`,
+        ),
+      );
+    },
+  );
+});
+
+describe('KEYLEDGER_AUDIT_ORIGIN', () => {
+  it('is unset by default and taken as given otherwise', () => {
+    expect(loadConfig({}).auditOrigin).toBeUndefined();
+    expect(loadConfig({ KEYLEDGER_AUDIT_ORIGIN: 'bank.example/keyledger-prod' }).auditOrigin).toBe(
+      'bank.example/keyledger-prod',
+    );
+  });
+
+  it.each(['has space', 'a+b', 'x'.repeat(201)])('refuses %s', (value) => {
+    expect(() => loadConfig({ KEYLEDGER_AUDIT_ORIGIN: value })).toThrow(/KEYLEDGER_AUDIT_ORIGIN must be/);
+  });
 });

@@ -24,7 +24,20 @@ export interface KeyledgerConfig {
    * else the connection is answered 408 and closed (headers alone get less, see src/api/http.ts).
    */
   readonly requestTimeoutMs: number;
+  /**
+   * `KEYLEDGER_CHECKPOINT_EVERY`: when the audit checkpointer signs a new tree head — after this many
+   * new events, or this long after the first event not yet covered, whichever comes first; `off`
+   * signs none (docs/architecture.md §6).
+   */
+  readonly checkpointEvery: CheckpointEvery;
+  /** `KEYLEDGER_AUDIT_ORIGIN`: the origin line of this ledger's checkpoints, when the audit key is made. */
+  readonly auditOrigin: string | undefined;
 }
+
+export type CheckpointEvery = { readonly events: number | null; readonly seconds: number | null };
+
+/** A checkpoint per 1,000 new events, and none older than a minute behind a write. */
+export const DEFAULT_CHECKPOINT_EVERY: CheckpointEvery = { events: 1000, seconds: 60 };
 
 /** A client that has not sent its whole request within 30 s is not a client of this API. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -53,7 +66,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     ? { policy: loadPolicyFile(path.resolve(policyFile)), source: path.resolve(policyFile) }
     : { policy: DEFAULT_POLICY, source: 'default' };
   const requestTimeoutMs = parseRequestTimeout(env.KEYLEDGER_REQUEST_TIMEOUT_MS);
-  return { dataDir, host, port, eventStore, policy, requestTimeoutMs };
+  const checkpointEvery = parseCheckpointEvery(env.KEYLEDGER_CHECKPOINT_EVERY);
+  const auditOrigin = parseOrigin(env.KEYLEDGER_AUDIT_ORIGIN);
+  return { dataDir, host, port, eventStore, policy, requestTimeoutMs, checkpointEvery, auditOrigin };
 }
 
 function parsePort(raw: string | undefined): number {
@@ -75,4 +90,39 @@ function parseRequestTimeout(raw: string | undefined): number {
     );
   }
   return ms;
+}
+
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600 };
+
+/** `1000`, `60s`, `5m`, `1000,60s` (whichever comes first), or `off`. */
+function parseCheckpointEvery(raw: string | undefined): CheckpointEvery {
+  const value = raw?.trim() ?? '';
+  if (value === '') return DEFAULT_CHECKPOINT_EVERY;
+  if (value === 'off') return { events: null, seconds: null };
+  let events: number | null = null;
+  let seconds: number | null = null;
+  for (const part of value.split(',').map((p) => p.trim())) {
+    const count = /^[1-9]\d{0,8}$/.test(part) ? Number(part) : undefined;
+    const time = /^([1-9]\d{0,5})(s|m|h)$/.exec(part);
+    if (count !== undefined && events === null) events = count;
+    else if (time !== null && seconds === null) seconds = Number(time[1]) * UNIT_SECONDS[time[2]!]!;
+    else {
+      throw new ConfigError(
+        `KEYLEDGER_CHECKPOINT_EVERY must be a number of events (e.g. 1000), a time (e.g. 60s, 5m, 1h), both separated by a comma, or off; got "${value.slice(0, 40)}"`,
+      );
+    }
+  }
+  return { events, seconds };
+}
+
+/** An origin line (c2sp.org/tlog-checkpoint): non-empty, no spaces or plus signs, bounded. */
+function parseOrigin(raw: string | undefined): string | undefined {
+  const value = raw?.trim() ?? '';
+  if (value === '') return undefined;
+  if (!/^[\x21-\x2a\x2c-\x7e]{1,200}$/.test(value)) {
+    throw new ConfigError(
+      `KEYLEDGER_AUDIT_ORIGIN must be 1 to 200 printable ASCII characters without spaces or "+", e.g. example.com/keyledger; got "${value.slice(0, 40)}"`,
+    );
+  }
+  return value;
 }

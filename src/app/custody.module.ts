@@ -23,6 +23,7 @@ import { CONFIGURED_POLICY, PolicyService } from './approvals/policy';
 import { ChangePolicyHandler, GetPolicyHandler } from './approvals/policy.commands';
 import { OperatorsService } from './operators/operators';
 import { OPERATOR_HANDLERS } from './operators/operators.commands';
+import { AUDIT_PROVIDERS } from './audit/audit.queries';
 import { REPORT_QUERY_HANDLERS } from './reports/reports.queries';
 
 /** Options of the custody service (tests shrink the KEKEK; `KEYLEDGER_OPERATOR_ID` names the operator in metadata). */
@@ -91,6 +92,7 @@ export const CUSTODY_OPTIONS = Symbol('CUSTODY_OPTIONS');
     GetApprovalHandler,
     ChangePolicyHandler,
     GetPolicyHandler,
+    ...AUDIT_PROVIDERS,
   ],
   exports: [
     CustodyCore,

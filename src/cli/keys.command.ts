@@ -438,7 +438,7 @@ export function registerKeysCommand(program: Command): void {
 
   keys
     .command('destroy')
-    .description('destroy a key: its blobs are tombstoned; this cannot be undone')
+    .description('destroy a key: its blobs are no longer served; this cannot be undone')
     .argument('<keyId>')
     .option('--yes', 'confirm')
     .option('--json', 'print JSON')

@@ -4,7 +4,7 @@
  *
  * Start-up: only commander, the command files and the HTTP client load before a command runs.
  * What a command needs beyond that (NestJS and the server for `serve`, the software HSM for
- * `soft-hsm`, cli-progress for a bar) is `require`d inside its action, so an operator command such
+ * `soft-hsm`, the ledger for `audit`, cli-progress for a bar) is `require`d inside its action, so an operator command such
  * as `keyledger keys list` does not pay for the service (test/cli/startup.int.spec.ts checks it).
  *
  * Exit codes: 0 ok (`--help` and `--version` included), 1 failure, 2 usage (every error commander
@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AwaitingApproval, UsageError } from './api-client';
 import { registerApprovalsCommand, registerPolicyCommand } from './approvals.command';
+import { registerAuditCommand } from './audit.command';
 import { registerOperatorsCommand, registerWhoamiCommand } from './operators.command';
 import { registerBlobsCommand } from './blobs.command';
 import { registerHsmsCommand } from './hsms.command';
@@ -63,6 +64,7 @@ export function buildProgram(): Command {
   registerApprovalsCommand(program);
   registerPolicyCommand(program);
   registerReportCommand(program);
+  registerAuditCommand(program);
   usageErrorsExit2(program);
   return program;
 }

@@ -3,6 +3,7 @@
  * state types of different streams never collide. Shared helpers are exported at the top level.
  */
 export * as approval from './approval';
+export * as audit from './audit';
 export * as blob from './blob';
 export * as hashsig from './hashsig';
 export * as hsm from './hsm';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventTooLarge, InvalidEventStoreArgument } from './errors';
 import {
   MAX_EVENT_BYTES,
+  type EventData,
   type ExpectedRevision,
   type ReadAllOptions,
   type ReadStreamOptions,
@@ -63,7 +64,8 @@ function stringify(value: unknown, field: string): string {
   }
 }
 
-function encodeEvent(stream: string, event: unknown, i: number): EncodedEvent {
+/** The checks of one event's shape (`events[i]`), before anything is encoded. */
+export function checkEventShape(event: unknown, i: number): asserts event is EventData {
   if (!isPlainObject(event)) throw invalid(`events[${i}]`, 'an event object', event);
   const { type, data, metadata, id } = event;
   if (typeof type !== 'string' || type.length === 0)
@@ -75,23 +77,37 @@ function encodeEvent(stream: string, event: unknown, i: number): EncodedEvent {
   if (id !== undefined && (typeof id !== 'string' || !UUID.test(id))) {
     throw invalid(`events[${i}].id`, 'a UUID or undefined', id);
   }
-  const encoded = {
+}
+
+/** `events` is a non-empty array. */
+export function checkEventList(events: unknown): asserts events is unknown[] {
+  if (!Array.isArray(events) || events.length === 0) throw invalid('events', 'a non-empty array', events);
+}
+
+function encodeEvent(stream: string, event: unknown, i: number): EncodedEvent {
+  checkEventShape(event, i);
+  const { type, data, metadata, id } = event;
+  return checkEncodedSize(stream, {
     id: id ?? randomUUID(),
     type,
     data: stringify(data, `events[${i}].data`),
     metadata: stringify(metadata ?? {}, `events[${i}].metadata`),
-  };
+  });
+}
+
+/** Refuses an encoded event over MAX_EVENT_BYTES (UTF-8 of type, data and metadata). */
+export function checkEncodedSize(stream: string, encoded: EncodedEvent): EncodedEvent {
   const size =
-    Buffer.byteLength(type, 'utf8') +
+    Buffer.byteLength(encoded.type, 'utf8') +
     Buffer.byteLength(encoded.data, 'utf8') +
     Buffer.byteLength(encoded.metadata, 'utf8');
-  if (size > MAX_EVENT_BYTES) throw new EventTooLarge(stream, type, size, MAX_EVENT_BYTES);
+  if (size > MAX_EVENT_BYTES) throw new EventTooLarge(stream, encoded.type, size, MAX_EVENT_BYTES);
   return encoded;
 }
 
 /** Validates and encodes a whole append up front, so a refused event means nothing is appended. */
 export function encodeEvents(stream: string, events: unknown): EncodedEvent[] {
-  if (!Array.isArray(events) || events.length === 0) throw invalid('events', 'a non-empty array', events);
+  checkEventList(events);
   return events.map((event: unknown, i) => encodeEvent(stream, event, i));
 }
 

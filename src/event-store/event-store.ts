@@ -36,6 +36,24 @@ export interface RecordedEvent {
 }
 
 /**
+ * A recorded event with the exact JSON text its store keeps for data and metadata: what a reader
+ * that hashes the stored bytes needs (the audit verification, src/audit/chain.ts). `data` is
+ * parsed only when read.
+ */
+export interface StoredEvent extends RecordedEvent {
+  readonly stored: { readonly data: string; readonly metadata: string };
+}
+
+/** A store that can hand out its stored text (the embedded SQLite ledger). Not part of the port. */
+export interface ReadsStoredText {
+  readAllStored(options?: ReadAllOptions): Promise<StoredEvent[]>;
+}
+
+export function readsStoredText(store: object): store is ReadsStoredText {
+  return typeof (store as Partial<ReadsStoredText>).readAllStored === 'function';
+}
+
+/**
  * Optimistic concurrency: a revision number (the revision of the stream's last event), or
  * `no_stream` (the stream must not exist), `stream_exists` (it must exist), `any` (no check).
  */

@@ -13,15 +13,19 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StoredEvent,
   SubscribeToAllOptions,
 } from './event-store';
 import {
   assertStreamName,
+  checkEncodedSize,
+  checkEventList,
   checkExpectedRevision,
   checkFromPosition,
   checkReadAllOptions,
   checkReadStreamOptions,
   encodeEvents,
+  type EncodedEvent,
 } from './arguments';
 import { toLedgerError } from './sqlite-errors';
 import { GroupCommitWriter } from './sqlite-group-commit';
@@ -42,6 +46,9 @@ interface EventRow {
   recordedAt: string;
 }
 
+/** An `EventRow` as an array, in COLUMNS order. */
+type RawRow = [number, string, number, string, string, string, string, string];
+
 const COLUMNS =
   'position, stream AS streamName, revision, id, type, data, metadata, recorded_at AS recordedAt FROM events';
 
@@ -51,6 +58,44 @@ function toRecorded(row: EventRow): RecordedEvent {
     data: JSON.parse(row.data) as JsonObject,
     metadata: JSON.parse(row.metadata) as JsonObject,
   };
+}
+
+/**
+ * A row as `StoredEvent`: metadata parsed at once (an unparsable one reads as `{}`, which a chain
+ * check reports as an unchained event at its position), data parsed when first read.
+ */
+class StoredRow implements StoredEvent {
+  readonly position: number;
+  readonly streamName: string;
+  readonly revision: number;
+  readonly id: string;
+  readonly type: string;
+  readonly metadata: JsonObject;
+  readonly recordedAt: string;
+  readonly stored: { readonly data: string; readonly metadata: string };
+  private parsed: JsonObject | undefined;
+
+  constructor(row: RawRow) {
+    const [position, streamName, revision, id, type, data, metadata, recordedAt] = row;
+    this.position = position;
+    this.streamName = streamName;
+    this.revision = revision;
+    this.id = id;
+    this.type = type;
+    this.recordedAt = recordedAt;
+    this.stored = { data, metadata };
+    let parsed: JsonObject;
+    try {
+      parsed = JSON.parse(metadata) as JsonObject;
+    } catch {
+      parsed = {};
+    }
+    this.metadata = parsed;
+  }
+
+  get data(): JsonObject {
+    return (this.parsed ??= JSON.parse(this.stored.data) as JsonObject);
+  }
 }
 
 /** The embedded ledger: one SQLite file, appends group-committed (see `GroupCommitWriter`). */
@@ -63,6 +108,8 @@ export class SqliteEventStore implements EventStore {
   private readonly forwards: Database.Statement<[string, number, number], EventRow>;
   private readonly backwards: Database.Statement<[string, number, number], EventRow>;
   private readonly all: Database.Statement<[number, number], EventRow>;
+  /** `all` as arrays in COLUMNS order: no object per row for `readAllStored`. */
+  private readonly allRaw: Database.Statement<[number, number], RawRow>;
   private readonly head: Database.Statement<[], number>;
 
   private constructor(
@@ -80,6 +127,9 @@ export class SqliteEventStore implements EventStore {
       `SELECT ${COLUMNS} WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
     );
     this.all = db.prepare(`SELECT ${COLUMNS} WHERE position > ? ORDER BY position LIMIT ?`);
+    this.allRaw = db
+      .prepare<[number, number], RawRow>(`SELECT ${COLUMNS} WHERE position > ? ORDER BY position LIMIT ?`)
+      .raw(true) as unknown as Database.Statement<[number, number], RawRow>;
     this.head = db.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck();
   }
 
@@ -101,6 +151,27 @@ export class SqliteEventStore implements EventStore {
     const encoded = encodeEvents(stream, events);
     return new Promise((resolve, reject) =>
       this.writer.enqueue({ stream, expected, events: encoded, resolve, reject }),
+    );
+  }
+
+  /**
+   * `append` for events whose data and metadata are JSON text already: the hash chain's decorator
+   * (src/event-store/chained-event-store.ts) makes that text while hashing, and JSON.stringify is
+   * most of what an append costs in JavaScript. Not part of the port. The events' shapes must have
+   * been checked (`checkEventShape`); sizes are checked here, as `append` does.
+   */
+  async appendEncoded(
+    stream: string,
+    events: readonly EncodedEvent[],
+    options?: AppendOptions,
+  ): Promise<AppendResult> {
+    this.assertOpen();
+    assertStreamName(stream);
+    const expected = checkExpectedRevision(options?.expectedRevision);
+    checkEventList(events);
+    const checked = events.map((e) => checkEncodedSize(stream, e));
+    return new Promise((resolve, reject) =>
+      this.writer.enqueue({ stream, expected, events: checked, resolve, reject }),
     );
   }
 
@@ -126,6 +197,15 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     const { fromPosition, maxCount } = checkReadAllOptions(options);
     return this.guard('reading all streams', () => this.all.all(fromPosition, maxCount).map(toRecorded));
+  }
+
+  /** `readAll` with each event's stored text (`ReadsStoredText`): the audit verification's read. */
+  async readAllStored(options?: ReadAllOptions): Promise<StoredEvent[]> {
+    this.assertOpen();
+    const { fromPosition, maxCount } = checkReadAllOptions(options);
+    return this.guard('reading all streams', () =>
+      this.allRaw.all(fromPosition, maxCount).map((row) => new StoredRow(row)),
+    );
   }
 
   async headPosition(): Promise<number> {

@@ -21,7 +21,9 @@ import { octalMode, ownedByUs, PRIVATE_DIR_MODE, sqliteFiles, tightenIfOurs } fr
 import { READ_MODEL_FILE_NAME } from '../projections/read-model-store';
 
 /** The embedded ledger's data directory belongs to one service process at a time. */
-export const DATA_DIR_LOCK = 'keyledger.lock';
+import { DATA_DIR_LOCK } from './data-dir-lock';
+
+export { DATA_DIR_LOCK };
 /** The demo soft HSMs' state, under the data directory (src/server/demo-hsms.ts). */
 export const DEMO_HSM_DIR = 'soft-hsm';
 

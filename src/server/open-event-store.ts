@@ -1,22 +1,50 @@
+import * as path from 'node:path';
 import type { EventStore } from '../event-store/event-store';
+import { chainedEventStore } from '../event-store/chained-event-store';
+import { LedgerUnavailable } from '../event-store/errors';
 import { openEsdbEventStore } from '../event-store/esdb-event-store';
-import { openSqliteEventStore } from '../event-store/sqlite-event-store';
+import { LEDGER_FILE_NAME, openSqliteEventStore } from '../event-store/sqlite-event-store';
 import type { KeyledgerConfig } from '../app/config';
 
 /**
- * Opens the ledger the configuration names: the embedded SQLite file (default) or EventStoreDB.
- * Reads the head position once so an unreachable or unreadable ledger fails start-up, not a request.
+ * Opens the ledger the configuration names: the embedded SQLite file (default) or EventStoreDB,
+ * wrapped in the hash chain's decorator (docs/architecture.md §6.1), so every event the service
+ * appends is chained. Reads the head position and the first event once, so an unreachable,
+ * unreadable or not yet chained ledger fails start-up, not a request.
  */
 export async function openEventStore(config: KeyledgerConfig): Promise<EventStore> {
-  const store =
+  const inner =
     config.eventStore.kind === 'esdb'
       ? openEsdbEventStore(config.eventStore.url)
       : await openSqliteEventStore(config.dataDir);
   try {
-    await store.headPosition();
+    await inner.headPosition();
+    await assertChained(inner, config);
   } catch (error) {
-    await store.close().catch(() => undefined);
+    await inner.close().catch(() => undefined);
     throw error;
   }
-  return store;
+  return chainedEventStore(inner);
+}
+
+/**
+ * Refuses a ledger whose first event has no hash: it was written before the chain. `keyledger
+ * audit migrate` chains a whole SQLite ledger in one transaction and every later writer goes
+ * through the decorator, so a ledger is chained from its first event or not at all (an event
+ * without a hash after a chained one is an audit finding, and the decorator refuses to link to it).
+ */
+export async function assertChained(store: EventStore, config: KeyledgerConfig): Promise<void> {
+  const [first] = await store.readAll({ maxCount: 1 });
+  if (first === undefined || typeof first.metadata.hash === 'string') return;
+  const where = `its first event (position ${first.position}, stream "${first.streamName}") has no hash`;
+  if (config.eventStore.kind === 'sqlite') {
+    throw new LedgerUnavailable(
+      `ledger ${path.join(config.dataDir, LEDGER_FILE_NAME)} was written before the hash chain (${where}); ` +
+        `stop the service and run "KEYLEDGER_DATA_DIR=${config.dataDir} keyledger audit migrate" to chain it`,
+    );
+  }
+  throw new LedgerUnavailable(
+    `the EventStoreDB ledger was written before the hash chain (${where}); EventStoreDB events cannot ` +
+      'be rewritten, so it cannot be chained in place; this version needs an empty or chained one (docs/architecture.md §6.1)',
+  );
 }

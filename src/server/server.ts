@@ -11,24 +11,22 @@ import { AppModule } from './app.module';
 import type { KeyledgerConfig } from '../app/config';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { registerDemoHsms, startDemoHsms, type DemoOptions, type RunningDemoHsms } from './demo-hsms';
-import { LedgerUnavailable } from '../event-store/errors';
-import { takePidLock, type PidLock } from '../lib/pid-lock';
+import type { PidLock } from '../lib/pid-lock';
+import { lockDataDir as lockDirectory } from './data-dir-lock';
 import { openEventStore } from './open-event-store';
 import { CustodyCore } from '../app/custody/custody-core';
-import { DATA_DIR_LOCK, prepareDataDir } from './data-dir';
+import { prepareDataDir } from './data-dir';
+
+export { DATA_DIR_LOCK } from './data-dir-lock';
 
 function lockDataDir(config: KeyledgerConfig): PidLock | undefined {
   // EventStoreDB is built for several instances; only the embedded ledger is single-process.
   if (config.eventStore.kind !== 'sqlite') return undefined;
-  return takePidLock(
-    path.join(config.dataDir, DATA_DIR_LOCK),
-    (pid) =>
-      new LedgerUnavailable(
-        pid === undefined
-          ? `data directory ${config.dataDir} is already in use by a service in this process`
-          : `data directory ${config.dataDir} is in use by process ${pid} (another "keyledger serve"?); ` +
-              'two services on one embedded ledger would each drive the same open operations',
-      ),
+  return lockDirectory(config.dataDir, (pid) =>
+    pid === undefined
+      ? `data directory ${config.dataDir} is already in use by a service in this process`
+      : `data directory ${config.dataDir} is in use by process ${pid} (another "keyledger serve"?); ` +
+        'two services on one embedded ledger would each drive the same open operations',
   );
 }
 

@@ -218,6 +218,19 @@ describe('custody API (service with demo HSMs)', () => {
       expect(moves).toEqual(['KeyGenerated', 'KeyRawExported', 'KeyDeletedFromHsm', 'KeyRawImported']);
     });
 
+    it('destroy: the key is destroyed and its blob, kept in the ledger, is no longer served (404)', async () => {
+      const key = await svc.json<KeyJson>('POST', '/v1/keys', { hsm: 'hsm-a', type: 'ec' });
+      const { blobSha256 } = await svc.json<{ blobSha256: string }>(
+        'POST',
+        `/v1/keys/${key.keyId}/raw-export`,
+        { hsm: 'hsm-a' },
+      );
+      expect((await svc.json<KeyJson>('DELETE', `/v1/keys/${key.keyId}`)).state).toBe('destroyed');
+      const gone = await expectProblem(await svc.call('GET', `/v1/blobs/${blobSha256}`), 404);
+      expect(gone.detail).toContain(`blob ${blobSha256} was destroyed with its key`);
+      await expectProblem(await svc.call('POST', `/v1/keys/${key.keyId}/raw-import`, { hsm: 'hsm-b' }), 409);
+    });
+
     it('reads its own writes from the residency read model', async () => {
       const key = await svc.json<KeyJson>('POST', '/v1/keys', { hsm: 'hsm-b', type: 'ec' });
       const residency = await svc.json<{

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../../src/app/config';
+import { chainedEventStore } from '../../src/event-store/chained-event-store';
 import { openSqliteEventStore } from '../../src/event-store/sqlite-event-store';
 import { startServer, type RunningServer } from '../../src/server/server';
 import { runCli } from '../support/cli';
@@ -92,7 +93,8 @@ describe('a data directory of ours left 0755 with 0644 files by an earlier keyle
 
   it('is tightened in place to 0700 and 0600, each change printed, and the service starts on it', async () => {
     const dataDir = path.join(root, 'data');
-    const store = await openSqliteEventStore(dataDir);
+    // Chained, as keyledger writes it (the service refuses a ledger written before the chain).
+    const store = chainedEventStore(await openSqliteEventStore(dataDir));
     await store.append('key-1', events(2));
     await store.close();
     fs.writeFileSync(path.join(dataDir, 'secrets.json'), '{"version":1,"pins":{}}');

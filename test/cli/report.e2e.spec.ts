@@ -72,11 +72,11 @@ describe('keyledger report against the service', () => {
       stdout: '',
       stderr: 'keyledger: the query is invalid: key is required for the custody-chain report\n',
     });
-    expect(outcome(await runCli(['report', 'integrity'], env))).toEqual({
+    expect(outcome(await runCli(['report', 'usage'], env))).toEqual({
       code: 1,
       stdout: '',
       stderr:
-        'keyledger: there is no report named "integrity"; the reports are: inventory, custody-chain, hashsig-usage, dual-control\n',
+        'keyledger: there is no report named "usage"; the reports are: inventory, custody-chain, hashsig-usage, dual-control, integrity\n',
     });
   });
 

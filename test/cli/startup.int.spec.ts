@@ -58,6 +58,7 @@ describe.each<Entry>(['dist', 'source'])('what the CLI loads (%s)', (entry) => {
     [['kek-domains', '--help']],
     [['soft-hsm', 'serve', '--help']],
     [['serve', '--help']],
+    [['audit', 'migrate', '--help']],
   ])('%j answers without loading NestJS, src/server or src/soft-hsm', async (args) => {
     const result = await loadedModules(entry, args, env);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
@@ -88,6 +89,26 @@ describe.each<Entry>(['dist', 'source'])('what the CLI loads (%s)', (entry) => {
         expect.arrayContaining([expect.stringMatching(/^\/(src|dist)\/soft-hsm\/index\.(ts|js)$/)]),
       );
       expect(heavy(result.modules).some((m) => m.includes('/@nestjs/'))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('`audit migrate` loads the ledger when it runs, and neither NestJS nor the service', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-mig-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'ledger.sqlite'), '');
+      const result = await loadedModules(entry, ['audit', 'migrate'], { KEYLEDGER_DATA_DIR: dir });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/is already chained: 0 events in 0 streams; nothing changed/);
+      expect(ownFiles(result.modules)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^\/(src|dist)\/event-store\/sqlite-chain-migration\.(ts|js)$/),
+        ]),
+      );
+      expect(heavy(result.modules).filter((m) => /\/(@nestjs|fastify|src\/app\/custody)\//.test(m))).toEqual(
+        [],
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -17,7 +17,7 @@ import {
   type FaultPoint,
 } from '../../src/app/process-manager/fault-points';
 import { ProcessManager } from '../../src/app/process-manager/process-manager';
-import { openSqliteEventStore } from '../../src/event-store';
+import { openEventStore } from '../../src/server/open-event-store';
 import { runTs } from '../support/ts-child';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 import {
@@ -34,7 +34,7 @@ const CHILD = join(__dirname, 'fixtures', 'custody-child.ts');
 
 async function startApp(dataDir: string): Promise<INestApplicationContext> {
   const config = loadConfig({ KEYLEDGER_DATA_DIR: dataDir });
-  const store = await openSqliteEventStore(dataDir);
+  const store = await openEventStore(config);
   @Module({ imports: [LedgerModule.forRoot(config, store), CustodyModule] })
   class RestartModule {}
   const app = await NestFactory.createApplicationContext(RestartModule, { logger: false });

@@ -50,7 +50,8 @@ import { LedgerModule } from '../../src/app/ledger.module';
 import { ProcessManager } from '../../src/app/process-manager/process-manager';
 import { recoverOpenOperations } from '../../src/app/process-manager/recover';
 import { SecretStore } from '../../src/app/secrets/secret-store';
-import { openSqliteEventStore, type EventStore } from '../../src/event-store';
+import type { EventStore } from '../../src/event-store';
+import { openEventStore } from '../../src/server/open-event-store';
 import { Hsm, User } from '../../src/hsm-adapter';
 import { createSoftHsmState, startSoftHsmServer, type SoftHsmServer } from '../../src/soft-hsm';
 import { hssVerify } from '../../src/soft-hsm/hashsig';
@@ -176,9 +177,17 @@ export async function openCustody(
   dataDir: string,
   options: { clock?: Clock; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Custody> {
-  const store = await openSqliteEventStore(dataDir);
   const env = options.env ?? {};
-  const config = withPolicy(loadConfig({ KEYLEDGER_DATA_DIR: dataDir }), OPEN_POLICY);
+  // Audit checkpoints off unless the test asks (the audit key would take a slot on the first HSM).
+  const config = withPolicy(
+    loadConfig({
+      KEYLEDGER_DATA_DIR: dataDir,
+      KEYLEDGER_CHECKPOINT_EVERY: env.KEYLEDGER_CHECKPOINT_EVERY ?? 'off',
+    }),
+    OPEN_POLICY,
+  );
+  // As the service opens it: the SQLite ledger behind the hash chain.
+  const store = await openEventStore(config);
   const moduleRef = await Test.createTestingModule({
     imports: [LedgerModule.forRoot(config, store), CustodyModule],
   })

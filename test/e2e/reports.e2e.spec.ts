@@ -390,9 +390,9 @@ describe('compliance reports', () => {
 
     it('answers 404 for an unknown key or report, listing the reports', async () => {
       await bad('/v1/reports/custody-chain?key=5b0c9a4e-0000-4000-8000-000000000000', 404);
-      const problem = await bad('/v1/reports/integrity', 404);
+      const problem = await bad('/v1/reports/usage', 404);
       expect(problem.detail).toBe(
-        'there is no report named "integrity"; the reports are: inventory, custody-chain, hashsig-usage, dual-control',
+        'there is no report named "usage"; the reports are: inventory, custody-chain, hashsig-usage, dual-control, integrity',
       );
       // A key generated after the position asked for is not in the ledger as of it.
       const k = await generate({ type: 'ec' });
@@ -425,6 +425,7 @@ describe('compliance reports', () => {
         'custody-chain',
         'hashsig-usage',
         'dual-control',
+        'integrity',
       ]);
       expect(op['x-keyledger-role']).toBe('auditor');
     });

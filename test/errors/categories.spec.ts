@@ -19,6 +19,7 @@ import { declaredCategory, type ErrorCategory } from '../../src/domain/error-cat
 import { DomainError } from '../../src/domain/errors';
 import { DeciderSpecFailed } from '../../src/domain/spec';
 import { EventStoreError } from '../../src/event-store/errors';
+import { UnsafeDataDir } from '../../src/server/data-dir';
 import { DemoHsmError } from '../../src/server/demo-hsms';
 
 const SRC = path.resolve(__dirname, '../../src');
@@ -35,6 +36,7 @@ const EXEMPT: ReadonlyMap<ErrorClass, string> = new Map<ErrorClass, string>([
   [PolicyFileError, 'start-up only: a bad policy file stops the process before it serves'],
   [ApiTokenError, 'start-up and CLI only: the token is resolved before the service listens'],
   [DemoHsmError, 'start-up only: the demo soft HSMs of `keyledger serve`'],
+  [UnsafeDataDir, 'start-up only: an unsafe data directory stops the process before it serves'],
   [ApiError, "CLI only: the service's problem as the CLI received it"],
   [UsageError, 'CLI only: an operator typing mistake, exit code 2'],
   [AwaitingApproval, 'not a failure: the command became an approval request, the API answers 202'],

@@ -20,6 +20,7 @@ import {
   translateEsdbError,
   type EsdbEventStore,
 } from '../../src/event-store/esdb-event-store';
+import { chainedEventStore } from '../../src/event-store/chained-event-store';
 import { within } from '../support/within';
 import { describeEventStoreContract } from './event-store.contract';
 
@@ -157,6 +158,19 @@ if (url !== undefined) {
     const store = openEsdbEventStore(url, { namespace: `${run}-${++tests}-` });
     return { store: new DensePositions(store, baseline), cleanup: () => store.close() };
   });
+
+  // What the service runs on EventStoreDB: the store behind the hash chain's decorator.
+  describeEventStoreContract(
+    'chainedEventStore(EventStoreDB)',
+    async () => {
+      const plain = openEsdbEventStore(url);
+      const baseline = await plain.headPosition();
+      await plain.close();
+      const store = openEsdbEventStore(url, { namespace: `${run}-${++tests}-` });
+      return { store: chainedEventStore(new DensePositions(store, baseline)), cleanup: () => store.close() };
+    },
+    { chained: true },
+  );
 } else {
   describe('EventStoreDB contract suite', () => {
     it('is skipped without a server, saying so; the client boundary still translates real client errors', () => {

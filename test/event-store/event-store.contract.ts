@@ -1,6 +1,7 @@
 import type { EventStore } from '../../src/event-store';
 import { appendContract } from './contract/appends';
 import { concurrencyContract } from './contract/concurrency';
+import type { ContractOptions } from './contract/helpers';
 import { readContract } from './contract/reads';
 import { subscriptionContract } from './contract/subscriptions';
 import { tombstoneContract } from './contract/tombstones';
@@ -11,11 +12,17 @@ export interface EventStoreFixture {
   cleanup(): Promise<void>;
 }
 
+export type { ContractOptions };
+
 /**
  * The behaviour every `EventStore` must have. `factory` must return a new, empty store for each
- * test: positions are asserted from 1.
+ * test: positions are asserted from 1. `options` says what the store adds to what it is given.
  */
-export function describeEventStoreContract(name: string, factory: () => Promise<EventStoreFixture>): void {
+export function describeEventStoreContract(
+  name: string,
+  factory: () => Promise<EventStoreFixture>,
+  options: ContractOptions = {},
+): void {
   describe(`${name} event store contract`, () => {
     let fixture: EventStoreFixture | undefined;
     const store = (): EventStore => {
@@ -32,7 +39,7 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
       fixture = undefined;
     });
 
-    appendContract(store);
+    appendContract(store, options);
     readContract(store);
     tombstoneContract(store);
     subscriptionContract(store);

@@ -78,6 +78,12 @@ function tableHtml(table: Table): string {
 function factsHtml(report: ReportResult): string {
   const asOf = report.document.asOf as { position: number; at: string | null };
   const ledger = report.document.ledger as { position: number; events: number };
+  const checkpoint = (report.document.checkpoint ?? null) as {
+    treeSize: number;
+    rootHash: string;
+    signedAt: string;
+    position: number;
+  } | null;
   const requested = [
     `report=${report.name}`,
     'format=html',
@@ -95,7 +101,12 @@ function factsHtml(report: ReportResult): string {
       'Built from',
       `${ledger.events} event(s), positions 1 to ${ledger.position}, folded from the ledger itself`,
     ],
-    ['Checkpoint', 'none (the ledger has no signed audit checkpoint yet)'],
+    [
+      'Checkpoint',
+      checkpoint === null
+        ? 'none at or before this position (no signed audit checkpoint covers it)'
+        : `${checkpoint.treeSize} events, root ${checkpoint.rootHash}, signed ${checkpoint.signedAt} (ledger position ${checkpoint.position}); verify with GET /v1/audit/proof/consistency`,
+    ],
     ['Requested', `${requested} (ledger head then: position ${report.head})`],
     ['Generated', `${report.generatedAt} by keyledger`],
   ];

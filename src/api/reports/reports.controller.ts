@@ -56,7 +56,7 @@ export class ReportsController {
   @ApiOperation({
     summary: 'a compliance report, as of the head or a past ledger position or time, as JSON, CSV or HTML',
     description: [
-      `Reports: ${REPORT_NAMES.join(', ')}. Built by folding the ledger from its first event to the position asked for; the JSON states \`report\`, \`asOf\` {position, at}, \`ledger\` {position, events} and \`checkpoint\` (null until the ledger has audit checkpoints), and is the same, byte for byte, whenever it is asked for as of the same position.`,
+      `Reports: ${REPORT_NAMES.join(', ')}. Built by folding the ledger from its first event to the position asked for; the JSON states \`report\`, \`asOf\` {position, at}, \`ledger\` {position, events} and \`checkpoint\` (the last signed audit checkpoint at or before that position, or null), and is the same, byte for byte, whenever it is asked for as of the same position.`,
       "asOf: a ledger position (digits; beyond the head is a 400), or an ISO 8601 time with a zone: the longest prefix of the ledger whose events are all at or before it (an event's time is the `at` of its metadata, else when the store recorded it). Without asOf: the head.",
       "CSV (RFC 4180) is the report's first table with a header record; HTML is one printable, self-contained page.",
     ].join('\n\n'),

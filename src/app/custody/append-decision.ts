@@ -80,8 +80,8 @@ export const MAX_CACHED_FOLDS = 10_000;
 
 /**
  * Stores this process is the only writer of: the embedded ledger (docs/architecture.md §8, one process). Every
- * write to a folded stream goes through `appendDecision` or `tombstoneStream`, so a current fold
- * is answered from memory. EventStoreDB is shared by several instances: every fold asks it.
+ * write to a folded stream goes through `appendDecision`, so a current fold is answered from
+ * memory. EventStoreDB is shared by several instances: every fold asks it.
  */
 const SOLE_WRITER_KINDS: ReadonlySet<string> = new Set(['sqlite']);
 
@@ -165,15 +165,6 @@ export async function foldStream<S, E extends { readonly type: string }>(
     if (folds.size > MAX_CACHED_FOLDS) folds.delete(folds.keys().next().value as string);
   }
   return { state, revision, events: all };
-}
-
-/** Tombstones a stream (docs/style.md §5: folded streams are written only through this file). */
-export async function tombstoneStream(store: EventStore, stream: string): Promise<void> {
-  try {
-    await store.tombstone(stream);
-  } finally {
-    wrote(store, stream);
-  }
 }
 
 export interface Decided<S, E> {

@@ -14,8 +14,9 @@ export async function getBlob(core: CustodyCore, sha256: string): Promise<BlobVi
   if (typeof sha256 !== 'string' || !SHA256.test(sha256))
     throw new CustodyInvalidInput(`"sha256" expected 64 lowercase hex characters`);
   const state = await core.blobState(sha256);
-  if (state === null)
-    throw new CustodyNotFound(`blob ${sha256} was destroyed with its key; its bytes are purged`);
+  // The bytes of a destroyed key's blob stay in the ledger (docs/architecture.md §6.1) but are not served.
+  if (state === null || state.status === 'destroyed')
+    throw new CustodyNotFound(`blob ${sha256} was destroyed with its key; its bytes are no longer served`);
   if (state.status !== 'stored') throw new CustodyNotFound(`blob ${sha256} is not in the ledger`);
   const owner = await core.foldKey(state.keyId);
   // A stored blob no key event names yet (an export interrupted by a crash) is not current.
@@ -70,7 +71,8 @@ export async function presentBlob(
       ctx,
     )
     .catch((error: unknown) => {
-      // A destroyed key's blob stream is tombstoned: the refusal stands, there is nowhere to record it.
+      // A blob stream tombstoned before the hash chain (its key destroyed then): the refusal stands,
+      // there is nowhere to record it.
       if (!(error instanceof StreamDeleted)) throw error;
     });
   return {

@@ -172,7 +172,10 @@ export class CustodyCore {
     ).state;
   }
 
-  /** `null` when the blob stream was tombstoned (its key destroyed). */
+  /**
+   * `null` when the blob stream was tombstoned: its key was destroyed before the hash chain (now a
+   * destroyed key's blob stream ends with `BlobDestroyed`, status `destroyed`).
+   */
   async blobState(sha: string): Promise<blob.BlobState | null> {
     try {
       return (await foldStream(this.store, streamName('blob', sha), blob.blobDecider, blob.isBlobEvent))
@@ -186,8 +189,10 @@ export class CustodyCore {
   /** The wrapped bytes of a stored blob. */
   async blobBytes(sha: string): Promise<Buffer> {
     const state = await this.blobState(sha);
-    if (state?.status !== 'stored')
-      throw new CustodyNotFound(`blob ${sha} is not stored${state === null ? ' (destroyed)' : ''}`);
+    if (state?.status !== 'stored') {
+      const destroyed = state === null || state.status === 'destroyed';
+      throw new CustodyNotFound(`blob ${sha} is not stored${destroyed ? ' (destroyed)' : ''}`);
+    }
     return Buffer.from(state.bytesBase64, 'base64');
   }
 

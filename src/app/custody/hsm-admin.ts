@@ -2,7 +2,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../actor';
-import { hsm as hsmDomain, kekDomain, streamName } from '../../domain';
+import { audit, AUDIT_STREAM, hsm as hsmDomain, kekDomain, streamName } from '../../domain';
 import { Curve, KeyFlag, parseStreamEndpoint, type Hsm, type HsmError } from '../../hsm-adapter';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 import { foldStream } from './append-decision';
@@ -313,6 +313,11 @@ export async function reconcile(core: CustodyCore, ref: string, actor: Actor): P
   const expectedByName = new Map(
     Object.entries(core.reads.residency(target.hsmId).keys).map(([keyId, r]) => [r.hsmKeyName, keyId]),
   );
+  // The audit key that signs checkpoints (docs/architecture.md §6.2) is the ledger's too.
+  const { state: trail } = await foldStream(core.store, AUDIT_STREAM, audit.auditDecider, audit.isAuditEvent);
+  const auditKey = trail.keys[trail.keys.length - 1];
+  if (auditKey?.hsmId === target.hsmId)
+    expectedByName.set(auditKey.hsmKeyName, `audit-key-${auditKey.keyId}`);
   const expected = [...expectedByName.keys()].sort();
   const seen = new Set(observed);
   const drift: ReconcileReport['drift'][number][] = [

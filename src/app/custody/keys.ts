@@ -1,11 +1,11 @@
 /** Key generation, views and the lifecycle ends: delete from an HSM, destroy (docs/architecture.md §2, §3). */
 import type { Actor } from '../actor';
 import { randomUUID } from 'node:crypto';
-import { hsm as hsmDomain, key, streamName } from '../../domain';
+import { hsm as hsmDomain, key } from '../../domain';
 import { StreamDeleted } from '../../event-store';
 import type { KeyRef } from '../../hsm-adapter';
 import { parseHashsigSpki } from '../../lib/spki';
-import { tombstoneStream } from './append-decision';
+import type { OpContext } from './append-decision';
 import type { CustodyCore } from './custody-core';
 import { CustodyInvalidInput, HsmFull } from './errors';
 import { CURVES, CUSTODY_KEY_FLAGS, LABEL_ATTRIBUTE, LMOTS_TYPES, LMS_TYPES, statusOf } from './hsm-calls';
@@ -177,10 +177,17 @@ export async function deleteFromHsm(
   return keyViewOf(core, keyId);
 }
 
-/** Deletes every resident instance, records the destruction, then tombstones the blob streams (docs/architecture.md §2). */
+/**
+ * Deletes every resident instance, records the destruction, then records it on each blob stream
+ * (docs/architecture.md §2): nothing is removed from the ledger, the hash chain covers it all (§6.1).
+ */
 export async function destroyKey(core: CustodyCore, keyId: string, actor: Actor): Promise<KeyView> {
   const { state } = await core.loadKey(keyId);
-  if (state.status !== 'live') return keyViewOf(core, keyId);
+  if (state.status !== 'live') {
+    // Asked again: finishes a destroy interrupted before every blob stream recorded it.
+    await destroyBlobs(core, state.keyId, state.blobSha256s, core.context(actor));
+    return keyViewOf(core, keyId);
+  }
   const openOp = Object.values(state.ops)[0];
   if (openOp !== undefined)
     throw new key.OperationInProgress(openOp.opId, `destroying key ${keyId}`, key.describeOp(openOp));
@@ -203,12 +210,29 @@ export async function destroyKey(core: CustodyCore, keyId: string, actor: Actor)
     ctx,
   );
   const destroyed = appended.find((e) => e.type === 'KeyDestroyed');
-  for (const sha of destroyed?.type === 'KeyDestroyed' ? destroyed.data.blobSha256s : []) {
-    await tombstoneStream(core.store, streamName('blob', sha)).catch((error: unknown) => {
-      if (!(error instanceof StreamDeleted)) throw error;
-    });
-  }
+  await destroyBlobs(core, keyId, destroyed?.type === 'KeyDestroyed' ? destroyed.data.blobSha256s : [], ctx);
   return keyViewOf(core, keyId);
+}
+
+/** `BlobDestroyed` on each blob stream that does not have it yet. */
+async function destroyBlobs(
+  core: CustodyCore,
+  keyId: string,
+  sha256s: readonly string[],
+  ctx: OpContext,
+): Promise<void> {
+  for (const sha256 of sha256s) {
+    await core
+      .decideBlob(
+        sha256,
+        { type: 'DestroyBlob', data: { sha256, keyId, reason: 'key destroyed', at: ctx.now() } },
+        ctx,
+      )
+      .catch((error: unknown) => {
+        // Tombstoned when its key was destroyed before the hash chain: nothing left to record.
+        if (!(error instanceof StreamDeleted)) throw error;
+      });
+  }
 }
 
 /** `CustodyNotFound` for an unknown key, the live state otherwise (destroyed keys refuse custody moves). */

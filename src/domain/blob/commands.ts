@@ -29,4 +29,18 @@ export type PresentBlob = Command<
   }
 >;
 
-export type BlobCommand = StoreBlob | PresentBlob;
+/**
+ * Recorded on each blob stream of a key being destroyed (docs/architecture.md §2). The bytes stay
+ * in the ledger, covered by the hash chain (§6.1); from then on nothing serves or stores them.
+ */
+export type DestroyBlob = Command<
+  'DestroyBlob',
+  {
+    readonly sha256: string;
+    readonly keyId: string;
+    readonly reason: string;
+    readonly at: string;
+  }
+>;
+
+export type BlobCommand = StoreBlob | PresentBlob | DestroyBlob;

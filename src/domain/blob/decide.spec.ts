@@ -1,9 +1,9 @@
 import { InvalidCommand } from '../errors';
 import { blobVerdict, type KeyCommand, keyDecider, type KeyState } from '../key';
 import { deciderSpec } from '../spec';
-import type { PresentBlob, StoreBlob } from './commands';
-import { BlobMismatch } from './errors';
-import type { BlobEvent, BlobRefused, BlobStored } from './events';
+import type { DestroyBlob, PresentBlob, StoreBlob } from './commands';
+import { BlobIsDestroyed, BlobMismatch } from './errors';
+import type { BlobDestroyed, BlobEvent, BlobRefused, BlobStored } from './events';
 import { blobDecider, MAX_BLOB_BASE64, storedBlobFact } from './index';
 import { evolve, initialState } from './state';
 
@@ -21,6 +21,16 @@ const store = (over: Partial<StoreBlob['data']> = {}): StoreBlob => ({
 const stored: BlobStored = {
   type: 'BlobStored',
   data: { sha256: B1, keyId: KEY, bytesBase64: BYTES, kind: 'raw', at: T },
+};
+
+const T2 = '2026-03-02T09:00:00.000Z';
+const destroy = (over: Partial<DestroyBlob['data']> = {}): DestroyBlob => ({
+  type: 'DestroyBlob',
+  data: { sha256: B1, keyId: KEY, reason: 'destroyed by operator', at: T2, ...over },
+});
+const destroyed: BlobDestroyed = {
+  type: 'BlobDestroyed',
+  data: { sha256: B1, keyId: KEY, reason: 'destroyed by operator', at: T2 },
 };
 
 /** A hashsig key driven through the key decider: B1 exported, imported on hsm-b, re-exported as B2. */
@@ -186,5 +196,71 @@ describe('a stored hashsig blob B1 that B2 has superseded', () => {
       .given([])
       .when({ ...present(verdict), data: { ...present(verdict).data, sha256: B2 } })
       .then([]);
+  });
+});
+
+describe('a stored blob whose key is being destroyed', () => {
+  it('records the destruction', () => {
+    spec.given([stored]).when(destroy()).then([destroyed]);
+  });
+
+  it('refuses a destruction asked for another key', () => {
+    spec
+      .given([stored])
+      .when(destroy({ keyId: 'other-key' }))
+      .thenThrows(BlobMismatch, `for key ${KEY}, not other-key`);
+  });
+
+  it('refuses a destruction without a reason', () => {
+    spec
+      .given([stored])
+      .when(destroy({ reason: ' ' }))
+      .thenThrows(InvalidCommand, '"reason" expected non-empty text');
+  });
+});
+
+describe('an empty blob stream whose key is being destroyed', () => {
+  it('records the destruction, so that the stream takes no bytes later', () => {
+    spec.given([]).when(destroy()).then([destroyed]);
+  });
+});
+
+describe('a destroyed blob', () => {
+  it('records nothing when destroyed again (a destroy finished after a crash)', () => {
+    spec.given([stored, destroyed]).when(destroy()).then([]);
+  });
+
+  it('refuses its bytes stored again', () => {
+    spec
+      .given([stored, destroyed])
+      .when(store())
+      .thenThrows(BlobIsDestroyed, `blob b1b1b1b1… was destroyed with key ${KEY} at ${T2}: storing it`);
+  });
+
+  it('records a refused presentation of it, naming its key', () => {
+    const reason = `key ${KEY} was destroyed at ${T2}`;
+    spec
+      .given([stored, destroyed])
+      .when(present({ accepted: false, reason, currentBlobSha256: null, currentHolder: null }, null))
+      .then([
+        {
+          type: 'BlobRefused',
+          data: {
+            sha256: B1,
+            keyId: KEY,
+            reason,
+            presentedBy: 'operator alice (backup file 2026-02.json)',
+            currentBlobSha256: null,
+            currentHolder: null,
+            at: T,
+          },
+        },
+      ]);
+  });
+
+  it('keeps no bytes in its state, and gives no stored-blob fact', () => {
+    const state = [stored, destroyed].reduce(evolve, initialState());
+    expect(state).toEqual({ status: 'destroyed', sha256: B1, keyId: KEY, destroyedAt: T2, refusals: 0 });
+    expect(storedBlobFact(state)).toBeNull();
   });
 });

@@ -5,12 +5,14 @@
  * Rules where docs/architecture.md is silent: storing identical bytes again is a no-op (EXPORT_RAW of an
  * unchanged key is deterministic under RFC 5649, so a retried export can yield the same blob);
  * storing different bytes, kind or key under one hash is refused; an accepted presentation
- * records nothing (the import that follows is the record); blob bytes are bounded.
+ * records nothing (the import that follows is the record); blob bytes are bounded. Destroying is
+ * recorded once, also on a stream that never stored its bytes (the stream then takes none); a
+ * destroyed blob refuses to be stored, and a refused presentation of it is still recorded.
  */
 import { aBase64, aId, aOneOf, aSha256, aText, aTime } from '../assert';
 import { InvalidCommand, unknownType } from '../errors';
 import type { BlobCommand } from './commands';
-import { BlobMismatch } from './errors';
+import { BlobIsDestroyed, BlobMismatch } from './errors';
 import type { BlobEvent } from './events';
 import type { BlobState } from './state';
 
@@ -20,7 +22,7 @@ export const MAX_BLOB_BASE64 = 65536;
 export function decide(command: BlobCommand, state: BlobState): BlobEvent[] {
   aSha256('sha256', command.data.sha256);
   aTime('at', command.data.at);
-  if (state.status === 'stored' && state.sha256 !== command.data.sha256) {
+  if (state.status !== 'absent' && state.sha256 !== command.data.sha256) {
     throw new InvalidCommand(`"sha256" is ${command.data.sha256}, but this stream is blob ${state.sha256}`);
   }
   switch (command.type) {
@@ -34,6 +36,8 @@ export function decide(command: BlobCommand, state: BlobState): BlobEvent[] {
           `"bytesBase64" expected at most ${MAX_BLOB_BASE64} characters, got ${c.bytesBase64.length}`,
         );
       }
+      if (state.status === 'destroyed')
+        throw new BlobIsDestroyed(c.sha256, state.keyId, state.destroyedAt, `storing it for key ${c.keyId}`);
       if (state.status === 'stored') {
         if (state.keyId !== c.keyId)
           throw new BlobMismatch(c.sha256, `for key ${state.keyId}, not ${c.keyId}`);
@@ -59,7 +63,7 @@ export function decide(command: BlobCommand, state: BlobState): BlobEvent[] {
           type: 'BlobRefused',
           data: {
             sha256: c.sha256,
-            keyId: c.keyId ?? (state.status === 'stored' ? state.keyId : null),
+            keyId: c.keyId ?? (state.status === 'absent' ? null : state.keyId),
             reason: c.verdict.reason,
             presentedBy: c.presentedBy,
             currentBlobSha256: c.verdict.currentBlobSha256,
@@ -67,6 +71,17 @@ export function decide(command: BlobCommand, state: BlobState): BlobEvent[] {
             at: c.at,
           },
         },
+      ];
+    }
+    case 'DestroyBlob': {
+      const c = command.data;
+      aId('keyId', c.keyId);
+      aText('reason', c.reason);
+      if (state.status === 'destroyed') return [];
+      if (state.status === 'stored' && state.keyId !== c.keyId)
+        throw new BlobMismatch(c.sha256, `for key ${state.keyId}, not ${c.keyId}`);
+      return [
+        { type: 'BlobDestroyed', data: { sha256: c.sha256, keyId: c.keyId, reason: c.reason, at: c.at } },
       ];
     }
     default:

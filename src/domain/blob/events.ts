@@ -25,9 +25,24 @@ export type BlobRefused = Event<
   }
 >;
 
-export type BlobEvent = BlobStored | BlobRefused;
+/** The blob's key was destroyed: its bytes are no longer served, and they stay where they are. */
+export type BlobDestroyed = Event<
+  'BlobDestroyed',
+  {
+    readonly sha256: string;
+    readonly keyId: string;
+    readonly reason: string;
+    readonly at: string;
+  }
+>;
 
-const TYPES: Readonly<Record<BlobEvent['type'], true>> = { BlobStored: true, BlobRefused: true };
+export type BlobEvent = BlobStored | BlobRefused | BlobDestroyed;
+
+const TYPES: Readonly<Record<BlobEvent['type'], true>> = {
+  BlobStored: true,
+  BlobRefused: true,
+  BlobDestroyed: true,
+};
 
 export function isBlobEvent(event: { readonly type: string }): event is BlobEvent {
   return Object.hasOwn(TYPES, event.type);

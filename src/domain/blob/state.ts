@@ -12,6 +12,14 @@ export type BlobState =
       readonly bytesBase64: string;
       readonly storedAt: string;
       readonly refusals: number;
+    }
+  | {
+      /** The key was destroyed; the state keeps no bytes (they stay in the ledger, unserved). */
+      readonly status: 'destroyed';
+      readonly sha256: string;
+      readonly keyId: string;
+      readonly destroyedAt: string;
+      readonly refusals: number;
     };
 
 export function initialState(): BlobState {
@@ -34,6 +42,16 @@ export function evolve(state: BlobState, event: BlobEvent): BlobState {
     }
     case 'BlobRefused':
       return { ...state, refusals: state.refusals + 1 };
+    case 'BlobDestroyed': {
+      const d = event.data;
+      return {
+        status: 'destroyed',
+        sha256: d.sha256,
+        keyId: d.keyId,
+        destroyedAt: d.at,
+        refusals: state.refusals,
+      };
+    }
     default:
       return unknownType(event, 'blob event');
   }

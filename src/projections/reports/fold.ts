@@ -5,6 +5,7 @@
  */
 import type { RecordedEvent } from '../../event-store/event-store';
 import { foldEvents, type Doc, type Projection } from '../projection';
+import { auditTrailOf, auditTrailProjection } from './audit-trail.projection';
 import {
   eventTime,
   reportDocument,
@@ -22,8 +23,8 @@ export class ReportFold {
   private last: RecordedEvent | undefined;
 
   constructor(projections: readonly Projection[]) {
-    // Reports share catalogs; each projection is folded once.
-    this.projections = [...new Map(projections.map((p) => [p.name, p])).values()];
+    // Reports share catalogs; each projection is folded once. Every report states its checkpoint.
+    this.projections = [...new Map([...projections, auditTrailProjection].map((p) => [p.name, p])).values()];
     for (const p of this.projections) this.docs.set(p.name, new Map());
   }
 
@@ -59,7 +60,8 @@ export interface BuiltReport extends ReportContent {
 export function buildReport(definition: ReportDefinition, fold: ReportFold, key: string | null): BuiltReport {
   const input = { asOf: fold.asOf, events: fold.events, key };
   const content = definition.build(fold.models, input);
-  return { ...content, document: reportDocument(definition.name, input, content.body) };
+  const checkpoint = auditTrailOf(fold.models.get(auditTrailProjection.name)).lastCheckpoint;
+  return { ...content, document: reportDocument(definition.name, input, content.body, checkpoint) };
 }
 
 /** A report over `events` (all of them), in memory: for specs. */

@@ -7,6 +7,7 @@ import { custodyChainReport } from './custody-chain.report';
 import { dualControlReport } from './dual-control.report';
 import { UnknownReport } from './errors';
 import { hashsigUsageReport } from './hashsig-usage.report';
+import { integrityReport } from './integrity.report';
 import { inventoryReport } from './inventory.report';
 import type { ReportDefinition } from './report';
 
@@ -15,6 +16,7 @@ export const REPORTS: readonly ReportDefinition[] = [
   custodyChainReport,
   hashsigUsageReport,
   dualControlReport,
+  integrityReport,
 ];
 
 export const REPORT_NAMES: readonly string[] = REPORTS.map((r) => r.name);

@@ -8,6 +8,7 @@
  */
 import type { JsonObject, RecordedEvent } from '../../event-store/event-store';
 import type { Doc, Projection } from '../projection';
+import type { CheckpointRef } from './audit-trail.projection';
 
 /** The last event a report folded: its position, and its time (`eventTime`); `at` is null at position 0. */
 export interface AsOf {
@@ -76,13 +77,22 @@ export function eventTime(event: RecordedEvent): string {
   return typeof at === 'string' && !Number.isNaN(Date.parse(at)) ? at : event.recordedAt;
 }
 
-/** The JSON a report answers: the envelope, then its body. `checkpoint` is filled by the audit work (§6). */
-export function reportDocument(name: string, input: ReportInput, body: JsonObject): JsonObject {
+/**
+ * The JSON a report answers: the envelope, then its body. `checkpoint` is the last checkpoint at or
+ * before the report's position (docs/architecture.md §6): what of the report an auditor can check
+ * against a signed tree head.
+ */
+export function reportDocument(
+  name: string,
+  input: ReportInput,
+  body: JsonObject,
+  checkpoint: CheckpointRef | null = null,
+): JsonObject {
   return {
     report: name,
     asOf: { position: input.asOf.position, at: input.asOf.at },
     ledger: { position: input.asOf.position, events: input.events },
-    checkpoint: null,
+    checkpoint: checkpoint as unknown as JsonObject | null,
     ...body,
   };
 }

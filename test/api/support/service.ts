@@ -28,7 +28,8 @@ export interface Service {
 /**
  * `demo: false` starts the service without the demo HSMs (the test registers its own over HTTP);
  * `env` adds configuration variables, e.g. `KEYLEDGER_REQUEST_TIMEOUT_MS` (data directory, port and
- * host stay the test's). `policy` is the ledger's approval policy: `OPEN_POLICY` unless a suite is
+ * host stay the test's; audit checkpoints are off unless `env` sets KEYLEDGER_CHECKPOINT_EVERY).
+ * `policy` is the ledger's approval policy: `OPEN_POLICY` unless a suite is
  * about dual control (or names a policy file in `env.KEYLEDGER_POLICY`). `seed` fills the ledger first.
  */
 export async function startService(
@@ -48,6 +49,8 @@ export async function startService(
   const server = await startServer(
     withPolicy(
       loadConfig({
+        // No audit checkpoints unless a suite asks: the audit key would take a slot on hsm-a.
+        KEYLEDGER_CHECKPOINT_EVERY: 'off',
         ...options.env,
         KEYLEDGER_DATA_DIR: dataDir,
         KEYLEDGER_PORT: '0',

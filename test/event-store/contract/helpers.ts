@@ -3,6 +3,35 @@ import type { EventData, EventStore, JsonObject, RecordedEvent } from '../../../
 /** The store under test; a fresh, empty one for every test. */
 export type StoreUnderTest = () => EventStore;
 
+export interface ContractOptions {
+  /**
+   * The store writes the hash chain's `prevHash` and `hash` into every event's metadata
+   * (src/event-store/chained-event-store.ts): they are read back beside the caller's members and
+   * count towards the event's encoded size.
+   */
+  readonly chained?: boolean;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The metadata a store reads back for `metadata` appended at `revision`. */
+export function storedMetadata(options: ContractOptions, metadata: JsonObject, revision: number): JsonObject {
+  if (!options.chained) return metadata;
+  return {
+    ...metadata,
+    prevHash: revision === 0 ? null : expect.stringMatching(HEX64),
+    hash: expect.stringMatching(HEX64),
+  };
+}
+
+/** Bytes the store adds to the encoded metadata of an event at `revision` whose metadata has members. */
+export function addedMetadataBytes(options: ContractOptions, revision: number): number {
+  if (!options.chained) return 0;
+  const hash = 'f'.repeat(64);
+  // Two members after existing ones: the text of both plus a comma before each.
+  return JSON.stringify({ prevHash: revision === 0 ? null : hash, hash }).length - '{}'.length + ','.length;
+}
+
 export function event(type: string, data: JsonObject = {}, metadata?: JsonObject): EventData {
   return metadata === undefined ? { type, data } : { type, data, metadata };
 }
