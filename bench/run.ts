@@ -9,6 +9,7 @@ import { custodyBenchmarks } from './custody.bench';
 import { hsmBenchmarks } from './hsm.bench';
 import { listKeysBenchmark } from './list-keys.bench';
 import { lmsBenchmarks } from './lms';
+import { pagingPolicyBenchmarks } from './paging.bench';
 import { reportsBenchmark } from './reports.bench';
 
 export interface BenchResult {
@@ -35,6 +36,9 @@ const groups: Record<string, (emit: Emit) => Promise<void>> = {
   audit: (emit) => auditBenchmarks(emit),
   // One line of the audit group alone: the whole-ledger verification.
   'audit-verify': (emit) => auditBenchmarks(emit, ['audit.verify']),
+  paging: async (emit) => {
+    await pagingPolicyBenchmarks(emit);
+  },
 };
 
 function emit(result: BenchResult): void {

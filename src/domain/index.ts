@@ -10,6 +10,7 @@ export * as hsm from './hsm';
 export * as kekDomain from './kek-domain';
 export * as key from './key';
 export * as operator from './operator';
+export * as paging from './paging';
 export { DomainError, InvalidCommand, InvariantViolated } from './errors';
 export {
   ERROR_CATEGORIES,
