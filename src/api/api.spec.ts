@@ -44,6 +44,7 @@ const keyView: KeyView = {
   currentBlob: null,
   openOperations: [],
   obligations: [],
+  pinned: false,
 };
 
 /** Only what these specs dispatch; each test sets the behaviour it needs. */

@@ -4,10 +4,14 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags
 import {
   CreateKekDomainCommand,
   JoinKekDomainCommand,
+  PrefetchCommand,
   ReconcileHsmCommand,
   RecordZeroizedCommand,
   RegisterHsmCommand,
 } from '../app/custody/custody.commands';
+import type { PrefetchOutcome } from '../app/paging/pager';
+import { PrefetchDto, PrefetchResponse } from './dto/key.dto';
+import { toProblem } from './problem';
 import {
   GetHsmQuery,
   GetKekDomainQuery,
@@ -91,6 +95,31 @@ export class HsmsController {
   @ApiOkResponse({ type: ReconcileResponse })
   reconcile(@Param('hsm', HsmRefPipe) hsm: string, @CurrentActor() actor: Actor): Promise<ReconcileReport> {
     return this.commands.execute(new ReconcileHsmCommand(hsm, actor));
+  }
+
+  @Post(':hsm/prefetch')
+  @CommandProblems({ body: true })
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'page keys in onto the HSM ahead of their use (making room by the paging policy); one outcome per key, in order',
+  })
+  @ApiOkResponse({ type: PrefetchResponse })
+  async prefetch(
+    @Param('hsm', HsmRefPipe) hsm: string,
+    @Body() body: PrefetchDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<{ items: Record<string, unknown>[] }> {
+    const outcomes: PrefetchOutcome[] = await this.commands.execute(
+      new PrefetchCommand(hsm, body.keyIds, actor),
+    );
+    return {
+      items: outcomes.map((o) =>
+        o.outcome === 'failed'
+          ? { keyId: o.keyId, outcome: o.outcome, problem: toProblem(o.error, `/v1/hsms/${hsm}/prefetch`) }
+          : o,
+      ),
+    };
   }
 }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
@@ -7,6 +7,7 @@ import {
   GenerateKeyCommand,
   RawExportCommand,
   RawImportCommand,
+  SetPinnedCommand,
   SignCommand,
   TransferKeyCommand,
 } from '../app/custody/custody.commands';
@@ -24,6 +25,7 @@ import {
   GenerateKeyDto,
   KeyEventResponse,
   KeyResponse,
+  PatchKeyDto,
   RawExportDto,
   RawExportResponse,
   RawImportDto,
@@ -135,6 +137,20 @@ export class KeysController {
     // The DTO has validated the base64 strictly; decoding cannot fail here.
     const data = decodeBase64Strict(body.data)!;
     return signJson(await this.commands.execute(new SignCommand(keyId, { data, hsm: body.hsm }, actor)));
+  }
+
+  @Patch(':keyId')
+  @CommandProblems({ body: true })
+  @ApiOperation({
+    summary: 'pin or unpin the key: a pinned key is kept resident (paged in now if no HSM holds it) and never paged out',
+  })
+  @ApiOkResponse({ type: KeyResponse })
+  async patch(
+    @Param('keyId', KeyIdPipe) keyId: string,
+    @Body() body: PatchKeyDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<Json> {
+    return keyJson(await this.commands.execute(new SetPinnedCommand(keyId, body.pinned, actor)));
   }
 
   @Delete(':keyId')

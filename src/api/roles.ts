@@ -20,6 +20,7 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteRule>> = {
   'POST /v1/hsms': 'operator',
   'POST /v1/hsms/{hsm}/zeroized': 'operator',
   'POST /v1/hsms/{hsm}/reconcile': 'operator',
+  'POST /v1/hsms/{hsm}/prefetch': 'operator',
 
   'GET /v1/kek-domains': 'auditor',
   'GET /v1/kek-domains/{id}': 'auditor',
@@ -34,6 +35,7 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteRule>> = {
   'POST /v1/keys/{keyId}/raw-import': 'operator',
   'POST /v1/keys/{keyId}/transfer': 'operator',
   'POST /v1/keys/{keyId}/sign': 'operator',
+  'PATCH /v1/keys/{keyId}': 'operator',
   'DELETE /v1/keys/{keyId}/residency/{hsm}': 'operator',
   'DELETE /v1/keys/{keyId}': 'operator',
 

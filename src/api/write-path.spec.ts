@@ -83,6 +83,7 @@ const keyView: KeyView = {
   currentBlob: null,
   openOperations: [],
   obligations: [],
+  pinned: false,
 };
 
 /** A result each controller can render (it only re-encodes binary fields). */

@@ -32,6 +32,21 @@ export interface KeyledgerConfig {
   readonly checkpointEvery: CheckpointEvery;
   /** `KEYLEDGER_AUDIT_ORIGIN`: the origin line of this ledger's checkpoints, when the audit key is made. */
   readonly auditOrigin: string | undefined;
+  /**
+   * `KEYLEDGER_PAGING` (`on`, the default, or `off`) and `KEYLEDGER_PAGING_POLICY` (`w-tinylfu`, the
+   * default, or `lru`): whether a sign with a key no HSM holds pages it in, making room by the
+   * policy (docs/architecture.md §4 "Key paging"). Off, such a sign is refused as before.
+   */
+  readonly paging: PagingConfig;
+}
+
+export type PagingPolicyKind = 'w-tinylfu' | 'lru';
+
+export const PAGING_POLICIES: readonly PagingPolicyKind[] = ['w-tinylfu', 'lru'];
+
+export interface PagingConfig {
+  readonly enabled: boolean;
+  readonly policy: PagingPolicyKind;
 }
 
 export type CheckpointEvery = { readonly events: number | null; readonly seconds: number | null };
@@ -68,7 +83,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
   const requestTimeoutMs = parseRequestTimeout(env.KEYLEDGER_REQUEST_TIMEOUT_MS);
   const checkpointEvery = parseCheckpointEvery(env.KEYLEDGER_CHECKPOINT_EVERY);
   const auditOrigin = parseOrigin(env.KEYLEDGER_AUDIT_ORIGIN);
-  return { dataDir, host, port, eventStore, policy, requestTimeoutMs, checkpointEvery, auditOrigin };
+  const paging = parsePaging(env.KEYLEDGER_PAGING, env.KEYLEDGER_PAGING_POLICY);
+  return {
+    dataDir,
+    host,
+    port,
+    eventStore,
+    policy,
+    requestTimeoutMs,
+    checkpointEvery,
+    auditOrigin,
+    paging,
+  };
+}
+
+function parsePaging(enabled: string | undefined, policy: string | undefined): PagingConfig {
+  const on = (enabled ?? '').trim().toLowerCase();
+  if (!['', 'on', 'off'].includes(on))
+    throw new ConfigError(`KEYLEDGER_PAGING must be "on" or "off", got "${on.slice(0, 40)}"`);
+  const kind = (policy ?? '').trim().toLowerCase() || 'w-tinylfu';
+  if (!(PAGING_POLICIES as readonly string[]).includes(kind))
+    throw new ConfigError(
+      `KEYLEDGER_PAGING_POLICY must be one of ${PAGING_POLICIES.join(', ')}, got "${kind.slice(0, 40)}"`,
+    );
+  return { enabled: on !== 'off', policy: kind as PagingPolicyKind };
 }
 
 function parsePort(raw: string | undefined): number {

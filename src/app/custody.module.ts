@@ -8,6 +8,7 @@ import { CustodyCore, DEFAULT_CUSTODY_OPTIONS, type CustodyOptions } from './cus
 import { CUSTODY_QUERY_HANDLERS } from './custody/custody.queries';
 import { HsmRegistry } from './hsm-registry/hsm-registry';
 import { ProcessManager } from './process-manager/process-manager';
+import { Pager } from './paging/pager';
 import { ReadSide } from './read-side/read-side';
 import { SecretStore } from './secrets/secret-store';
 import { EVENT_STORE, KEYLEDGER_CONFIG } from './tokens';
@@ -70,6 +71,11 @@ export const CUSTODY_OPTIONS = Symbol('CUSTODY_OPTIONS');
         options: CustodyOptions,
       ) => new CustodyCore(store, registry, reads, clock, options),
       inject: [EVENT_STORE, HsmRegistry, ReadSide, CLOCK, CUSTODY_OPTIONS],
+    },
+    {
+      provide: Pager,
+      useFactory: (core: CustodyCore, config: KeyledgerConfig) => new Pager(core, config.paging),
+      inject: [CustodyCore, KEYLEDGER_CONFIG],
     },
     {
       provide: CONFIGURED_POLICY,

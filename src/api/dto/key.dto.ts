@@ -1,5 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -89,6 +93,51 @@ export class GenerateKeyDto extends HsmRefDto {
 
 export class RawExportDto extends HsmRefDto {}
 
+/** PATCH /v1/keys/{keyId}: what may change of a key; today its pin (docs/architecture.md §4 "Key paging"). */
+export class PatchKeyDto {
+  @ApiProperty({ description: 'true: keep the key resident (paged in now if no HSM holds it, never paged out)' })
+  @IsBoolean()
+  pinned!: boolean;
+}
+
+/** Most keys one prefetch names. */
+export const MAX_PREFETCH_KEYS = 256;
+
+export class PrefetchDto {
+  @ApiProperty({
+    type: [String],
+    description: `key ids to page in onto the HSM (at most ${MAX_PREFETCH_KEYS})`,
+    maxItems: MAX_PREFETCH_KEYS,
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_PREFETCH_KEYS)
+  @IsString({ each: true })
+  @Matches(REF, { each: true, message: '$property must hold key ids' })
+  keyIds!: string[];
+}
+
+export class PrefetchItemResponse {
+  @ApiProperty() keyId!: string;
+  @ApiProperty({
+    enum: ['resident', 'paged-in', 'resident-elsewhere', 'failed'],
+    description:
+      'resident: the HSM held it already; paged-in: imported now; resident-elsewhere: a hashsig key live on another HSM (it lives on one only); failed: see problem',
+  })
+  outcome!: string;
+  @ApiPropertyOptional({ description: 'the HSM holding it (name)' }) hsm?: string;
+  @ApiPropertyOptional({
+    description: 'why it failed (RFC 9457 problem)',
+    type: 'object',
+    additionalProperties: true,
+  })
+  problem?: Record<string, unknown>;
+}
+
+export class PrefetchResponse {
+  @ApiProperty({ type: [PrefetchItemResponse] }) items!: PrefetchItemResponse[];
+}
+
 export class RawImportDto extends HsmRefDto {
   @ApiPropertyOptional({ description: 'SHA-256 (hex) of the blob to import; default: the current blob' })
   @IsOptional()
@@ -159,6 +208,8 @@ export class KeyResponse {
   @ApiPropertyOptional({ type: HashsigUsageResponse }) hashsig?: HashsigUsageResponse;
   @ApiProperty({ type: 'array', items: { type: 'object' } }) openOperations!: object[];
   @ApiProperty({ type: [String] }) obligations!: string[];
+  @ApiProperty({ description: 'kept resident by the pager (PATCH /v1/keys/{keyId} {pinned})' })
+  pinned!: boolean;
 }
 
 export class KeyEventResponse {

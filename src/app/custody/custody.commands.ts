@@ -16,6 +16,7 @@ import * as admin from './hsm-admin';
 import * as keys from './keys';
 import { rawExport } from './raw-export';
 import { rawImport } from './raw-import';
+import { Pager, type PrefetchOutcome } from '../paging/pager';
 import { sign } from './sign';
 import { transfer } from './transfer';
 import type {
@@ -155,6 +156,26 @@ export class SignCommand extends ActorCommand<SignResult> {
     super(actor);
   }
 }
+/** Pins or unpins a key (docs/architecture.md §4 "Key paging"): a pinned key is kept resident. */
+export class SetPinnedCommand extends ActorCommand<KeyView> {
+  constructor(
+    readonly keyId: string,
+    readonly pinned: boolean,
+    actor: Actor,
+  ) {
+    super(actor);
+  }
+}
+/** Pages keys in onto one HSM ahead of their use. */
+export class PrefetchCommand extends ActorCommand<PrefetchOutcome[]> {
+  constructor(
+    readonly hsm: string,
+    readonly keyIds: readonly string[],
+    actor: Actor,
+  ) {
+    super(actor);
+  }
+}
 /** PKEY_DELETE of the key from one HSM; refused where it would lose the key. */
 export class DeleteFromHsmCommand extends ActorCommand<KeyView> {
   constructor(
@@ -195,16 +216,31 @@ abstract class CustodyHandler<C extends ActorCommand<R>, R> extends GatedHandler
   }
 }
 
+/** A custody handler whose use case may move keys to make room or to use them (the pager). */
+abstract class PagingHandler<C extends ActorCommand<R>, R> extends CustodyHandler<C, R> {
+  constructor(
+    @Inject(CustodyCore) core: CustodyCore,
+    @Inject(Pager) protected readonly pager: Pager,
+  ) {
+    super(core);
+  }
+
+  /** Runs a move the pager did not make; the pager reads residency from the ledger before its next. */
+  protected outside<T>(move: Promise<T>): Promise<T> {
+    return move.finally(() => this.pager.changedOutside());
+  }
+}
+
 @CommandHandler(RegisterHsmCommand)
-export class RegisterHsmHandler extends CustodyHandler<RegisterHsmCommand, HsmView> {
+export class RegisterHsmHandler extends PagingHandler<RegisterHsmCommand, HsmView> {
   run(c: RegisterHsmCommand) {
-    return admin.registerHsm(this.core, c.input, c.actor);
+    return this.outside(admin.registerHsm(this.core, c.input, c.actor));
   }
 }
 @CommandHandler(RecordZeroizedCommand)
-export class RecordZeroizedHandler extends CustodyHandler<RecordZeroizedCommand, HsmView> {
+export class RecordZeroizedHandler extends PagingHandler<RecordZeroizedCommand, HsmView> {
   run(c: RecordZeroizedCommand) {
-    return admin.recordZeroized(this.core, c.hsm, c.actor);
+    return this.outside(admin.recordZeroized(this.core, c.hsm, c.actor));
   }
 }
 @CommandHandler(ReconcileHsmCommand)
@@ -220,48 +256,67 @@ export class CreateKekDomainHandler extends CustodyHandler<CreateKekDomainComman
   }
 }
 @CommandHandler(JoinKekDomainCommand)
-export class JoinKekDomainHandler extends CustodyHandler<JoinKekDomainCommand, KekDomainView> {
+export class JoinKekDomainHandler extends PagingHandler<JoinKekDomainCommand, KekDomainView> {
   run(c: JoinKekDomainCommand) {
-    return admin.joinKekDomain(this.core, c.input, c.actor);
+    return this.outside(admin.joinKekDomain(this.core, c.input, c.actor));
   }
 }
 @CommandHandler(GenerateKeyCommand)
-export class GenerateKeyHandler extends CustodyHandler<GenerateKeyCommand, KeyView> {
-  run(c: GenerateKeyCommand) {
-    return keys.generateKey(this.core, c.input, c.actor);
+export class GenerateKeyHandler extends PagingHandler<GenerateKeyCommand, KeyView> {
+  async run(c: GenerateKeyCommand) {
+    const hsm = (c.input as Partial<GenerateKeyInput> | undefined)?.hsm;
+    if (typeof hsm !== 'string' || !this.pager.enabled) return keys.generateKey(this.core, c.input, c.actor);
+    // On a full HSM the pager pages a key out first.
+    const target = await this.core.registry.active(hsm);
+    return this.pager.withSlot(target, c.actor, () => keys.generateKey(this.core, c.input, c.actor));
   }
 }
 @CommandHandler(RawExportCommand)
-export class RawExportHandler extends CustodyHandler<RawExportCommand, { blobSha256: string }> {
+export class RawExportHandler extends PagingHandler<RawExportCommand, { blobSha256: string }> {
   run(c: RawExportCommand) {
-    return rawExport(this.core, c.keyId, c.input, c.actor);
+    return this.outside(rawExport(this.core, c.keyId, c.input, c.actor));
   }
 }
 @CommandHandler(RawImportCommand)
-export class RawImportHandler extends CustodyHandler<
+export class RawImportHandler extends PagingHandler<
   RawImportCommand,
   { hsm: string; hsmKeyName: string; blobSha256: string }
 > {
   run(c: RawImportCommand) {
-    return rawImport(this.core, c.keyId, c.input, c.actor);
+    return this.outside(rawImport(this.core, c.keyId, c.input, c.actor));
   }
 }
 @CommandHandler(TransferKeyCommand)
-export class TransferKeyHandler extends CustodyHandler<TransferKeyCommand, KeyView> {
+export class TransferKeyHandler extends PagingHandler<TransferKeyCommand, KeyView> {
   run(c: TransferKeyCommand) {
-    return transfer(this.core, c.keyId, c.input, c.actor);
+    return this.outside(transfer(this.core, c.keyId, c.input, c.actor));
   }
 }
 @CommandHandler(SignCommand)
-export class SignHandler extends CustodyHandler<SignCommand, SignResult> {
+export class SignHandler extends PagingHandler<SignCommand, SignResult> {
   run(c: SignCommand) {
-    return sign(this.core, c.keyId, c.input, c.actor);
+    // A key no HSM holds is paged in first (docs/architecture.md §4 "Key paging").
+    const hsm = typeof c.input?.hsm === 'string' ? c.input.hsm : undefined;
+    return this.pager.withResident(c.keyId, hsm, c.actor, () => sign(this.core, c.keyId, c.input, c.actor));
+  }
+}
+@CommandHandler(SetPinnedCommand)
+export class SetPinnedHandler extends PagingHandler<SetPinnedCommand, KeyView> {
+  async run(c: SetPinnedCommand) {
+    await this.pager.setPinned(c.keyId, c.pinned, c.actor);
+    return keys.keyViewOf(this.core, c.keyId);
+  }
+}
+@CommandHandler(PrefetchCommand)
+export class PrefetchHandler extends PagingHandler<PrefetchCommand, PrefetchOutcome[]> {
+  run(c: PrefetchCommand) {
+    return this.pager.prefetch(c.hsm, c.keyIds, c.actor);
   }
 }
 @CommandHandler(DeleteFromHsmCommand)
-export class DeleteFromHsmHandler extends CustodyHandler<DeleteFromHsmCommand, KeyView> {
+export class DeleteFromHsmHandler extends PagingHandler<DeleteFromHsmCommand, KeyView> {
   run(c: DeleteFromHsmCommand) {
-    return keys.deleteFromHsm(this.core, c.keyId, c.input, c.actor);
+    return this.outside(keys.deleteFromHsm(this.core, c.keyId, c.input, c.actor));
   }
 }
 @CommandHandler(DestroyKeyCommand)
@@ -288,6 +343,8 @@ export const CUSTODY_COMMAND_HANDLERS = [
   RawImportHandler,
   TransferKeyHandler,
   SignHandler,
+  SetPinnedHandler,
+  PrefetchHandler,
   DeleteFromHsmHandler,
   DestroyKeyHandler,
   PresentBlobHandler,

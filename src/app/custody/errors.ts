@@ -43,10 +43,8 @@ export class HsmEndpointFailed extends Error {
 export class HsmFull extends DomainError {
   static readonly category: ErrorCategory = 'conflict';
   readonly type = 'hsm-full';
-  constructor(hsmName: string, refused: string) {
-    super(
-      `${hsmName} has no free key slot (NO_KEY_SLOTS_AVAILABLE): ${refused} refused; raw-export and evict a key first`,
-    );
+  constructor(hsmName: string, refused: string, hint = 'raw-export and evict a key first') {
+    super(`${hsmName} has no free key slot (NO_KEY_SLOTS_AVAILABLE): ${refused} refused; ${hint}`);
   }
 }
 

@@ -38,7 +38,7 @@ export async function failOp(
 export async function rawExport(
   core: CustodyCore,
   keyId: string,
-  input: { hsm: string; evict?: boolean },
+  input: { hsm: string; evict?: boolean; reason?: key.MoveReason },
   actor: Actor,
 ): Promise<{ blobSha256: string }> {
   if (input?.evict !== undefined && typeof input.evict !== 'boolean')
@@ -56,6 +56,7 @@ export async function rawExport(
         opId,
         hsmId: target.hsmId,
         hsmKekDomainId: hsmDomain.kekDomainOf(target),
+        ...(input.reason === undefined ? {} : { reason: input.reason }),
         at: ctx.now(),
       },
     },
@@ -94,10 +95,12 @@ export async function finishRawExport(
 ): Promise<{ blobSha256: string }> {
   const stored = await core.storeBlob(keyId, blob, 'raw', ctx);
   faultPoint('raw-export:after-blob-stored');
+  let reason: key.MoveReason | undefined;
   const { state } = await core.decideKey(
     keyId,
     (s) => {
       const op = s.status === 'live' ? s.ops[opId] : undefined;
+      if (op?.kind === 'raw-export') reason = op.reason;
       const kekDomainId = op?.kind === 'raw-export' ? op.kekDomainId : (target.kekDomainId ?? 'unknown');
       return {
         type: 'CompleteRawExport',
@@ -109,16 +112,18 @@ export async function finishRawExport(
   faultPoint('raw-export:after-completed');
   const live = state as key.LiveKey;
   const r = live.residency[target.hsmId];
-  // Hashsig: the HSM's copy is disabled and must go (docs/architecture.md §3); RSA/EC: a clean page-out.
-  if (r !== undefined && (r.status === 'disabled' || evict)) {
+  // Hashsig: the HSM's copy is disabled and must go (docs/architecture.md §3); RSA/EC: a clean
+  // page-out, asked for or the pager's (recorded on the intent, so recovery evicts too).
+  if (r !== undefined && (r.status === 'disabled' || evict || reason === 'paging')) {
     await evictFromHsm(
       core,
       keyId,
       target,
       r.hsmKeyName,
-      r.status === 'disabled'
-        ? `hashsig copy disabled by raw export to blob ${stored.sha256}`
-        : 'evicted after raw export',
+      reason ??
+        (r.status === 'disabled'
+          ? `hashsig copy disabled by raw export to blob ${stored.sha256}`
+          : 'evicted after raw export'),
       ctx,
     );
   }

@@ -18,7 +18,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
 export async function rawImport(
   core: CustodyCore,
   keyId: string,
-  input: { hsm: string; blobSha256?: string },
+  input: { hsm: string; blobSha256?: string; reason?: key.MoveReason },
   actor: Actor,
 ): Promise<{ hsm: string; hsmKeyName: string; blobSha256: string }> {
   const { state } = await liveKey(core, keyId, 'raw import');
@@ -46,6 +46,7 @@ export async function rawImport(
         hsmId: target.hsmId,
         blobSha256,
         hsmKekDomainId: hsmDomain.kekDomainOf(target),
+        ...(input.reason === undefined ? {} : { reason: input.reason }),
         at: ctx.now(),
       },
     },

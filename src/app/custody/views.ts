@@ -86,6 +86,8 @@ export interface KeyView {
   readonly hashsig?: { signatures: number; lastIndex: number | null; remaining: number };
   readonly openOperations: readonly { opId: string; kind: string; hsmId: string; startedAt: string }[];
   readonly obligations: readonly string[];
+  /** Kept resident by the pager (docs/architecture.md §4 "Key paging"). */
+  readonly pinned: boolean;
 }
 
 export interface SignResult {
@@ -175,6 +177,7 @@ export function keyView(
       currentBlob: null,
       openOperations: [],
       obligations: [],
+      pinned: false,
     };
   }
   const holders: KeyHolderView[] = key.liveHolders(state).map((h) =>
@@ -218,6 +221,7 @@ export function keyView(
         (o) =>
           `delete the disabled copy ${o.copyId} (key name ${o.hsmKeyName}) from ${hsmName(o.hsmId)}: raw-exported to blob ${o.blobSha256} at ${o.since}`,
       ),
+    pinned: state.pinned === true,
   };
 }
 

@@ -23,6 +23,14 @@ export type RecordGeneratedKey = Command<
   } & KeySpec
 >;
 
+/**
+ * Why a key moved, when the move was not an operator's own request: `paging` (the pager made room
+ * on an HSM or brought a key in to use it, docs/architecture.md §4 "Key paging").
+ */
+export type MoveReason = 'paging';
+
+export const MOVE_REASONS: readonly MoveReason[] = ['paging'];
+
 /** `hsmKekDomainId`: the HSM's KEK domain (`kekDomainOf`), which will wrap the blob. */
 export type StartRawExport = Command<
   'StartRawExport',
@@ -31,6 +39,7 @@ export type StartRawExport = Command<
     readonly opId: string;
     readonly hsmId: string;
     readonly hsmKekDomainId: string | null;
+    readonly reason?: MoveReason;
     readonly at: string;
   }
 >;
@@ -69,6 +78,7 @@ export type StartRawImport = Command<
     readonly hsmId: string;
     readonly blobSha256: string;
     readonly hsmKekDomainId: string | null;
+    readonly reason?: MoveReason;
     readonly at: string;
   }
 >;
@@ -164,6 +174,12 @@ export type UnfreezeKey = Command<
   { readonly keyId: string; readonly officerId: string; readonly reason: string; readonly at: string }
 >;
 
+/** A pinned key is kept resident: the pager never pages it out (docs/architecture.md §4 "Key paging"). */
+export type SetPinned = Command<
+  'SetPinned',
+  { readonly keyId: string; readonly pinned: boolean; readonly at: string }
+>;
+
 export type DestroyKey = Command<
   'DestroyKey',
   { readonly keyId: string; readonly reason: string; readonly at: string }
@@ -183,4 +199,5 @@ export type KeyCommand =
   | CompleteTransitImport
   | RecordHashsigSignatures
   | UnfreezeKey
+  | SetPinned
   | DestroyKey;

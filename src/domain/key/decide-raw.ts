@@ -2,12 +2,19 @@
  * Raw export and import (docs/architecture.md §3, §4; docs/libhal-rpc.md §9.2): EXPORT_RAW wraps the key under the HSM's
  * master KEK, so its blob imports only within that KEK domain.
  */
-import { aId, aSha256, aUuid } from '../assert';
+import { aId, aOneOf, aSha256, aUuid } from '../assert';
 import { InvalidCommand } from '../errors';
 import { abbr } from '../format';
 import { from } from '../hashsig';
 import { lookup } from '../message';
-import type { CompleteRawExport, CompleteRawImport, StartRawExport, StartRawImport } from './commands';
+import {
+  MOVE_REASONS,
+  type CompleteRawExport,
+  type CompleteRawImport,
+  type MoveReason,
+  type StartRawExport,
+  type StartRawImport,
+} from './commands';
 import {
   AlreadyResident,
   BlobConflict,
@@ -60,10 +67,18 @@ export function startRawExport(state: LiveKey, c: StartRawExport['data']): KeyEv
         hsmId: c.hsmId,
         copyId: r.copyId,
         kekDomainId: c.hsmKekDomainId,
+        ...moveReason(c.reason),
         at: c.at,
       },
     },
   ];
+}
+
+/** The optional `reason` of a move, checked and carried onto its intent event. */
+function moveReason(reason: MoveReason | undefined): { reason?: MoveReason } {
+  if (reason === undefined) return {};
+  aOneOf('reason', reason, MOVE_REASONS);
+  return { reason };
 }
 
 /**
@@ -161,6 +176,7 @@ export function startRawImport(state: LiveKey, c: StartRawImport['data']): KeyEv
         blobSha256: c.blobSha256,
         copyId: blob.copyId,
         kekDomainId: c.hsmKekDomainId,
+        ...moveReason(c.reason),
         at: c.at,
       },
     },

@@ -25,6 +25,7 @@ import type {
   RecordDeletedFromHsm,
   RecordGeneratedKey,
   UnfreezeKey,
+  SetPinned,
 } from './commands';
 import { completeRawExport, completeRawImport, startRawExport, startRawImport } from './decide-raw';
 import { recordHashsigSignatures } from './decide-signatures';
@@ -86,6 +87,8 @@ export function decide(command: KeyCommand, state: KeyState): KeyEvent[] {
       return recordHashsigSignatures(state, command.data);
     case 'UnfreezeKey':
       return unfreeze(state, command.data);
+    case 'SetPinned':
+      return setPinned(state, command.data);
     case 'DestroyKey':
       return destroy(state, command.data);
     default:
@@ -214,6 +217,14 @@ function unfreeze(state: LiveKey, c: UnfreezeKey['data']): KeyEvent[] {
   return [
     { type: 'KeyUnfrozen', data: { keyId: state.keyId, officerId: c.officerId, reason: c.reason, at: c.at } },
   ];
+}
+
+/** Idempotent: pinning a pinned key records nothing. */
+function setPinned(state: LiveKey, c: SetPinned['data']): KeyEvent[] {
+  if (typeof c.pinned !== 'boolean')
+    throw new InvalidCommand(`"pinned" expected true or false, got ${JSON.stringify(c.pinned)}`);
+  if ((state.pinned === true) === c.pinned) return [];
+  return [{ type: 'KeyPinChanged', data: { keyId: state.keyId, pinned: c.pinned, at: c.at } }];
 }
 
 function destroy(state: LiveKey, c: DestroyKey['data']): KeyEvent[] {

@@ -1,6 +1,7 @@
 /** Key custody events (docs/architecture.md §2 `key-<keyId>`), past tense, each carrying `keyId` and `at`. */
 import type { IndexPath, Partition, Range, ReuseRule } from '../hashsig';
 import type { Event } from '../message';
+import type { MoveReason } from './commands';
 import type { KeySpec, OpenOp } from './state';
 
 /** `range`: hashsig copy `copyId` owns `[0, 2^h)`; null for RSA/EC. */
@@ -19,6 +20,7 @@ export type KeyGenerated = Event<
   } & KeySpec
 >;
 
+/** `reason`: set when the move was not an operator's own request (`paging`). */
 export type KeyRawExportStarted = Event<
   'KeyRawExportStarted',
   {
@@ -27,6 +29,7 @@ export type KeyRawExportStarted = Event<
     readonly hsmId: string;
     readonly copyId: string;
     readonly kekDomainId: string;
+    readonly reason?: MoveReason;
     readonly at: string;
   }
 >;
@@ -73,6 +76,7 @@ export type KeyRawImportStarted = Event<
     readonly blobSha256: string;
     readonly copyId: string;
     readonly kekDomainId: string;
+    readonly reason?: MoveReason;
     readonly at: string;
   }
 >;
@@ -212,6 +216,11 @@ export type KeyUnfrozen = Event<
   { readonly keyId: string; readonly officerId: string; readonly reason: string; readonly at: string }
 >;
 
+export type KeyPinChanged = Event<
+  'KeyPinChanged',
+  { readonly keyId: string; readonly pinned: boolean; readonly at: string }
+>;
+
 /** Every blob listed is destroyed: the handler tombstones their `blob-<sha>` streams (docs/architecture.md §2). */
 export type KeyDestroyed = Event<
   'KeyDestroyed',
@@ -240,6 +249,7 @@ export type KeyEvent =
   | HashsigSignaturesWithheld
   | HashsigReuseDetected
   | KeyUnfrozen
+  | KeyPinChanged
   | KeyDestroyed;
 
 const TYPES: Readonly<Record<KeyEvent['type'], true>> = {
@@ -259,6 +269,7 @@ const TYPES: Readonly<Record<KeyEvent['type'], true>> = {
   HashsigSignaturesWithheld: true,
   HashsigReuseDetected: true,
   KeyUnfrozen: true,
+  KeyPinChanged: true,
   KeyDestroyed: true,
 };
 

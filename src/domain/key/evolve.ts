@@ -28,8 +28,16 @@ function custodyAfter(state: KeyState, event: KeyEvent): KeyState {
   }
   switch (event.type) {
     case 'KeyRawExportStarted': {
-      const { opId, hsmId, copyId, kekDomainId, at } = event.data;
-      return withOp(state, { kind: 'raw-export', opId, hsmId, copyId, kekDomainId, startedAt: at });
+      const { opId, hsmId, copyId, kekDomainId, reason, at } = event.data;
+      return withOp(state, {
+        kind: 'raw-export',
+        opId,
+        hsmId,
+        copyId,
+        kekDomainId,
+        startedAt: at,
+        ...(reason === undefined ? {} : { reason }),
+      });
     }
     case 'KeyRawExported':
       return rawExported(state, event.data);
@@ -120,6 +128,11 @@ function custodyAfter(state: KeyState, event: KeyEvent): KeyState {
     }
     case 'KeyUnfrozen':
       return { ...state, frozen: null };
+    case 'KeyPinChanged': {
+      // Only a pinned key carries the member: states of keys never pinned stay as they were.
+      const { pinned: _pinned, ...rest } = state;
+      return event.data.pinned ? { ...rest, pinned: true } : rest;
+    }
     case 'KeyDestroyed': {
       const { at, reason, blobSha256s } = event.data;
       return {

@@ -3,6 +3,7 @@
  * plain objects (frozen in specs, JSON-friendly); `lookup`/`withEntry` read and copy them.
  */
 import type { HashsigParams, IndexPath, Range, ReuseRule } from '../hashsig';
+import type { MoveReason } from './commands';
 
 export type RsaParams = { readonly bits: number };
 export type EcParams = { readonly curve: 'P-256' | 'P-384' | 'P-521' };
@@ -82,6 +83,8 @@ export type RawExportOp = {
   readonly copyId: string;
   readonly kekDomainId: string;
   readonly startedAt: string;
+  /** `paging`: a page-out, whose copy leaves the HSM once the blob is stored (recovery too). */
+  readonly reason?: MoveReason;
 };
 export type RawImportOp = {
   readonly kind: 'raw-import';
@@ -147,6 +150,8 @@ export type LiveKey = {
   readonly closedOps: Readonly<Record<string, ClosedOp>>;
   /** Set by HashsigReuseDetected: new intents and signing are refused until an officer acts. */
   readonly frozen: Frozen | null;
+  /** Kept resident by the pager (KeyPinChanged); absent when not pinned. */
+  readonly pinned?: true;
 } & KeySpec;
 
 export type DestroyedKey = {

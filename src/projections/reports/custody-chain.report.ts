@@ -139,7 +139,7 @@ function describeKeyEvent(e: KeyEvent, hsm: (id: string) => string): string {
     case 'KeyGenerated':
       return `generated as copy ${e.data.copyId} on ${hsm(e.data.hsmId)}`;
     case 'KeyRawExportStarted':
-      return `raw export of copy ${e.data.copyId} from ${hsm(e.data.hsmId)} started (operation ${e.data.opId})`;
+      return `raw export of copy ${e.data.copyId} from ${hsm(e.data.hsmId)} started (operation ${e.data.opId}${e.data.reason === undefined ? '' : `, ${e.data.reason}`})`;
     case 'KeyRawExported':
       return `copy ${e.data.copyId} raw-exported from ${hsm(e.data.hsmId)} into blob ${abbr(e.data.blobSha256)}${
         e.data.supersedes.length > 0
@@ -151,7 +151,7 @@ function describeKeyEvent(e: KeyEvent, hsm: (id: string) => string): string {
         e.data.lostCopyId === null ? '' : ` (copy ${e.data.lostCopyId} lost: no other holder)`
       }`;
     case 'KeyRawImportStarted':
-      return `raw import of blob ${abbr(e.data.blobSha256)} onto ${hsm(e.data.hsmId)} started (operation ${e.data.opId})`;
+      return `raw import of blob ${abbr(e.data.blobSha256)} onto ${hsm(e.data.hsmId)} started (operation ${e.data.opId}${e.data.reason === undefined ? '' : `, ${e.data.reason}`})`;
     case 'KeyRawImported':
       return `blob ${abbr(e.data.blobSha256)} raw-imported onto ${hsm(e.data.hsmId)} as copy ${e.data.copyId}`;
     case 'KeyOperationFailed':
@@ -176,6 +176,8 @@ function describeKeyEvent(e: KeyEvent, hsm: (id: string) => string): string {
       return `hashsig state reuse detected (${e.data.offending.rule}); the key is frozen: ${e.data.detail}`;
     case 'KeyUnfrozen':
       return `unfrozen by ${e.data.officerId}: ${e.data.reason}`;
+    case 'KeyPinChanged':
+      return e.data.pinned ? 'pinned: kept resident' : 'unpinned';
     case 'KeyDestroyed':
       return `destroyed (${e.data.blobSha256s.length} blob(s) destroyed): ${e.data.reason}`;
     default:

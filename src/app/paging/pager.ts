@@ -1,0 +1,371 @@
+/**
+ * Key paging (docs/architecture.md §4 "Key paging"): a virtual keystore larger than the HSMs. A
+ * sign with a key no active HSM holds pages it in (IMPORT_RAW of its current blob, attributes
+ * re-applied), after making room on a full HSM by paging out the key the replacement policy picks
+ * (a clean RSA/EC key: PKEY_DELETE only; a hashsig key, or one without a current blob: raw export,
+ * then delete). Every move is one of the crash-safe operations of docs/architecture.md §4, its
+ * intent carrying reason `paging` and the acting operator.
+ *
+ * What holds, in one process: concurrent requests for one missing key share one page-in; a key in
+ * use (a sign under way) or pinned is never chosen to page out, and a key being moved is used only
+ * once the move is over; the room on an HSM counts the page-ins under way, so concurrent page-ins
+ * never overfill it. The HSM's own NO_KEY_SLOTS_AVAILABLE lowers its capacity to what it holds.
+ */
+import { Logger } from '@nestjs/common';
+import { hsm as hsmDomain, key, paging } from '../../domain';
+import type { Actor } from '../actor';
+import type { PagingConfig } from '../config';
+import type { CustodyCore } from '../custody/custody-core';
+import { HsmFull } from '../custody/errors';
+import { liveKey } from '../custody/keys';
+import { evictFromHsm, rawExport } from '../custody/raw-export';
+import { rawImport } from '../custody/raw-import';
+import { currentBlobOf } from '../custody/views';
+import type { ActiveHsm } from '../hsm-registry/hsm-registry';
+
+/** Attempts of a page-in that finds the HSM fuller than it was told (another writer, a smaller HSM). */
+const PAGE_IN_ATTEMPTS = 3;
+
+/** What the pager keeps per HSM. */
+interface HsmPaging {
+  readonly hsmId: string;
+  readonly policy: paging.ReplacementPolicy;
+  /** Slots the HSM has: its registered capacity, lowered when it answered NO_KEY_SLOTS_AVAILABLE. */
+  capacity: number;
+  /** Page-ins (and generations) under way: slots promised, their keys not admitted yet. */
+  reserved: number;
+  /** Slots taken by copies the policy does not page (hashsig copies disabled, awaiting deletion). */
+  others: number;
+  /** The policy's residents may differ from the ledger's (a move made without the pager): resync first. */
+  dirty: boolean;
+  /** Page-outs under way: a full HSM with none to choose waits for one of these. */
+  readonly leaving: Set<Promise<unknown>>;
+}
+
+/** How a prefetched key ended. */
+export type PrefetchOutcome =
+  | { keyId: string; outcome: 'resident' | 'paged-in'; hsm: string }
+  | { keyId: string; outcome: 'resident-elsewhere'; hsm: string }
+  | { keyId: string; outcome: 'failed'; error: unknown };
+
+export class Pager {
+  private readonly logger = new Logger('paging');
+  private readonly hsms = new Map<string, HsmPaging>();
+  /** Keys being paged in or out: their move, which every other user of the key waits for. */
+  private readonly moving = new Map<string, Promise<unknown>>();
+  /** Signs under way per key: such a key is not paged out. */
+  private readonly inUse = new Map<string, number>();
+  /** Pinned keys (KeyPinChanged), loaded from the read side at first need. */
+  private pinned: Set<string> | undefined;
+
+  constructor(
+    private readonly core: CustodyCore,
+    readonly config: PagingConfig,
+  ) {}
+
+  get enabled(): boolean {
+    return this.config.enabled;
+  }
+
+  /**
+   * Runs `use` while `keyId` is resident (on `hsmRef` when given), paging it in first if no active
+   * HSM holds it. The key is not paged out while `use` runs.
+   */
+  async withResident<T>(
+    keyId: string,
+    hsmRef: string | undefined,
+    actor: Actor,
+    use: () => Promise<T>,
+  ): Promise<T> {
+    // Held from the start: a key paged in for this request is not chosen to make room for another
+    // before this request used it.
+    this.inUse.set(keyId, (this.inUse.get(keyId) ?? 0) + 1);
+    try {
+      let recorded = false;
+      for (let attempt = 0; ; attempt++) {
+        const move = this.moving.get(keyId);
+        if (move !== undefined) {
+          await move.catch(() => undefined);
+          continue;
+        }
+        const { state } = await liveKey(this.core, keyId, 'signing');
+        if (this.moving.has(keyId)) continue;
+        const holder = await this.liveHolder(state, hsmRef);
+        if (holder !== undefined) {
+          if (!recorded) this.forHsm(holder).policy.record(keyId);
+          return await use();
+        }
+        // Not resident: the sign itself says why when paging cannot help (no blob, paging off).
+        if (!this.enabled || attempt >= PAGE_IN_ATTEMPTS || currentBlobOf(state) === undefined)
+          return await use();
+        recorded = true;
+        await this.pageIn(keyId, hsmRef, actor).catch((error: unknown) => {
+          // A page-in that lost to another one (the key arrived meanwhile) is not a failure.
+          if (!(error instanceof key.AlreadyResident)) throw error;
+        });
+      }
+    } finally {
+      const n = this.inUse.get(keyId)! - 1;
+      if (n === 0) this.inUse.delete(keyId);
+      else this.inUse.set(keyId, n);
+    }
+  }
+
+  /** Pages `keyId` in, onto `hsmRef` or the HSM of its blob's KEK domain with the most room; one move per key at a time. */
+  pageIn(keyId: string, hsmRef: string | undefined, actor: Actor): Promise<string> {
+    const running = this.moving.get(keyId);
+    if (running !== undefined) return running.then(() => this.pageIn(keyId, hsmRef, actor));
+    const move = this.doPageIn(keyId, hsmRef, actor).finally(() => this.moving.delete(keyId));
+    this.moving.set(keyId, move);
+    return move;
+  }
+
+  /**
+   * Runs `fn` with a slot kept free on `target` (a key generation): on a full HSM the policy's
+   * victim is paged out first. The key `fn` made is resident there afterwards.
+   */
+  async withSlot<T extends { keyId: string }>(
+    target: ActiveHsm,
+    actor: Actor,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    if (!this.enabled) return fn();
+    const h = this.forHsm(target);
+    const release = await this.reserve(target, actor, 'generating a key');
+    try {
+      const made = await fn();
+      h.policy.admit(made.keyId);
+      return made;
+    } catch (error) {
+      h.dirty = true;
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * A move made without the pager (an operator's raw import or export, a delete, a transfer, a
+   * zeroization, an HSM registered): the pager reads residency from the ledger again before its next move.
+   */
+  changedOutside(): void {
+    for (const h of this.hsms.values()) h.dirty = true;
+  }
+
+  /** Records the pin and keeps the key resident: a pinned key no HSM holds is paged in at once. */
+  async setPinned(keyId: string, pinned: boolean, actor: Actor): Promise<void> {
+    const ctx = this.core.context(actor);
+    await this.core.decideKey(keyId, { type: 'SetPinned', data: { keyId, pinned, at: ctx.now() } }, ctx);
+    const set = await this.pinnedKeys();
+    if (pinned) set.add(keyId);
+    else set.delete(keyId);
+    if (!pinned || !this.enabled) return;
+    const { state } = await liveKey(this.core, keyId, 'pinning');
+    if ((await this.liveHolder(state, undefined)) === undefined && currentBlobOf(state) !== undefined)
+      await this.pageIn(keyId, undefined, actor);
+  }
+
+  /** Pages each key in onto `hsmRef` unless it is resident there already; one outcome per key, in order. */
+  async prefetch(hsmRef: string, keyIds: readonly string[], actor: Actor): Promise<PrefetchOutcome[]> {
+    const target = await this.core.registry.active(hsmRef);
+    const outcomes: PrefetchOutcome[] = [];
+    for (const keyId of keyIds) {
+      try {
+        const { state } = await liveKey(this.core, keyId, 'prefetching');
+        const here = state.residency[target.hsmId];
+        if (here?.status === 'live') {
+          outcomes.push({ keyId, outcome: 'resident', hsm: target.name });
+          continue;
+        }
+        const elsewhere = await this.liveHolder(state, undefined);
+        // A hashsig key lives on one HSM only; it is used where it is.
+        if (elsewhere !== undefined && state.keyType === 'hashsig') {
+          outcomes.push({ keyId, outcome: 'resident-elsewhere', hsm: elsewhere.name });
+          continue;
+        }
+        await this.pageIn(keyId, target.hsmId, actor);
+        outcomes.push({ keyId, outcome: 'paged-in', hsm: target.name });
+      } catch (error) {
+        outcomes.push({ keyId, outcome: 'failed', error });
+      }
+    }
+    return outcomes;
+  }
+
+  private async doPageIn(keyId: string, hsmRef: string | undefined, actor: Actor): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      const { state } = await liveKey(this.core, keyId, 'paging in');
+      const blob = currentBlobOf(state);
+      if (blob === undefined || blob.kekDomainId === null)
+        throw new key.NotResident(keyId, 'any HSM', `paging in key ${keyId}`, 'it has no current blob');
+      const target = await this.target(keyId, blob.kekDomainId, hsmRef);
+      const h = this.forHsm(target);
+      h.policy.record(keyId);
+      const release = await this.reserve(target, actor, `paging in key ${keyId}`);
+      try {
+        await rawImport(this.core, keyId, { hsm: target.hsmId, reason: 'paging' }, actor);
+        h.policy.admit(keyId);
+        return target.name;
+      } catch (error) {
+        h.dirty = true;
+        if (!(error instanceof HsmFull) || attempt >= PAGE_IN_ATTEMPTS) throw error;
+        // The HSM has fewer slots than recorded: what it holds now is its capacity.
+        await this.resync(h);
+        const holds = h.policy.size + h.others + h.reserved - 1;
+        this.logger.warn(
+          `${target.name} has no free key slot with ${holds} keys (capacity ${h.capacity}): using ${holds}`,
+        );
+        h.capacity = Math.max(1, holds);
+        h.policy.resize(h.capacity);
+      } finally {
+        release();
+      }
+    }
+  }
+
+  /** The HSM to page into: the one named, else the active HSM of the KEK domain with the most free slots. */
+  private async target(keyId: string, kekDomainId: string, hsmRef: string | undefined): Promise<ActiveHsm> {
+    if (hsmRef !== undefined) return this.core.registry.active(hsmRef);
+    if ([...this.hsms.values()].some((h) => h.dirty) || this.hsms.size === 0) await this.core.reads.catchUp();
+    let best: { hsmId: string; free: number; load: number } | undefined;
+    for (const doc of this.core.reads.hsms()) {
+      if (doc.state.status !== 'active' || hsmDomain.kekDomainOf(doc.state) !== kekDomainId) continue;
+      const h = this.forHsmId(doc.hsmId, doc.registered.capacity);
+      if (h.dirty) await this.resync(h);
+      const held = h.policy.size + h.others + h.reserved;
+      const candidate = { hsmId: doc.hsmId, free: h.capacity - held, load: held / h.capacity };
+      if (
+        best === undefined ||
+        candidate.free > best.free ||
+        (candidate.free === best.free && candidate.load < best.load)
+      )
+        best = candidate;
+    }
+    if (best === undefined)
+      throw new key.NotResident(
+        keyId,
+        'any HSM',
+        `paging in key ${keyId}`,
+        `no active HSM is in its blob's KEK domain ${kekDomainId}`,
+      );
+    return this.core.registry.active(best.hsmId);
+  }
+
+  /**
+   * Keeps one slot of `target` for the caller, paging out the policy's victims until there is
+   * one; the returned function gives it back (once the read side shows what the caller did).
+   */
+  private async reserve(target: ActiveHsm, actor: Actor, purpose: string): Promise<() => void> {
+    const h = this.forHsm(target);
+    for (;;) {
+      if (h.dirty) await this.resync(h);
+      const held = h.policy.size + h.others + h.reserved;
+      if (held < h.capacity) {
+        h.reserved++;
+        let released = false;
+        return () => {
+          if (!released) h.reserved--;
+          released = true;
+        };
+      }
+      const pinned = await this.pinnedKeys();
+      const victim = h.policy.victim((k) => !pinned.has(k) && !this.inUse.has(k) && !this.moving.has(k));
+      if (victim === undefined) {
+        if (h.leaving.size > 0) {
+          await Promise.race(h.leaving);
+          continue;
+        }
+        throw new HsmFull(
+          target.name,
+          purpose,
+          `every key it holds (${held} of ${h.capacity} slots) is pinned, in use or being moved; unpin a key or add an HSM to its KEK domain`,
+        );
+      }
+      await this.pageOut(victim, target, actor, h).catch((error: unknown) => {
+        this.logger.warn(`paging out key ${victim} from ${target.name} failed: ${(error as Error).message}`);
+        h.dirty = true;
+      });
+    }
+  }
+
+  /** Pages `keyId` out of `target`: PKEY_DELETE for a clean RSA/EC key, else raw export then delete. */
+  private pageOut(keyId: string, target: ActiveHsm, actor: Actor, h: HsmPaging): Promise<void> {
+    const move = (async () => {
+      const { state } = await liveKey(this.core, keyId, 'paging out');
+      const r = state.residency[target.hsmId];
+      if (r?.status !== 'live') {
+        h.dirty = true;
+        return;
+      }
+      const ctx = this.core.context(actor);
+      if (state.keyType !== 'hashsig' && currentBlobOf(state) !== undefined)
+        await evictFromHsm(this.core, keyId, target, r.hsmKeyName, 'paging', ctx);
+      else await rawExport(this.core, keyId, { hsm: target.hsmId, evict: true, reason: 'paging' }, actor);
+      h.policy.remove(keyId);
+    })().finally(() => {
+      this.moving.delete(keyId);
+      h.leaving.delete(move);
+    });
+    this.moving.set(keyId, move);
+    h.leaving.add(move);
+    return move;
+  }
+
+  /** The active HSM holding a live copy of the key (`hsmRef`'s, when given). */
+  private async liveHolder(state: key.LiveKey, hsmRef: string | undefined): Promise<ActiveHsm | undefined> {
+    if (hsmRef !== undefined) {
+      const target = await this.core.registry.active(hsmRef);
+      return state.residency[target.hsmId]?.status === 'live' ? target : undefined;
+    }
+    for (const r of Object.values(state.residency)) {
+      if (r.status !== 'live') continue;
+      const found = await this.core.registry.resolve(r.hsmId);
+      if (found.status === 'active') return found as ActiveHsm;
+    }
+    return undefined;
+  }
+
+  /** The policy's residents from the ledger's residency of the HSM (read side, caught up). */
+  private async resync(h: HsmPaging): Promise<void> {
+    h.dirty = false;
+    await this.core.reads.catchUp();
+    const residency = this.core.reads.residency(h.hsmId);
+    const live = new Set<string>();
+    for (const [k, r] of Object.entries(residency.keys)) if (r.status === 'live') live.add(k);
+    for (const k of h.policy.residents()) if (!live.has(k)) h.policy.remove(k);
+    for (const k of live) if (!h.policy.has(k)) h.policy.admit(k);
+    h.others = residency.count - live.size;
+  }
+
+  private forHsm(target: ActiveHsm): HsmPaging {
+    return this.forHsmId(target.hsmId, target.capacity);
+  }
+
+  private forHsmId(hsmId: string, capacity: number): HsmPaging {
+    let h = this.hsms.get(hsmId);
+    if (h === undefined) {
+      h = {
+        hsmId,
+        policy: paging.createPolicy(this.config.policy, capacity),
+        capacity,
+        reserved: 0,
+        others: 0,
+        dirty: true,
+        leaving: new Set(),
+      };
+      this.hsms.set(hsmId, h);
+    }
+    return h;
+  }
+
+  private async pinnedKeys(): Promise<Set<string>> {
+    if (this.pinned === undefined) {
+      await this.core.reads.catchUp();
+      const pinned = new Set<string>();
+      for (const doc of this.core.reads.keys())
+        if (doc.custody.status === 'live' && doc.custody.pinned === true) pinned.add(doc.keyId);
+      this.pinned ??= pinned;
+    }
+    return this.pinned;
+  }
+}
