@@ -10,10 +10,14 @@
  *   plain HTTP/1.1 over 8 keep-alive connections, one request in flight on each, cycling through
  *   the first 48 keys (a working set the service keeps open handles for). `fetch` in this process would take about as much CPU per request as the service
  *   and run on the event loop being measured.
+ * - The batch load (`custody.sign_batch`) comes from the same child: `POST /v1/sign` with 64 items
+ *   cycling through the same 48 keys, one batch in flight on each of the 8 connections (the service
+ *   signs up to 16 items of a batch at a time); its rate is signatures per second.
  * - Baseline: the same keys signed through the service's own HSM adapter client
  *   (`registry.withHsm`, handles opened beforehand), 8 in flight, from this process.
- * - After a warm-up of both, rounds alternate REST and baseline and each reports its median (and
- *   all its rounds), so a burst of load on a shared machine skews both sides alike.
+ * - After a warm-up of each, rounds alternate single REST signs, the baseline and batches, and each
+ *   reports its median (and all its rounds), so a burst of load on a shared machine skews every
+ *   side alike.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { loadConfig } from '../src/app/config';
@@ -35,6 +39,10 @@ const ROUNDS = 7;
 const REST_SIGNS_PER_ROUND = 2_000;
 const ADAPTER_SIGNS_PER_ROUND = 15_000;
 const WARMUP_SIGNS = 3_000;
+/** Items of one `POST /v1/sign` request. */
+const BATCH = 64;
+const BATCH_REQUESTS_PER_ROUND = 64;
+const WARMUP_BATCHES = 32;
 
 interface KeyJson {
   keyId: string;
@@ -133,23 +141,52 @@ export async function custodyBenchmarks(emit: Emit): Promise<void> {
       connections: CONCURRENCY,
     });
 
+    const batchBody = {
+      items: Array.from({ length: BATCH }, (_, i) => ({ keyId: signIds[i % SIGN_KEYS], data })),
+    };
+    // A batch answers 200 whatever its items did: the load generator counts one with a failed item
+    // as an error, and one batch through fetch first says which items failed, if any.
+    const batchSpec = (requests: number): LoadSpec => ({
+      ...restSpec(requests),
+      requests: [{ method: 'POST', path: '/v1/sign', body: batchBody }],
+      okBodyIncludes: '"failed":0}',
+    });
+    const sample = await call<{ signed: number; failed: number; items: unknown[] }>(
+      'POST',
+      '/v1/sign',
+      batchBody,
+    );
+    if (sample.signed !== BATCH)
+      throw new Error(
+        `POST /v1/sign signed ${sample.signed} of ${BATCH} items: ${JSON.stringify(sample.items)}`,
+      );
+    const batchSigns = async (requests: number, what: string): Promise<number> => {
+      const result = await load.run(batchSpec(requests));
+      checked(result, what);
+      return Math.round((result.completed * BATCH) / result.seconds);
+    };
+
     progress(
-      `warm-up: ${WARMUP_SIGNS} signs through the REST API (child process), ${WARMUP_SIGNS} through the adapter`,
+      `warm-up: ${WARMUP_SIGNS} signs through the REST API (child process), ${WARMUP_SIGNS} through the adapter, ${WARMUP_BATCHES} batches of ${BATCH}`,
     );
     checked(await load.run(restSpec(WARMUP_SIGNS)), 'REST warm-up');
     await adapterSigns(WARMUP_SIGNS);
+    await batchSigns(WARMUP_BATCHES, 'batch warm-up');
 
     progress(
-      `${ROUNDS} alternating rounds: ${REST_SIGNS_PER_ROUND} signs through the REST API, ${ADAPTER_SIGNS_PER_ROUND} through the adapter directly (same HSM, same keys)`,
+      `${ROUNDS} alternating rounds: ${REST_SIGNS_PER_ROUND} signs through the REST API, ${ADAPTER_SIGNS_PER_ROUND} through the adapter directly (same HSM, same keys), ${BATCH_REQUESTS_PER_ROUND} batches of ${BATCH} through POST /v1/sign`,
     );
     const restRounds: number[] = [];
     const directRounds: number[] = [];
+    const batchRounds: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       restRounds.push(checked(await load.run(restSpec(REST_SIGNS_PER_ROUND)), `REST round ${r + 1}`));
       directRounds.push(await adapterSigns(ADAPTER_SIGNS_PER_ROUND));
+      batchRounds.push(await batchSigns(BATCH_REQUESTS_PER_ROUND, `batch round ${r + 1}`));
     }
     const rest = median(restRounds);
     const direct = median(directRounds);
+    const batched = median(batchRounds);
     emit({
       metric: 'custody.adapter_baseline.sign',
       value: direct,
@@ -164,6 +201,15 @@ export async function custodyBenchmarks(emit: Emit): Promise<void> {
       ratio: round(rest / direct),
       concurrency: CONCURRENCY,
       rounds: restRounds,
+    });
+    emit({
+      metric: 'custody.sign_batch',
+      value: batched,
+      unit: 'signs/s',
+      ratio: round(batched / direct),
+      batch: BATCH,
+      concurrency: CONCURRENCY,
+      rounds: batchRounds,
     });
 
     // What the HTTP layer alone costs, with the same client: a public route and an authenticated

@@ -6,7 +6,8 @@
  * Plain `node:net` sockets with keep-alive: `connections` sockets, one request in flight on each (no
  * pipelining). Requests are serialized to bytes once and cycled through in order. Responses are
  * parsed just enough to find where each ends (status line, headers, then a `Content-Length` or
- * chunked body); any status outside 2xx counts as an error and the first error's body is reported.
+ * chunked body); any status outside 2xx (or a 2xx body without `okBodyIncludes`) counts as an error
+ * and the first error's body is reported.
  * Nothing here depends on the server's framework.
  *
  * The parent side is `startLoadGenerator()`; the same file, started by it with `fork`, is the child.
@@ -34,6 +35,11 @@ export interface LoadSpec {
   total: number;
   /** Keep-alive connections, one request in flight on each. */
   connections: number;
+  /**
+   * A 2xx answer counts as an error unless its body contains this text (a sign batch answers 200
+   * whatever its items did, so its body must say `"failed":0}`).
+   */
+  okBodyIncludes?: string;
 }
 
 export interface LoadResult {
@@ -303,7 +309,11 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
           const request = spec.requests[current];
           current = -1;
           completed++;
-          if (response.status < 200 || response.status > 299) {
+          const ok =
+            response.status >= 200 &&
+            response.status <= 299 &&
+            (spec.okBodyIncludes === undefined || response.body.includes(spec.okBodyIncludes));
+          if (!ok) {
             errors++;
             firstError ??= `${request.method} ${request.path} -> ${response.status}: ${response.body.toString('utf8', 0, 2000)}`;
           }

@@ -10,6 +10,7 @@ import { KeysController } from './keys.controller';
 import { OperatorsController } from './operators.controller';
 import { ProblemFilter } from './problem.filter';
 import { ReportsController } from './reports/reports.controller';
+import { SignBatchController } from './sign-batch.controller';
 import { createValidationPipe } from './validation';
 
 /**
@@ -30,6 +31,7 @@ export class ApiModule {
         HsmsController,
         KekDomainsController,
         KeysController,
+        SignBatchController,
         BlobsController,
         OperatorsController,
         ApprovalsController,

@@ -6,8 +6,9 @@
  */
 
 /**
- * Every request body of this API is one flat object (depth 1); 32 leaves room for any body the API
- * could grow into while keeping every recursive walk of it shallow.
+ * Every request body of this API is one flat object (depth 1) but the sign batch's (depth 3: an
+ * object, its `items` array, the item objects); 32 leaves room for any body the API could grow
+ * into while keeping every recursive walk of it shallow.
  */
 export const MAX_JSON_DEPTH = 32;
 

@@ -10,9 +10,9 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { errorCategory, type ErrorCategory, type ProblemExtras } from '../domain/error-category';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-/** JSON request bodies above this are refused with 413 (the biggest legitimate body is a blob or sign data). */
+/** JSON request bodies above this are refused with 413 (the biggest legitimate body is a blob, sign data or a sign batch). */
 export const BODY_LIMIT = '1mb';
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+export { BODY_LIMIT_BYTES } from './dto/limits';
 const TYPE_BASE = 'https://keyledger.dev/problems/';
 
 export interface Problem {

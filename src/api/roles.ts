@@ -35,6 +35,8 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteRule>> = {
   'POST /v1/keys/{keyId}/raw-import': 'operator',
   'POST /v1/keys/{keyId}/transfer': 'operator',
   'POST /v1/keys/{keyId}/sign': 'operator',
+  // A batch of the sign above, item by item: the same role.
+  'POST /v1/sign': 'operator',
   'PATCH /v1/keys/{keyId}': 'operator',
   'DELETE /v1/keys/{keyId}/residency/{hsm}': 'operator',
   'DELETE /v1/keys/{keyId}': 'operator',

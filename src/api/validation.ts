@@ -1,5 +1,18 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import type { ValidatorOptions } from 'class-validator';
 import { ValidationFailed } from './problem';
+
+/**
+ * Unknown properties are refused (not silently dropped); class-validator's messages name the
+ * property and the constraint, never the value, so no PIN or blob is echoed. Also what the items
+ * of a sign batch are validated with, one by one (src/api/sign-batch.controller.ts).
+ */
+export const VALIDATOR_OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: { target: false, value: false },
+} as const satisfies ValidatorOptions;
 
 /** Flattens nested class-validator errors into `field: messages` with dotted paths. */
 export function fieldErrors(
@@ -16,18 +29,11 @@ export function fieldErrors(
   return out;
 }
 
-/**
- * Bodies are validated against their DTO: unknown properties are refused (not silently dropped),
- * and the 400 lists every field that is wrong. class-validator's messages name the property and
- * the constraint, never the value, so no PIN or blob is echoed.
- */
+/** Bodies are validated against their DTO (VALIDATOR_OPTIONS), and the 400 lists every field that is wrong. */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
+    ...VALIDATOR_OPTIONS,
     transform: true,
-    validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const fields = fieldErrors(errors);
       const detail =

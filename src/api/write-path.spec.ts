@@ -1,6 +1,7 @@
 /**
  * One write path (docs/architecture.md §1): every route that changes state dispatches exactly one
- * custody command on the CommandBus, and every other route only queries. The routes are taken
+ * custody command on the CommandBus (the sign batch one per item, the same command as the single
+ * sign), and every other route only queries. The routes are taken
  * from the OpenAPI document the service serves, so a new route that is not in the table below
  * fails this spec. Handlers here are recording doubles; the real ones run in test/api and test/e2e.
  */
@@ -51,6 +52,7 @@ const WRITE_ROUTES: Record<string, { command: Type<ICommand>; body?: unknown }> 
   'POST /v1/keys/{keyId}/raw-import': { command: commands.RawImportCommand, body: { hsm: 'h' } },
   'POST /v1/keys/{keyId}/transfer': { command: commands.TransferKeyCommand, body: { from: 'h', to: 'g' } },
   'POST /v1/keys/{keyId}/sign': { command: commands.SignCommand, body: { data: 'aGVsbG8=' } },
+  'POST /v1/sign': { command: commands.SignCommand, body: { items: [{ keyId: KEY, data: 'aGVsbG8=' }] } },
   'DELETE /v1/keys/{keyId}/residency/{hsm}': { command: commands.DeleteFromHsmCommand },
   'DELETE /v1/keys/{keyId}': { command: commands.DestroyKeyCommand },
   'POST /v1/blobs': { command: commands.PresentBlobCommand, body: { keyId: KEY, blob: 'AAECAw==' } },
@@ -231,6 +233,22 @@ describe('the one write path', () => {
       expect(dispatched).toEqual([{ bus: 'command', name: command.name }]);
     },
   );
+
+  it('signs a batch with one SignCommand per well-formed item, and dispatches nothing for a malformed one', async () => {
+    const response = await request('POST', '/v1/sign', {
+      items: [
+        { keyId: KEY, data: 'aGVsbG8=' },
+        { keyId: KEY, data: 'not base64' },
+        { keyId: 'other', data: 'aGk=' },
+      ],
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(expect.objectContaining({ signed: 2, failed: 1 }));
+    expect(dispatched).toEqual([
+      { bus: 'command', name: 'SignCommand' },
+      { bus: 'command', name: 'SignCommand' },
+    ]);
+  });
 
   it('puts the approval gate in front of every command handler the application registers', () => {
     // Every provider of the application module that @nestjs/cqrs would register as a command handler.

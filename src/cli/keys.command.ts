@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
 import { ApiClient, abbr, clientSettings, hsmNamer, output, printable, seg, table } from './api-client';
+import { registerSignBatchCommand } from './sign-batch.command';
 
 interface KeyJson {
   keyId: string;
@@ -424,6 +425,8 @@ export function registerKeysCommand(program: Command): void {
         output(options.json, result, () => result.signature);
       },
     );
+
+  registerSignBatchCommand(keys);
 
   keys
     .command('delete-residency')

@@ -18,8 +18,11 @@ const ROOT = fs.realpathSync(REPO_ROOT);
 const HEAVY =
   /\/node_modules\/(@nestjs|fastify|@fastify|better-sqlite3|@eventstore|class-validator|class-transformer|reflect-metadata|rxjs|@noble|cli-progress)\/|\/(src|dist)\/(server|soft-hsm|app|domain|event-store|projections|hsm-adapter)\//;
 
-/** The project's own files an operator command may load: the CLI and the token file reader. */
-const CLI_FILES = /^\/(src|dist)\/(cli\/[^/]+|api\/api-token)\.(ts|js)$/;
+/**
+ * The project's own files an operator command may load: the CLI, the token file reader and the
+ * API's size limits (constants without imports; `keys sign-batch` packs its requests under them).
+ */
+const CLI_FILES = /^\/(src|dist)\/(cli\/[^/]+|api\/api-token|api\/dto\/limits)\.(ts|js)$/;
 
 const heavy = (modules: readonly string[]) => modules.filter((m) => HEAVY.test(m));
 const ownFiles = (modules: readonly string[]) =>
