@@ -9,7 +9,7 @@ import { custodyBenchmarks } from './custody.bench';
 import { hsmBenchmarks } from './hsm.bench';
 import { listKeysBenchmark } from './list-keys.bench';
 import { lmsBenchmarks } from './lms';
-import { pagingPolicyBenchmarks } from './paging.bench';
+import { pagingPolicyBenchmarks, pagingThroughputBenchmark } from './paging.bench';
 import { reportsBenchmark } from './reports.bench';
 
 export interface BenchResult {
@@ -38,6 +38,7 @@ const groups: Record<string, (emit: Emit) => Promise<void>> = {
   'audit-verify': (emit) => auditBenchmarks(emit, ['audit.verify']),
   paging: async (emit) => {
     await pagingPolicyBenchmarks(emit);
+    await pagingThroughputBenchmark(emit);
   },
 };
 

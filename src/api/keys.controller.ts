@@ -142,7 +142,8 @@ export class KeysController {
   @Patch(':keyId')
   @CommandProblems({ body: true })
   @ApiOperation({
-    summary: 'pin or unpin the key: a pinned key is kept resident (paged in now if no HSM holds it) and never paged out',
+    summary:
+      'pin or unpin the key: a pinned key is kept resident (paged in now if no HSM holds it) and never paged out',
   })
   @ApiOkResponse({ type: KeyResponse })
   async patch(

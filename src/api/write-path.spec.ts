@@ -45,6 +45,7 @@ const WRITE_ROUTES: Record<string, { command: Type<ICommand>; body?: unknown }> 
   },
   'POST /v1/hsms/{hsm}/zeroized': { command: commands.RecordZeroizedCommand },
   'POST /v1/hsms/{hsm}/reconcile': { command: commands.ReconcileHsmCommand },
+  'POST /v1/hsms/{hsm}/prefetch': { command: commands.PrefetchCommand, body: { keyIds: [KEY] } },
   'POST /v1/kek-domains': { command: commands.CreateKekDomainCommand, body: { name: 'd', hsm: 'h' } },
   'POST /v1/kek-domains/{id}/members': { command: commands.JoinKekDomainCommand, body: { hsm: 'h' } },
   'POST /v1/keys': { command: commands.GenerateKeyCommand, body: { hsm: 'h', type: 'ec' } },
@@ -52,6 +53,7 @@ const WRITE_ROUTES: Record<string, { command: Type<ICommand>; body?: unknown }> 
   'POST /v1/keys/{keyId}/raw-import': { command: commands.RawImportCommand, body: { hsm: 'h' } },
   'POST /v1/keys/{keyId}/transfer': { command: commands.TransferKeyCommand, body: { from: 'h', to: 'g' } },
   'POST /v1/keys/{keyId}/sign': { command: commands.SignCommand, body: { data: 'aGVsbG8=' } },
+  'PATCH /v1/keys/{keyId}': { command: commands.SetPinnedCommand, body: { pinned: true } },
   'POST /v1/sign': { command: commands.SignCommand, body: { items: [{ keyId: KEY, data: 'aGVsbG8=' }] } },
   'DELETE /v1/keys/{keyId}/residency/{hsm}': { command: commands.DeleteFromHsmCommand },
   'DELETE /v1/keys/{keyId}': { command: commands.DestroyKeyCommand },
@@ -97,6 +99,8 @@ function cannedResult(name: string): unknown {
       return { sha256: SHA, keyId: KEY, accepted: true };
     case 'GetBlobQuery':
       return { sha256: SHA, keyId: KEY, status: 'current', blob: Buffer.from([1]) };
+    case 'PrefetchCommand':
+      return [{ keyId: KEY, outcome: 'paged-in', hsm: 'h' }];
     case 'ListKeysQuery':
     case 'ListHsmsQuery':
     case 'ListKekDomainsQuery':

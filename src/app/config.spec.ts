@@ -64,3 +64,23 @@ describe('KEYLEDGER_AUDIT_ORIGIN', () => {
     expect(() => loadConfig({ KEYLEDGER_AUDIT_ORIGIN: value })).toThrow(/KEYLEDGER_AUDIT_ORIGIN must be/);
   });
 });
+
+describe('KEYLEDGER_PAGING and KEYLEDGER_PAGING_POLICY', () => {
+  it('pages with W-TinyLFU unless told otherwise', () => {
+    expect(loadConfig({}).paging).toEqual({ enabled: true, policy: 'w-tinylfu' });
+    expect(loadConfig({ KEYLEDGER_PAGING: 'OFF', KEYLEDGER_PAGING_POLICY: ' lru ' }).paging).toEqual({
+      enabled: false,
+      policy: 'lru',
+    });
+    expect(loadConfig({ KEYLEDGER_PAGING: 'on' }).paging.enabled).toBe(true);
+  });
+
+  it('refuses other values, naming the variable and the choices', () => {
+    expect(() => loadConfig({ KEYLEDGER_PAGING: 'yes' })).toThrow(
+      /KEYLEDGER_PAGING must be "on" or "off", got "yes"/,
+    );
+    expect(() => loadConfig({ KEYLEDGER_PAGING_POLICY: 'fifo' })).toThrow(
+      /KEYLEDGER_PAGING_POLICY must be one of w-tinylfu, lru, got "fifo"/,
+    );
+  });
+});

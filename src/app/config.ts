@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { DEFAULT_POLICY } from '../domain/approval/policy';
 import { loadPolicyFile } from './approvals/policy-file';
 import type { ConfiguredPolicy } from './approvals/policy';
+import { paging } from '../domain';
 
 /**
  * The service's configuration, read once from the environment and validated at that boundary:
@@ -40,9 +41,9 @@ export interface KeyledgerConfig {
   readonly paging: PagingConfig;
 }
 
-export type PagingPolicyKind = 'w-tinylfu' | 'lru';
+export type PagingPolicyKind = paging.PolicyKind;
 
-export const PAGING_POLICIES: readonly PagingPolicyKind[] = ['w-tinylfu', 'lru'];
+export const PAGING_POLICIES: readonly PagingPolicyKind[] = paging.POLICY_KINDS;
 
 export interface PagingConfig {
   readonly enabled: boolean;
@@ -101,7 +102,7 @@ function parsePaging(enabled: string | undefined, policy: string | undefined): P
   const on = (enabled ?? '').trim().toLowerCase();
   if (!['', 'on', 'off'].includes(on))
     throw new ConfigError(`KEYLEDGER_PAGING must be "on" or "off", got "${on.slice(0, 40)}"`);
-  const kind = (policy ?? '').trim().toLowerCase() || 'w-tinylfu';
+  const kind = (policy ?? '').trim().toLowerCase() || paging.DEFAULT_POLICY_KIND;
   if (!(PAGING_POLICIES as readonly string[]).includes(kind))
     throw new ConfigError(
       `KEYLEDGER_PAGING_POLICY must be one of ${PAGING_POLICIES.join(', ')}, got "${kind.slice(0, 40)}"`,

@@ -157,6 +157,30 @@ export function registerHsmsCommand(program: Command): void {
     });
 
   hsms
+    .command('prefetch')
+    .description(
+      'page keys in onto the HSM ahead of their use (making room by the paging policy); one line per key',
+    )
+    .argument('<hsm>', 'HSM id or name')
+    .argument('<keyIds...>', 'key ids (at most 256)')
+    .option('--json', 'print JSON')
+    .action(async (hsm: string, keyIds: string[], options: Json) => {
+      const answer = await client().post<{
+        items: { keyId: string; outcome: string; hsm?: string; problem?: { detail?: string } }[];
+      }>(`/v1/hsms/${seg(hsm)}/prefetch`, { keyIds });
+      output(options.json, answer, () =>
+        answer.items
+          .map((i) =>
+            i.outcome === 'failed'
+              ? `${i.keyId}: failed: ${i.problem?.detail ?? 'unknown error'}`
+              : `${i.keyId}: ${i.outcome}${i.hsm === undefined ? '' : ` (${i.hsm})`}`,
+          )
+          .join('\n'),
+      );
+      if (answer.items.some((i) => i.outcome === 'failed')) process.exitCode = 1;
+    });
+
+  hsms
     .command('zeroized')
     .description(
       'record that the HSM was zeroized: it leaves its KEK domain and every key on it is recorded gone',

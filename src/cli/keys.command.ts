@@ -278,7 +278,10 @@ export function registerKeysCommand(program: Command): void {
     )
     .argument('[keyId]')
     .requiredOption('--hsm <hsm>', 'HSM id or name')
-    .option('--all', 'every key the HSM holds')
+    .option(
+      '--all',
+      'every key the HSM holds that has no current blob (RSA/EC) or is hashsig; resumable: a second run skips what the first did',
+    )
     .option(
       '--evict',
       'RSA/EC: also delete the key from the HSM once its blob is stored (frees its slot); a hashsig key leaves the HSM anyway',
@@ -314,10 +317,19 @@ export function registerKeysCommand(program: Command): void {
               `raw-exported ${keyId} from ${options.hsm}: blob ${blobSha256}${exportNote(after, options.hsm)}`,
           );
         }
-        const targets = (await api.get<KeyJson[]>('/v1/keys')).filter(
+        const held = (await api.get<KeyJson[]>('/v1/keys')).filter(
           (k) => k.state !== 'destroyed' && heldBy(k, options.hsm),
         );
-        const run = await bulk('raw-export', targets, (k) => exportOne(k.keyId));
+        // Resumable: an RSA/EC key with a current blob was exported already (by an earlier run, one
+        // cut short, or by hand) and its blob is still good; with --evict it is only deleted.
+        const exported = (k: KeyJson) => k.type !== 'hashsig' && k.currentBlob !== null;
+        const targets = held.filter((k) => !exported(k) || options.evict);
+        const skipped = held.length - targets.length;
+        const run = await bulk('raw-export', targets, async (k) => {
+          if (!exported(k)) return exportOne(k.keyId);
+          await api.delete(`/v1/keys/${seg(k.keyId)}/residency/${seg(options.hsm)}`);
+          return k.currentBlob!;
+        });
         const now = new Map((await api.get<KeyJson[]>('/v1/keys')).map((k) => [k.keyId, k]));
         const ok = run.ok.map((o) => {
           const k = now.get(o.keyId);
@@ -326,10 +338,22 @@ export function registerKeysCommand(program: Command): void {
         });
         const hashsigLeftHsm = ok.filter((o) => o.type === 'hashsig' && o.leftHsm).length;
         const evicted = ok.filter((o) => o.type !== 'hashsig' && o.leftHsm).length;
-        const result = { ok, failed: run.failed, exported: ok.length, hashsigLeftHsm, evicted };
+        const alreadyExported = new Set(targets.filter(exported).map((k) => k.keyId));
+        const newlyExported = ok.filter((o) => !alreadyExported.has(o.keyId)).length;
+        const result = {
+          ok,
+          failed: run.failed,
+          exported: newlyExported,
+          skipped,
+          hashsigLeftHsm,
+          evicted,
+        };
         output(options.json, result, () =>
           summary('raw-exported', options.hsm, result, [
-            `${ok.length} exported, of which ${hashsigLeftHsm} hashsig ${hashsigLeftHsm === 1 ? 'key' : 'keys'} left the HSM; ${evicted} evicted`,
+            `${newlyExported} exported, of which ${hashsigLeftHsm} hashsig ${hashsigLeftHsm === 1 ? 'key' : 'keys'} left the HSM; ${evicted} evicted`,
+            ...(skipped + alreadyExported.size > 0
+              ? [`${skipped + alreadyExported.size} had a current blob already (not exported again)`]
+              : []),
             ...(hashsigLeftHsm > 0 ? [HASHSIG_EXPORT_NOTE] : []),
           ]),
         );
@@ -437,6 +461,25 @@ export function registerKeysCommand(program: Command): void {
     .action(async (keyId: string, options: { hsm: string } & Json) => {
       const key = await client().delete<KeyJson>(`/v1/keys/${seg(keyId)}/residency/${seg(options.hsm)}`);
       output(options.json, key, () => `deleted ${keyId} from ${options.hsm}; held now by ${holderText(key)}`);
+    });
+
+  keys
+    .command('pin')
+    .description(
+      'pin a key: it is kept resident (paged in now if no HSM holds it) and never paged out; --off unpins it',
+    )
+    .argument('<keyId>')
+    .option('--off', 'unpin: the pager may page it out again')
+    .option('--json', 'print JSON')
+    .action(async (keyId: string, options: { off?: boolean } & Json) => {
+      const key = await client().patch<KeyJson & { pinned: boolean }>(`/v1/keys/${seg(keyId)}`, {
+        pinned: !options.off,
+      });
+      output(
+        options.json,
+        key,
+        () => `${key.pinned ? 'pinned' : 'unpinned'} ${keyId}; held by ${holderText(key)}`,
+      );
     });
 
   keys

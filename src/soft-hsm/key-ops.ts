@@ -25,6 +25,13 @@ import { rsaModulusBytes } from './crypto/rsa-kek';
 import { hssVerify } from './hashsig';
 import { fail } from './status';
 
+/**
+ * SPKIs derived from stored private keys, by the stored DER (the keystore keeps one array per key):
+ * PKEY_GET_PUBLIC_KEY_LEN and PKEY_GET_PUBLIC_KEY follow every generation and import, and parsing
+ * the PKCS#8 each time was most of their cost.
+ */
+const derivedSpkis = new WeakMap<Uint8Array, Uint8Array>();
+
 /** SPKI of any stored key: the stored DER for public keys, derived for private ones. */
 export function publicKeyDer(type: number, der: Uint8Array, rpc: string): Uint8Array {
   switch (type) {
@@ -33,11 +40,21 @@ export function publicKeyDer(type: number, der: Uint8Array, rpc: string): Uint8A
     case KeyType.HASHSIG_PUBLIC:
       return der;
     case KeyType.RSA_PRIVATE:
-      return buildRsaSpki(parseRsaPrivateKeyInfo(der));
     case KeyType.EC_PRIVATE:
-      return buildEcSpki(parseEcPrivateKeyInfo(der));
-    case KeyType.HASHSIG_PRIVATE:
-      return buildHashsigSpki(parseHashsigPrivateKeyInfo(der));
+    case KeyType.HASHSIG_PRIVATE: {
+      let spki = derivedSpkis.get(der);
+      if (spki === undefined) {
+        spki =
+          type === KeyType.RSA_PRIVATE
+            ? buildRsaSpki(parseRsaPrivateKeyInfo(der))
+            : type === KeyType.EC_PRIVATE
+              ? buildEcSpki(parseEcPrivateKeyInfo(der))
+              : buildHashsigSpki(parseHashsigPrivateKeyInfo(der));
+        derivedSpkis.set(der, spki);
+      }
+      // A copy: a caller may wipe or keep what it is given.
+      return Uint8Array.from(spki);
+    }
     default:
       throw fail('UNSUPPORTED_KEY', rpc);
   }

@@ -244,6 +244,7 @@ describe('keyledger keys against the service', () => {
       ok: { keyId: string; result: string; type: string; leftHsm: boolean }[];
       failed: unknown[];
       exported: number;
+      skipped: number;
       hashsigLeftHsm: number;
       evicted: number;
     };
@@ -251,6 +252,7 @@ describe('keyledger keys against the service', () => {
       ok: [],
       failed: [],
       exported: targets.length,
+      skipped: 0,
       hashsigLeftHsm: 2,
       evicted: 0,
     });
@@ -268,5 +270,25 @@ describe('keyledger keys against the service', () => {
         .map((k) => k.keyId)
         .sort(),
     );
+  });
+
+  it('raw-export --all resumes: what a run cut short did is not done again, a second run exports nothing', async () => {
+    const fresh = await Promise.all([generate('hsm-a'), generate('hsm-a'), generate('hsm-a')]);
+    // A first run that stopped after one key.
+    await runCli(['keys', 'raw-export', fresh[0]!.keyId, '--hsm', 'hsm-a'], env);
+    const exportsOf = async (keyId: string) =>
+      (await svc.json<{ type: string }[]>('GET', `/v1/keys/${keyId}/events`)).filter(
+        (e) => e.type === 'KeyRawExported',
+      ).length;
+    const first = await runCli(['keys', 'raw-export', '--all', '--hsm', 'hsm-a', '--json'], env, 120_000);
+    expect(first.code).toBe(0);
+    const report = JSON.parse(first.stdout) as { exported: number; skipped: number; ok: { keyId: string }[] };
+    expect(report.ok.map((o) => o.keyId)).not.toContain(fresh[0]!.keyId);
+    expect(report.ok.map((o) => o.keyId)).toEqual(expect.arrayContaining([fresh[1]!.keyId, fresh[2]!.keyId]));
+    expect(report.skipped).toBeGreaterThanOrEqual(1);
+    const second = await runCli(['keys', 'raw-export', '--all', '--hsm', 'hsm-a', '--json'], env, 120_000);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ exported: 0, ok: [], failed: [] });
+    for (const k of fresh) expect(await exportsOf(k.keyId)).toBe(1);
   });
 });

@@ -10,9 +10,14 @@ import { paging } from '../../src/domain';
 import { openSqliteEventStore, type RecordedEvent } from '../../src/event-store';
 import { pool, startService, type Service } from '../api/support/service';
 
-const KEYS = Number(process.env.KEYLEDGER_TEST_PAGING_KEYS ?? 10_000);
-const REQUESTS = Number(process.env.KEYLEDGER_TEST_PAGING_REQUESTS ?? 100_000);
-const CAPACITY = 500;
+/**
+ * The issue's figures are 10,000 keys, capacity 500 and 100,000 requests: `npm run
+ * test:paging-acceptance` runs them (about half an hour on two cores). `npm test` runs the same
+ * shape at a tenth of the keys and slots and a twentieth of the requests.
+ */
+const KEYS = Number(process.env.KEYLEDGER_TEST_PAGING_KEYS ?? 1_000);
+const REQUESTS = Number(process.env.KEYLEDGER_TEST_PAGING_REQUESTS ?? 5_000);
+const CAPACITY = Number(process.env.KEYLEDGER_TEST_PAGING_CAPACITY ?? 50);
 const CLIENTS = 16;
 const HSM = 'hsm-a';
 
@@ -27,7 +32,7 @@ async function ledgerEvents(dataDir: string): Promise<RecordedEvent[]> {
   const store = await openSqliteEventStore(dataDir);
   try {
     const all: RecordedEvent[] = [];
-    for (let from = 0; ; ) {
+    for (let from = 0; ;) {
       const page = await store.readAll({ fromPosition: from, maxCount: 4096 });
       if (page.length === 0) return all;
       all.push(...page);
@@ -71,7 +76,7 @@ describe(`paging ${KEYS.toLocaleString('en')} EC keys through an HSM of capacity
     expect(new Set(keys.map((k) => k.keyId)).size).toBe(KEYS);
   }, 900_000);
 
-  it('signs 100,000 Zipf(1.0) requests from 16 clients: every signature verifies, none fails for lack of room, every move is recorded', async () => {
+  it(`signs ${REQUESTS.toLocaleString('en')} Zipf(1.0) requests from 16 clients: every signature verifies, none fails for lack of room, every move is recorded`, async () => {
     const head = await svc.position();
     const trace = paging.zipfTrace({ keys: KEYS, requests: REQUESTS, exponent: 1.0, seed: 11 });
     const byName = new Map(keys.map((k, i) => [`key-${i}`, k]));
@@ -114,8 +119,7 @@ describe(`paging ${KEYS.toLocaleString('en')} EC keys through an HSM of capacity
       const keyId = e.data.keyId as string;
       moves.set(keyId, [...(moves.get(keyId) ?? []), e.type === 'KeyRawImportStarted' ? 'in' : 'out']);
     }
-    for (const [, seq] of moves)
-      for (let i = 1; i < seq.length; i++) expect(seq[i]).not.toBe(seq[i - 1]);
+    for (const [, seq] of moves) for (let i = 1; i < seq.length; i++) expect(seq[i]).not.toBe(seq[i - 1]);
     // The moves carry the acting operator.
     expect(pageIns.every((e) => typeof e.metadata.operatorId === 'string')).toBe(true);
     const hitRate = 1 - pageIns.length / REQUESTS;

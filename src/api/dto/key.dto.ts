@@ -95,7 +95,9 @@ export class RawExportDto extends HsmRefDto {}
 
 /** PATCH /v1/keys/{keyId}: what may change of a key; today its pin (docs/architecture.md §4 "Key paging"). */
 export class PatchKeyDto {
-  @ApiProperty({ description: 'true: keep the key resident (paged in now if no HSM holds it, never paged out)' })
+  @ApiProperty({
+    description: 'true: keep the key resident (paged in now if no HSM holds it, never paged out)',
+  })
   @IsBoolean()
   pinned!: boolean;
 }
