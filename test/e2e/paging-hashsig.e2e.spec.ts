@@ -13,9 +13,15 @@ import { hssSignatureIndexPath } from '../../src/lib/rfc8554';
 import { rfc8554Verify } from '../hashsig/rfc8554-verify';
 import { pool, startService, type Service } from '../api/support/service';
 
-const KEYS = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_KEYS ?? 200);
-const REQUESTS = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_REQUESTS ?? 5_000);
-const CAPACITY = 20;
+/**
+ * The issue's figures are 200 keys, capacity 20 and 5,000 requests: `npm run
+ * test:paging-acceptance` runs them (each page-in of an L2 key rebuilds its top tree and draws a new
+ * lower one on the HSM, about half a second of the soft HSM's CPU). `npm test` runs the same shape
+ * with 24 keys, 8 slots and 240 requests.
+ */
+const KEYS = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_KEYS ?? 24);
+const REQUESTS = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_REQUESTS ?? 240);
+const CAPACITY = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_CAPACITY ?? 8);
 const CLIENTS = 8;
 const HSM = 'hsm-a';
 
@@ -61,7 +67,7 @@ describe(`paging ${KEYS} hashsig keys through an HSM of capacity ${CAPACITY}`, (
     expect(new Set(keys.map((k) => k.keyId)).size).toBe(KEYS);
   }, 1_200_000);
 
-  it('signs 5,000 Zipf(0.8) requests from 8 clients: all verify, no index path twice, never live twice', async () => {
+  it(`signs ${REQUESTS.toLocaleString('en')} Zipf(0.8) requests from 8 clients: all verify, no index path twice, never live twice`, async () => {
     const head = await svc.position();
     const trace = paging.zipfTrace({ keys: KEYS, requests: REQUESTS, exponent: 0.8, seed: 7 });
     const byName = new Map(keys.map((k, i) => [`key-${i}`, k]));
@@ -105,8 +111,8 @@ describe(`paging ${KEYS} hashsig keys through an HSM of capacity ${CAPACITY}`, (
     expect([...exports, ...imports].filter((e) => !closed.has(e.data.opId))).toEqual([]);
     const live = new Map<string, number>();
     for (const e of events) {
-      const keyId = e.data.keyId as string | undefined;
-      if (keyId === undefined) continue;
+      if (!e.streamName.startsWith('key-')) continue;
+      const keyId = e.data.keyId as string;
       if (e.type === 'KeyGenerated' || e.type === 'KeyRawImported')
         live.set(keyId, (live.get(keyId) ?? 0) + 1);
       if (e.type === 'KeyRawExported' || (e.type === 'KeyDeletedFromHsm' && e.data.lostCopyId !== null))
@@ -137,8 +143,14 @@ describe(`paging ${KEYS} hashsig keys through an HSM of capacity ${CAPACITY}`, (
     }
     const response = await svc.call('POST', `/v1/keys/${small.keyId}/sign`, { data: 'AAAA' });
     const problem = (await response.json()) as { status: number; detail: string; type: string };
-    expect(response.status).toBeGreaterThanOrEqual(400);
-    expect(response.status).toBeLessThan(500);
-    expect(problem.detail).toMatch(/exhausted|no signatures left|remaining/i);
+    expect(response.status).toBe(409);
+    expect(problem.type).toMatch(/hashsig-exhausted$/);
+    expect(problem.detail).toMatch(/is exhausted: all 32 signature indices are used/);
+    // Out of the HSM, it is not paged in again just to be refused.
+    await svc.json('POST', `/v1/keys/${small.keyId}/raw-export`, { hsm: HSM });
+    const again = await svc.call('POST', `/v1/keys/${small.keyId}/sign`, { data: 'AAAA' });
+    expect(again.status).toBe(409);
+    const events = await svc.json<{ type: string }[]>('GET', `/v1/keys/${small.keyId}/events`);
+    expect(events.at(-1)!.type).not.toBe('KeyRawImportStarted');
   }, 300_000);
 });

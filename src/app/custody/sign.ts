@@ -80,6 +80,13 @@ export async function sign(
   return core.serialize(keyId, async () => {
     const { state: now } = await liveKey(core, keyId, 'signing');
     if (now.frozen !== null) throw new key.KeyFrozen(keyId, now.frozen.at, now.frozen.detail, 'signing');
+    // The ledger knows when no index is left: no HSM round trip for a refusal.
+    const usage = key.hashsigUsage(now);
+    if (usage !== null && usage.remaining === 0)
+      throw new key.HashsigExhausted(
+        now.originCopyId,
+        `of key ${keyId} is exhausted: all ${usage.signatures + usage.withheld} signature indices are used; signing refused (generate a new key)`,
+      );
     const { target, r } = await pickSigner(core, now, input.hsm);
     const signature = await signHashsig(core, target, r, Buffer.from(data));
     const publicKey = hashsigSpkiToRfc8554(Buffer.from(now.publicKey, 'base64'));

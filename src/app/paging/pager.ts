@@ -23,6 +23,8 @@ import { rawImport } from '../custody/raw-import';
 import { currentBlobOf } from '../custody/views';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 
+const noMove = (): undefined => undefined;
+
 /** Attempts of a page-in that finds the HSM fuller than it was told (another writer, a smaller HSM). */
 const PAGE_IN_ATTEMPTS = 3;
 
@@ -95,8 +97,14 @@ export class Pager {
           if (!recorded) this.forHsm(holder).policy.record(keyId);
           return await use();
         }
-        // Not resident: the sign itself says why when paging cannot help (no blob, paging off).
-        if (!this.enabled || attempt >= PAGE_IN_ATTEMPTS || currentBlobOf(state) === undefined)
+        // Not resident: the sign itself says why when paging cannot help (no blob, paging off, a
+        // hashsig key with no index left).
+        if (
+          !this.enabled ||
+          attempt >= PAGE_IN_ATTEMPTS ||
+          currentBlobOf(state) === undefined ||
+          key.hashsigUsage(state)?.remaining === 0
+        )
           return await use();
         recorded = true;
         await this.pageIn(keyId, hsmRef, actor).catch((error: unknown) => {
@@ -112,9 +120,11 @@ export class Pager {
   }
 
   /** Pages `keyId` in, onto `hsmRef` or the HSM of its blob's KEK domain with the most room; one move per key at a time. */
-  pageIn(keyId: string, hsmRef: string | undefined, actor: Actor): Promise<string> {
+  pageIn(keyId: string, hsmRef: string | undefined, actor: Actor): Promise<string | undefined> {
+    // A move of the key under way (its page-in for another request, or a page-out): the caller
+    // looks again once it is over.
     const running = this.moving.get(keyId);
-    if (running !== undefined) return running.then(() => this.pageIn(keyId, hsmRef, actor));
+    if (running !== undefined) return running.then(noMove, noMove);
     const move = this.doPageIn(keyId, hsmRef, actor).finally(() => this.moving.delete(keyId));
     this.moving.set(keyId, move);
     return move;
@@ -183,7 +193,10 @@ export class Pager {
           outcomes.push({ keyId, outcome: 'resident-elsewhere', hsm: elsewhere.name });
           continue;
         }
-        await this.pageIn(keyId, target.hsmId, actor);
+        // Another move of the key may have been under way: look until it is on the target.
+        for (let attempt = 0; attempt < PAGE_IN_ATTEMPTS; attempt++) {
+          if ((await this.pageIn(keyId, target.hsmId, actor)) !== undefined) break;
+        }
         outcomes.push({ keyId, outcome: 'paged-in', hsm: target.name });
       } catch (error) {
         outcomes.push({ keyId, outcome: 'failed', error });
@@ -195,6 +208,9 @@ export class Pager {
   private async doPageIn(keyId: string, hsmRef: string | undefined, actor: Actor): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       const { state } = await liveKey(this.core, keyId, 'paging in');
+      // Resident already (an operator's import, a page-in that finished as this one started).
+      const holder = await this.liveHolder(state, hsmRef);
+      if (holder !== undefined) return holder.name;
       const blob = currentBlobOf(state);
       if (blob === undefined || blob.kekDomainId === null)
         throw new key.NotResident(keyId, 'any HSM', `paging in key ${keyId}`, 'it has no current blob');
