@@ -25,7 +25,7 @@ import { HsmRegistry } from '../src/app/hsm-registry/hsm-registry';
 import { startServer } from '../src/server/server';
 import { startLoadGenerator, type LoadResult, type LoadSpec } from './http-load';
 import type { Emit } from './run';
-import { perSecond, progress, round, tempDir } from './util';
+import { perSecond, progress, round, tempDir, restCaller } from './util';
 
 const CONCURRENCY = 8;
 const KEYS = 200;
@@ -83,20 +83,7 @@ export async function custodyBenchmarks(emit: Emit): Promise<void> {
     logLevels: ['error'],
   });
   const load = startLoadGenerator();
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      // No Content-Type without a body: an empty body declared as JSON is refused (400).
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
+  const call = restCaller(server.url, token);
   try {
     progress(`generating ${KEYS} EC P-256 keys on hsm-a`);
     const ids: string[] = [];

@@ -19,7 +19,7 @@ import { paging } from '../src/domain';
 import { startServer } from '../src/server/server';
 import { startLoadGenerator, type LoadResult, type LoadSpec } from './http-load';
 import type { Emit } from './run';
-import { progress, round, tempDir } from './util';
+import { progress, round, tempDir, restCaller } from './util';
 
 const TRACE = { keys: 10_000, requests: 100_000, exponent: 1, seed: 11 } as const;
 const CAPACITY = 500;
@@ -74,19 +74,7 @@ export async function pagingThroughputBenchmark(emit: Emit): Promise<void> {
     logLevels: ['error'],
   });
   const load = startLoadGenerator();
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
+  const call = restCaller(server.url, token);
   try {
     // One HSM: the demo's second leaves its KEK domain (recorded as zeroized).
     await call('POST', '/v1/hsms/hsm-b/zeroized');

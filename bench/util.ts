@@ -69,3 +69,21 @@ export function splitCpus(): CpuSplit | undefined {
       void spawnSync('taskset', ['-a', '-cp', original, String(process.pid)], { stdio: 'ignore' }),
   };
 }
+
+/** A JSON caller of the service at `url` with a bearer token; a status outside 2xx throws with the body. */
+export function restCaller(url: string, token: string) {
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      // No Content-Type without a body: an empty body declared as JSON is refused (400).
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+}

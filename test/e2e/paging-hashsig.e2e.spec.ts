@@ -8,37 +8,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import { paging } from '../../src/domain';
-import { openSqliteEventStore, type RecordedEvent } from '../../src/event-store';
 import { hssSignatureIndexPath } from '../../src/lib/rfc8554';
 import { rfc8554Verify } from '../hashsig/rfc8554-verify';
+import { ledgerEvents } from './support/ledger';
 import { pool, startService, type Service } from '../api/support/service';
 
 /**
  * The issue's figures are 200 keys, capacity 20 and 5,000 requests: `npm run
  * test:paging-acceptance` runs them (each page-in of an L2 key rebuilds its top tree and draws a new
  * lower one on the HSM, about half a second of the soft HSM's CPU). `npm test` runs the same shape
- * with 24 keys, 8 slots and 240 requests.
+ * with 16 keys, 6 slots and 160 requests.
  */
-const KEYS = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_KEYS ?? 24);
-const REQUESTS = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_REQUESTS ?? 240);
-const CAPACITY = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_CAPACITY ?? 8);
+const KEYS = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_KEYS ?? 16);
+const REQUESTS = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_REQUESTS ?? 160);
+const CAPACITY = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_CAPACITY ?? 6);
 const CLIENTS = 8;
 const HSM = 'hsm-a';
-
-async function ledgerEvents(dataDir: string): Promise<RecordedEvent[]> {
-  const store = await openSqliteEventStore(dataDir);
-  try {
-    const all: RecordedEvent[] = [];
-    for (let from = 0; ;) {
-      const page = await store.readAll({ fromPosition: from, maxCount: 4096 });
-      if (page.length === 0) return all;
-      all.push(...page);
-      from = page[page.length - 1]!.position;
-    }
-  } finally {
-    await store.close();
-  }
-}
 
 describe(`paging ${KEYS} hashsig keys through an HSM of capacity ${CAPACITY}`, () => {
   let svc: Service;

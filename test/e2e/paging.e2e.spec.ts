@@ -7,17 +7,17 @@
  */
 import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { paging } from '../../src/domain';
-import { openSqliteEventStore, type RecordedEvent } from '../../src/event-store';
+import { ledgerEvents } from './support/ledger';
 import { pool, startService, type Service } from '../api/support/service';
 
 /**
  * The issue's figures are 10,000 keys, capacity 500 and 100,000 requests: `npm run
  * test:paging-acceptance` runs them (about half an hour on two cores). `npm test` runs the same
- * shape at a tenth of the keys and slots and a twentieth of the requests.
+ * shape at 600 keys, 30 slots and 3,000 requests (the same keys per slot).
  */
-const KEYS = Number(process.env.KEYLEDGER_TEST_PAGING_KEYS ?? 1_000);
-const REQUESTS = Number(process.env.KEYLEDGER_TEST_PAGING_REQUESTS ?? 5_000);
-const CAPACITY = Number(process.env.KEYLEDGER_TEST_PAGING_CAPACITY ?? 50);
+const KEYS = Number(process.env.KEYLEDGER_TEST_PAGING_KEYS ?? 600);
+const REQUESTS = Number(process.env.KEYLEDGER_TEST_PAGING_REQUESTS ?? 3_000);
+const CAPACITY = Number(process.env.KEYLEDGER_TEST_PAGING_CAPACITY ?? 30);
 const CLIENTS = 16;
 const HSM = 'hsm-a';
 
@@ -25,22 +25,6 @@ interface HsmJson {
   name: string;
   capacity: number;
   residentKeys: number;
-}
-
-async function ledgerEvents(dataDir: string): Promise<RecordedEvent[]> {
-  // A second reader of the SQLite file (WAL): the service keeps running.
-  const store = await openSqliteEventStore(dataDir);
-  try {
-    const all: RecordedEvent[] = [];
-    for (let from = 0; ;) {
-      const page = await store.readAll({ fromPosition: from, maxCount: 4096 });
-      if (page.length === 0) return all;
-      all.push(...page);
-      from = page[page.length - 1]!.position;
-    }
-  } finally {
-    await store.close();
-  }
 }
 
 describe(`paging ${KEYS.toLocaleString('en')} EC keys through an HSM of capacity ${CAPACITY}`, () => {

@@ -41,7 +41,9 @@ interface HsmPaging {
   /** The policy's residents may differ from the ledger's (a move made without the pager): resync first. */
   dirty: boolean;
   /** Page-outs under way: a full HSM with none to choose waits for one of these. */
-  readonly leaving: Set<Promise<unknown>>;
+  readonly leaving: Set<Promise<undefined>>;
+  /** Called when a reservation is given back: a full HSM with none to choose waits for that too. */
+  readonly released: Set<() => void>;
 }
 
 /** How a prefetched key ended. */
@@ -280,15 +282,21 @@ export class Pager {
         h.reserved++;
         let released = false;
         return () => {
-          if (!released) h.reserved--;
+          if (released) return;
           released = true;
+          h.reserved--;
+          for (const wake of h.released) wake();
+          h.released.clear();
         };
       }
       const pinned = await this.pinnedKeys();
       const victim = h.policy.victim((k) => !pinned.has(k) && !this.inUse.has(k) && !this.moving.has(k));
       if (victim === undefined) {
-        if (h.leaving.size > 0) {
-          await Promise.race(h.leaving);
+        // Moves under way end soon: wait for one and count again (from the ledger: a key a
+        // reservation brought in may have been counted twice meanwhile).
+        if (h.leaving.size > 0 || h.reserved > 0) {
+          await Promise.race([...h.leaving, new Promise<void>((wake) => h.released.add(wake))]);
+          h.dirty = true;
           continue;
         }
         throw new HsmFull(
@@ -320,10 +328,12 @@ export class Pager {
       h.policy.remove(keyId);
     })().finally(() => {
       this.moving.delete(keyId);
-      h.leaving.delete(move);
+      h.leaving.delete(settled);
     });
+    // What others wait for: the end of the move, however it ended (its caller sees the error).
+    const settled = move.then(noMove, noMove);
     this.moving.set(keyId, move);
-    h.leaving.add(move);
+    h.leaving.add(settled);
     return move;
   }
 
@@ -368,6 +378,7 @@ export class Pager {
         others: 0,
         dirty: true,
         leaving: new Set(),
+        released: new Set(),
       };
       this.hsms.set(hsmId, h);
     }
