@@ -86,7 +86,9 @@ export class Pager {
     this.inUse.set(keyId, (this.inUse.get(keyId) ?? 0) + 1);
     try {
       let recorded = false;
-      for (let attempt = 0; ; attempt++) {
+      // Page-ins tried for this request (waiting for another move of the key is not one).
+      let attempts = 0;
+      for (;;) {
         const move = this.moving.get(keyId);
         if (move !== undefined) {
           await move.catch(() => undefined);
@@ -101,14 +103,19 @@ export class Pager {
         }
         // Not resident: the sign itself says why when paging cannot help (no blob, paging off, a
         // hashsig key with no index left).
+        // A hashsig key is live on one HSM only: asked for another, the sign says where it is.
         if (
           !this.enabled ||
-          attempt >= PAGE_IN_ATTEMPTS ||
+          attempts >= PAGE_IN_ATTEMPTS ||
           currentBlobOf(state) === undefined ||
-          key.hashsigUsage(state)?.remaining === 0
+          key.hashsigUsage(state)?.remaining === 0 ||
+          (hsmRef !== undefined &&
+            state.keyType === 'hashsig' &&
+            (await this.liveHolder(state, undefined)) !== undefined)
         )
           return await use();
         recorded = true;
+        attempts++;
         await this.pageIn(keyId, hsmRef, actor).catch((error: unknown) => {
           // A page-in that lost to another one (the key arrived meanwhile) is not a failure.
           if (!(error instanceof key.AlreadyResident)) throw error;
@@ -143,16 +150,19 @@ export class Pager {
   ): Promise<T> {
     if (!this.enabled) return fn();
     const h = this.forHsm(target);
-    const release = await this.reserve(target, actor, 'generating a key');
-    try {
-      const made = await fn();
-      h.policy.admit(made.keyId);
-      return made;
-    } catch (error) {
-      h.dirty = true;
-      throw error;
-    } finally {
-      release();
+    for (let attempt = 1; ; attempt++) {
+      const release = await this.reserve(target, actor, 'generating a key');
+      try {
+        const made = await fn();
+        h.policy.admit(made.keyId);
+        return made;
+      } catch (error) {
+        h.dirty = true;
+        if (!(error instanceof HsmFull) || attempt >= PAGE_IN_ATTEMPTS) throw error;
+        await this.fullAt(h, target);
+      } finally {
+        release();
+      }
     }
   }
 
@@ -227,18 +237,28 @@ export class Pager {
       } catch (error) {
         h.dirty = true;
         if (!(error instanceof HsmFull) || attempt >= PAGE_IN_ATTEMPTS) throw error;
-        // The HSM has fewer slots than recorded: what it holds now is its capacity.
-        await this.resync(h);
-        const holds = h.policy.size + h.others + h.reserved - 1;
-        this.logger.warn(
-          `${target.name} has no free key slot with ${holds} keys (capacity ${h.capacity}): using ${holds}`,
-        );
-        h.capacity = Math.max(1, holds);
-        h.policy.resize(h.capacity);
+        await this.fullAt(h, target);
       } finally {
         release();
       }
     }
+  }
+
+  /**
+   * The HSM answered NO_KEY_SLOTS_AVAILABLE where the pager counted a free slot: it holds keys the
+   * ledger does not place there (the audit key, a key made outside keyledger) or has fewer slots
+   * than recorded. What it holds now, by the ledger's count, becomes its capacity.
+   */
+  private async fullAt(h: HsmPaging, target: ActiveHsm): Promise<void> {
+    await this.resync(h);
+    // Less this caller's own slot, still reserved.
+    const holds = Math.max(1, h.policy.size + h.others + h.reserved - 1);
+    if (holds >= h.capacity) return;
+    this.logger.warn(
+      `${target.name} has no free key slot with ${holds} keys of the ledger on it (capacity ${h.capacity}): paging as if it had ${holds}`,
+    );
+    h.capacity = holds;
+    h.policy.resize(holds);
   }
 
   /** The HSM to page into: the one named, else the active HSM of the KEK domain with the most free slots. */
@@ -354,11 +374,16 @@ export class Pager {
   /** The policy's residents from the ledger's residency of the HSM (read side, caught up). */
   private async resync(h: HsmPaging): Promise<void> {
     h.dirty = false;
+    const head = await this.core.store.headPosition();
     await this.core.reads.catchUp();
+    // A read side that did not catch up (it gives up after a bounded wait under load) lacks the
+    // latest moves: its keys are added, but none is taken away on its word (counting a key that
+    // left costs a needless page-out at worst; missing one that came would overfill the HSM).
+    const fresh = this.core.reads.position() >= head;
     const residency = this.core.reads.residency(h.hsmId);
     const live = new Set<string>();
     for (const [k, r] of Object.entries(residency.keys)) if (r.status === 'live') live.add(k);
-    for (const k of h.policy.residents()) if (!live.has(k)) h.policy.remove(k);
+    if (fresh) for (const k of h.policy.residents()) if (!live.has(k)) h.policy.remove(k);
     for (const k of live) if (!h.policy.has(k)) h.policy.admit(k);
     h.others = residency.count - live.size;
   }
