@@ -33,7 +33,7 @@ import { chainedEventStore } from '../src/event-store/chained-event-store';
 import { openSqliteEventStore } from '../src/event-store/sqlite-event-store';
 import { concurrentWriters, fill } from './ledger.bench';
 import type { Emit } from './run';
-import { perSecond, progress, round, tempDir } from './util';
+import { perSecond, progress, round, tempDir, median } from './util';
 
 const WRITERS = 64;
 const PER_WRITER = 1_000;
@@ -46,9 +46,6 @@ const VERIFY_ROUNDS = 3;
 const CHECKPOINT_EVERY = audit.MAX_CHECKPOINT_SPAN - 1;
 
 type AuditMetric = (emit: Emit, dir: string) => Promise<void>;
-
-const median = (values: number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** A store on a new ledger in `dir`, closed after `use`. */
 async function withLedger<T>(

@@ -23,9 +23,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { loadConfig } from '../src/app/config';
 import { HsmRegistry } from '../src/app/hsm-registry/hsm-registry';
 import { startServer } from '../src/server/server';
-import { startLoadGenerator, type LoadResult, type LoadSpec } from './http-load';
+import { checked, startLoadGenerator, type LoadSpec } from './http-load';
 import type { Emit } from './run';
-import { perSecond, progress, round, tempDir, restCaller } from './util';
+import { perSecond, progress, round, tempDir, restCaller, median } from './util';
 
 const CONCURRENCY = 8;
 const KEYS = 200;
@@ -58,20 +58,6 @@ async function parallel(n: number, op: (i: number) => Promise<unknown>): Promise
     }),
   );
   return perSecond(n, start);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function checked(result: LoadResult, what: string): number {
-  if (result.errors > 0) {
-    throw new Error(
-      `${what}: ${result.errors} of ${result.completed} requests failed; first: ${result.firstError}`,
-    );
-  }
-  return result.rate;
 }
 
 export async function custodyBenchmarks(emit: Emit): Promise<void> {

@@ -6,7 +6,7 @@ import { Curve, KeyFlag, User } from '../src/hsm-adapter/constants';
 import { Hsm } from '../src/hsm-adapter/hsm';
 import { lmsBenchmarks } from './lms';
 import type { Emit } from './run';
-import { perSecond, progress, round, splitCpus, tempDir, type CpuSplit } from './util';
+import { perSecond, progress, round, splitCpus, tempDir, type CpuSplit, median } from './util';
 
 const ROOT = path.resolve(__dirname, '..');
 const PIN = 'bench-pin-1234';
@@ -14,11 +14,6 @@ const PIN = 'bench-pin-1234';
 const CONNECTIONS = 8;
 const ROUNDS = 7;
 const PER_ROUND = 3_000;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function cli(args: string[], cpus?: CpuSplit): ChildProcess {
   const argv = ['-r', '@swc-node/register', path.join(ROOT, 'src/cli/main.ts'), ...args];

@@ -379,3 +379,12 @@ if (require.main === module) {
   });
   process.on('disconnect', () => process.exit(0));
 }
+
+/** The run's rate, or an error naming `what` and the first failed request when any failed. */
+export function checked(result: LoadResult, what: string): number {
+  if (result.errors > 0)
+    throw new Error(
+      `${what}: ${result.errors} of ${result.completed} requests failed; first: ${result.firstError}`,
+    );
+  return result.rate;
+}

@@ -17,9 +17,9 @@ import { EVENT_STORE } from '../src/app/tokens';
 import type { EventStore } from '../src/event-store';
 import { paging } from '../src/domain';
 import { startServer } from '../src/server/server';
-import { startLoadGenerator, type LoadResult, type LoadSpec } from './http-load';
+import { checked, startLoadGenerator, type LoadSpec } from './http-load';
 import type { Emit } from './run';
-import { progress, round, tempDir, restCaller } from './util';
+import { progress, round, tempDir, restCaller, median } from './util';
 
 const TRACE = { keys: 10_000, requests: 100_000, exponent: 1, seed: 11 } as const;
 const CAPACITY = 500;
@@ -51,18 +51,6 @@ export async function pagingPolicyBenchmarks(emit: Emit): Promise<void> {
 }
 
 const LIVE = { keys: 2_000, capacity: 200, exponent: 1, requestsPerRound: 4_000, rounds: 3, connections: 8 };
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
-
-function checked(result: LoadResult, what: string): number {
-  if (result.errors > 0)
-    throw new Error(
-      `${what}: ${result.errors} of ${result.completed} requests failed; first: ${result.firstError}`,
-    );
-  return result.rate;
-}
 
 /** The service as `npm start` runs it, one demo HSM of LIVE.capacity slots, the pager on. */
 export async function pagingThroughputBenchmark(emit: Emit): Promise<void> {

@@ -11,7 +11,7 @@ import { loadConfig } from '../src/app/config';
 import { startServer } from '../src/server/server';
 import type { Emit } from './run';
 import { seedKeys } from './seed';
-import { progress, round, tempDir } from './util';
+import { progress, round, tempDir, median } from './util';
 
 const KEYS = 33_000;
 const ROUNDS = 3;
@@ -23,8 +23,6 @@ async function timed(url: string, token: string): Promise<{ ms: number; bytes: n
   if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${text.slice(0, 200)}`);
   return { ms: round(Number(process.hrtime.bigint() - started) / 1e6, 1), bytes: Buffer.byteLength(text) };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function reportsBenchmark(emit: Emit): Promise<void> {
   const tmp = tempDir('reports');

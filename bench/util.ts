@@ -87,3 +87,8 @@ export function restCaller(url: string, token: string) {
     return (text ? JSON.parse(text) : undefined) as T;
   };
 }
+
+/** The middle value (the upper of the two middles for an even count). */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
