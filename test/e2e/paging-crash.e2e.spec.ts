@@ -22,15 +22,17 @@ import { openPolicyFile } from '../support/policy';
 import type { KeyJson } from '../api/support/service';
 import { client as serveClient, serveChild, stopChild, type Child } from './support/serve-child';
 
+/**
+ * The points where a crash leaves the most to repair: the HSM changed and the ledger did not know
+ * yet (after each HSM call), a page-out recorded but its disabled copy not deleted, a page-in's
+ * intent without its IMPORT_RAW. The other points of raw export and import are those of
+ * test/e2e/crash.e2e.spec.ts, which runs every one of them.
+ */
 const POINTS: FaultPoint[] = [
-  'raw-export:after-intent',
   'raw-export:after-hsm-call',
-  'raw-export:after-blob-stored',
   'raw-export:after-completed',
-  'raw-export:after-delete',
   'raw-import:after-intent',
   'raw-import:after-hsm-call',
-  'raw-import:after-set-attributes',
 ];
 
 interface KeyView extends KeyJson {

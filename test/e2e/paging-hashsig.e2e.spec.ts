@@ -17,11 +17,11 @@ import { pool, startService, type Service } from '../api/support/service';
  * The issue's figures are 200 keys, capacity 20 and 5,000 requests: `npm run
  * test:paging-acceptance` runs them (each page-in of an L2 key rebuilds its top tree and draws a new
  * lower one on the HSM, about half a second of the soft HSM's CPU). `npm test` runs the same shape
- * with 16 keys, 6 slots and 160 requests.
+ * with 10 keys, 4 slots and 80 requests.
  */
-const KEYS = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_KEYS ?? 16);
-const REQUESTS = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_REQUESTS ?? 160);
-const CAPACITY = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_CAPACITY ?? 6);
+const KEYS = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_KEYS ?? 10);
+const REQUESTS = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_REQUESTS ?? 80);
+const CAPACITY = Number(process.env.KEYLEDGER_TEST_PAGING_HASHSIG_CAPACITY ?? 4);
 const CLIENTS = 8;
 const HSM = 'hsm-a';
 

@@ -13,11 +13,11 @@ import { pool, startService, type Service } from '../api/support/service';
 /**
  * The issue's figures are 10,000 keys, capacity 500 and 100,000 requests: `npm run
  * test:paging-acceptance` runs them (more than an hour on two cores). `npm test` runs the same
- * shape at 600 keys, 30 slots and 3,000 requests (the same keys per slot).
+ * shape at 300 keys, 15 slots and 1,500 requests (the same keys per slot).
  */
-const KEYS = Number(process.env.KEYLEDGER_TEST_PAGING_KEYS ?? 600);
-const REQUESTS = Number(process.env.KEYLEDGER_TEST_PAGING_REQUESTS ?? 3_000);
-const CAPACITY = Number(process.env.KEYLEDGER_TEST_PAGING_CAPACITY ?? 30);
+const KEYS = Number(process.env.KEYLEDGER_TEST_PAGING_KEYS ?? 300);
+const REQUESTS = Number(process.env.KEYLEDGER_TEST_PAGING_REQUESTS ?? 1_500);
+const CAPACITY = Number(process.env.KEYLEDGER_TEST_PAGING_CAPACITY ?? 15);
 const CLIENTS = 16;
 const HSM = 'hsm-a';
 

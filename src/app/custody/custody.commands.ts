@@ -229,6 +229,11 @@ abstract class PagingHandler<C extends ActorCommand<R>, R> extends CustodyHandle
   protected outside<T>(move: Promise<T>): Promise<T> {
     return move.finally(() => this.pager.changedOutside());
   }
+
+  /** Runs a move of one key the pager did not make; the pager follows that key's state. */
+  protected outsideKey<T>(keyId: string, move: Promise<T>): Promise<T> {
+    return move.finally(() => this.pager.changedKey(keyId));
+  }
 }
 
 @CommandHandler(RegisterHsmCommand)
@@ -274,7 +279,7 @@ export class GenerateKeyHandler extends PagingHandler<GenerateKeyCommand, KeyVie
 @CommandHandler(RawExportCommand)
 export class RawExportHandler extends PagingHandler<RawExportCommand, { blobSha256: string }> {
   run(c: RawExportCommand) {
-    return this.outside(rawExport(this.core, c.keyId, c.input, c.actor));
+    return this.outsideKey(c.keyId, rawExport(this.core, c.keyId, c.input, c.actor));
   }
 }
 @CommandHandler(RawImportCommand)
@@ -283,13 +288,13 @@ export class RawImportHandler extends PagingHandler<
   { hsm: string; hsmKeyName: string; blobSha256: string }
 > {
   run(c: RawImportCommand) {
-    return this.outside(rawImport(this.core, c.keyId, c.input, c.actor));
+    return this.outsideKey(c.keyId, rawImport(this.core, c.keyId, c.input, c.actor));
   }
 }
 @CommandHandler(TransferKeyCommand)
 export class TransferKeyHandler extends PagingHandler<TransferKeyCommand, KeyView> {
   run(c: TransferKeyCommand) {
-    return this.outside(transfer(this.core, c.keyId, c.input, c.actor));
+    return this.outsideKey(c.keyId, transfer(this.core, c.keyId, c.input, c.actor));
   }
 }
 @CommandHandler(SignCommand)
@@ -316,7 +321,7 @@ export class PrefetchHandler extends PagingHandler<PrefetchCommand, PrefetchOutc
 @CommandHandler(DeleteFromHsmCommand)
 export class DeleteFromHsmHandler extends PagingHandler<DeleteFromHsmCommand, KeyView> {
   run(c: DeleteFromHsmCommand) {
-    return this.outside(keys.deleteFromHsm(this.core, c.keyId, c.input, c.actor));
+    return this.outsideKey(c.keyId, keys.deleteFromHsm(this.core, c.keyId, c.input, c.actor));
   }
 }
 @CommandHandler(DestroyKeyCommand)

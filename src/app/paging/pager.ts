@@ -59,6 +59,8 @@ export class Pager {
   private readonly moving = new Map<string, Promise<unknown>>();
   /** Signs under way per key: such a key is not paged out. */
   private readonly inUse = new Map<string, number>();
+  /** Woken when a key stops being in use: a full HSM whose keys are all in use waits for that. */
+  private readonly freed = new Set<() => void>();
   /** Pinned keys (KeyPinChanged), loaded from the read side at first need. */
   private pinned: Set<string> | undefined;
 
@@ -123,8 +125,11 @@ export class Pager {
       }
     } finally {
       const n = this.inUse.get(keyId)! - 1;
-      if (n === 0) this.inUse.delete(keyId);
-      else this.inUse.set(keyId, n);
+      if (n === 0) {
+        this.inUse.delete(keyId);
+        for (const wake of this.freed) wake();
+        this.freed.clear();
+      } else this.inUse.set(keyId, n);
     }
   }
 
@@ -172,6 +177,27 @@ export class Pager {
    */
   changedOutside(): void {
     for (const h of this.hsms.values()) h.dirty = true;
+  }
+
+  /**
+   * A move of one key made without the pager (raw import, raw export, delete, transfer): its own
+   * state says where it is now, so the counts follow it without reading the read side again.
+   */
+  async changedKey(keyId: string): Promise<void> {
+    let state: key.KeyState;
+    try {
+      state = (await this.core.foldKey(keyId)).state;
+    } catch {
+      this.changedOutside();
+      return;
+    }
+    for (const h of this.hsms.values()) {
+      const r = state.status === 'live' ? state.residency[h.hsmId] : undefined;
+      if (r?.status === 'live') h.policy.admit(keyId);
+      else h.policy.remove(keyId);
+      // A disabled copy awaiting deletion takes a slot the policy does not page.
+      if (r !== undefined && r.status !== 'live') h.dirty = true;
+    }
   }
 
   /** Records the pin and keeps the key resident: a pinned key no HSM holds is paged in at once. */
@@ -317,6 +343,12 @@ export class Pager {
         if (h.leaving.size > 0 || h.reserved > 0) {
           await Promise.race([...h.leaving, new Promise<void>((wake) => h.released.add(wake))]);
           h.dirty = true;
+          continue;
+        }
+        // Keys in use are signing (or their requests are about to): one will be free soon. Only
+        // an HSM whose keys are all pinned refuses at once.
+        if (h.policy.residents().some((k) => this.inUse.has(k) && !pinned.has(k))) {
+          await new Promise<void>((wake) => this.freed.add(wake));
           continue;
         }
         throw new HsmFull(
