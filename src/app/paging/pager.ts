@@ -25,6 +25,9 @@ import type { ActiveHsm } from '../hsm-registry/hsm-registry';
 
 const noMove = (): undefined => undefined;
 
+/** Slots of an HSM taken or promised: the policy's residents, copies it does not page, reservations. */
+const heldOn = (h: HsmPaging): number => h.policy.size + h.others + h.reserved;
+
 /** Attempts of a page-in that finds the HSM fuller than it was told (another writer, a smaller HSM). */
 const PAGE_IN_ATTEMPTS = 3;
 
@@ -278,7 +281,7 @@ export class Pager {
   private async fullAt(h: HsmPaging, target: ActiveHsm): Promise<void> {
     await this.resync(h);
     // Less this caller's own slot, still reserved.
-    const holds = Math.max(1, h.policy.size + h.others + h.reserved - 1);
+    const holds = Math.max(1, heldOn(h) - 1);
     if (holds >= h.capacity) return;
     this.logger.warn(
       `${target.name} has no free key slot with ${holds} keys of the ledger on it (capacity ${h.capacity}): paging as if it had ${holds}`,
@@ -296,7 +299,7 @@ export class Pager {
       if (doc.state.status !== 'active' || hsmDomain.kekDomainOf(doc.state) !== kekDomainId) continue;
       const h = this.forHsmId(doc.hsmId, doc.registered.capacity);
       if (h.dirty) await this.resync(h);
-      const held = h.policy.size + h.others + h.reserved;
+      const held = heldOn(h);
       const candidate = { hsmId: doc.hsmId, free: h.capacity - held, load: held / h.capacity };
       if (
         best === undefined ||
@@ -323,7 +326,7 @@ export class Pager {
     const h = this.forHsm(target);
     for (;;) {
       if (h.dirty) await this.resync(h);
-      const held = h.policy.size + h.others + h.reserved;
+      const held = heldOn(h);
       if (held < h.capacity) {
         h.reserved++;
         let released = false;
