@@ -9,6 +9,7 @@ import type { EcdsaNonce } from './crypto/ecdsa';
 import { EcdsaNoncePool } from './crypto/ecdsa-pool';
 import type { HssKey } from './hashsig';
 import type { HashSlots } from './hash-slots';
+import type { TopTreeMemo } from './hashsig-keys';
 import type { Keystore, Located } from './keystore/keystore';
 import type { KeyRecord } from './keystore/key-record';
 import type { PinBook } from './pin-book';
@@ -26,6 +27,8 @@ export interface EngineContext {
   readonly keystore: Keystore;
   /** Loaded hashsig keys (their trees are costly to recompute), by UUID hex. */
   readonly hssCache: Map<string, HssKey>;
+  /** Top trees of hashsig keys built lately, for re-imports of the same key. */
+  readonly topTrees: TopTreeMemo;
   /** Precomputed ECDSA nonces per curve, made on first use, refilled between requests or on a worker. */
   readonly noncePools: Map<EcCurveName, EcdsaNoncePool>;
 }

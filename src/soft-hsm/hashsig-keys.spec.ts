@@ -1,5 +1,7 @@
-import type { HssPrivateState } from './hashsig';
-import { partitionForTransit, rangeForRawExport, type HashsigStoredState } from './hashsig-keys';
+import { randomBytes } from 'node:crypto';
+import { LmotsType, LmsType } from '../lib/rfc8554-params';
+import { lmsGenerateTree, type HssPrivateState } from './hashsig';
+import { partitionForTransit, rangeForRawExport, TopTreeMemo, type HashsigStoredState } from './hashsig-keys';
 
 const state = (
   q: number,
@@ -43,5 +45,31 @@ describe('rangeForRawExport (§9.2)', () => {
       frozen: { qStart: 5, qEnd: 32 },
       changed: false,
     });
+  });
+});
+
+describe('TopTreeMemo', () => {
+  const types = [LmsType.H5, LmotsType.W1] as const;
+
+  it('hands back the tree it built for the same (I, SEED), and the same root lmsGenerateTree computes', () => {
+    const memo = new TopTreeMemo();
+    const I = randomBytes(16);
+    const SEED = randomBytes(32);
+    const first = memo.tree(...types, I, SEED);
+    expect(memo.tree(...types, Uint8Array.from(I), Uint8Array.from(SEED))).toBe(first);
+    expect(Buffer.from(first.root)).toEqual(Buffer.from(lmsGenerateTree(...types, I, SEED).root));
+  });
+
+  it('recomputes when the SEED differs (never a tree of another key), and forgets the oldest past its limit', () => {
+    const memo = new TopTreeMemo(1);
+    const I = randomBytes(16);
+    const a = memo.tree(...types, I, randomBytes(32));
+    const b = memo.tree(...types, I, randomBytes(32));
+    expect(b).not.toBe(a);
+    expect(Buffer.from(b.root)).not.toEqual(Buffer.from(a.root));
+    const other = randomBytes(16);
+    const c = memo.tree(...types, other, b.SEED);
+    expect(memo.tree(...types, other, b.SEED)).toBe(c);
+    expect(memo.tree(...types, I, b.SEED)).not.toBe(b);
   });
 });

@@ -10,17 +10,20 @@
  * second raw export returns the same range again.
  */
 import { KeyFlag, HAL_RPC_MAX_PKT_SIZE } from '../hsm-adapter/constants';
+import { equalBytes } from '../lib/bytes';
 import { buildHashsigPrivateKeyInfo, type HashsigPrivateKey } from '../lib/pkcs8';
 import { hssSignatureLength, isLmotsType, isLmsType, LmotsType, lmsParams } from '../lib/rfc8554-params';
 import {
   hssGenerateKey,
   hssLoadKey,
+  lmsGenerateTree,
   hssSign,
   hssStateFromJSON,
   hssStateToJSON,
   type HssKey,
   type HssPrivateState,
   type HssPrivateStateJSON,
+  type LmsTree,
 } from './hashsig';
 import type { Rng } from './crypto/bytes';
 import { fail } from './status';
@@ -94,15 +97,47 @@ export function hashsigPkcs8(hss: HssPrivateState, range: Range, withSeed: boole
   });
 }
 
+/** Trees kept by `TopTreeMemo`: up to H10 (2,047 nodes, 64 KiB each). */
+const MEMO_MAX_HEIGHT = 10;
+
+/**
+ * The top trees of the hashsig keys this HSM built lately, by (types, I), so that importing a key
+ * it held before (a key paged out and in again) does not recompute the same tree from SEED: a
+ * third of what an L2 H5/W8 import costs. A hit must have the same SEED; the tree is public data
+ * plus the SEED the caller brought. Bounded, least recently used first out.
+ */
+export class TopTreeMemo {
+  private readonly trees = new Map<string, LmsTree>();
+
+  constructor(private readonly limit = 256) {}
+
+  readonly tree = (lmsType: number, lmotsType: number, I: Uint8Array, SEED: Uint8Array): LmsTree => {
+    const id = `${lmsType}/${lmotsType}/${Buffer.from(I).toString('hex')}`;
+    const hit = this.trees.get(id);
+    this.trees.delete(id);
+    const tree = hit && equalBytes(hit.SEED, SEED) ? hit : lmsGenerateTree(lmsType, lmotsType, I, SEED);
+    if (lmsParams(lmsType).h <= MEMO_MAX_HEIGHT) {
+      this.trees.set(id, tree);
+      if (this.trees.size > this.limit) this.trees.delete(this.trees.keys().next().value!);
+    }
+    return tree;
+  };
+
+  clear(): void {
+    this.trees.clear();
+  }
+}
+
 /** PKEY_GENERATE_HASHSIG (§7.5): fresh I and SEED from the RNG, whole top-tree range. */
 export function generateHashsig(
   p: HashsigParams,
   exportable: boolean,
   rng: Rng,
+  memo?: TopTreeMemo,
 ): { pkcs8: Uint8Array; key: HssKey } {
   const I = rng(16);
   const SEED = rng(32);
-  const key = hssGenerateKey(p, { I, SEED }, rng);
+  const key = hssGenerateKey(p, { I, SEED }, rng, memo?.tree);
   const range = { qStart: 0, qEnd: 2 ** lmsParams(p.lmsType).h };
   return { pkcs8: hashsigPkcs8(key.state, range, exportable), key };
 }
@@ -113,7 +148,7 @@ export function generateHashsig(
  * (HASHSIG_KEY_EXHAUSTED); a SEED that does not give T1 (a non-exportable key's zero seed, or a
  * damaged blob) is refused as ASN1_PARSE_FAILED.
  */
-export function rebuildHashsig(priv: HashsigPrivateKey, rng: Rng, rpc: string): HssKey {
+export function rebuildHashsig(priv: HashsigPrivateKey, rng: Rng, rpc: string, memo?: TopTreeMemo): HssKey {
   checkHashsigParams({ levels: priv.L, lmsType: priv.lmsType, lmotsType: priv.lmotsType }, rpc);
   const leaves = 2 ** lmsParams(priv.lmsType).h;
   if (priv.qEnd > leaves || priv.qStart > priv.qEnd) throw fail('ASN1_PARSE_FAILED', rpc);
@@ -122,6 +157,7 @@ export function rebuildHashsig(priv: HashsigPrivateKey, rng: Rng, rpc: string): 
     { levels: priv.L, lmsType: priv.lmsType, lmotsType: priv.lmotsType },
     { I: priv.I, SEED: priv.seed, qStart: priv.qStart, qEnd: priv.qEnd },
     rng,
+    memo?.tree,
   );
   if (!Buffer.from(key.state.top.root).equals(Buffer.from(priv.T1))) throw fail('ASN1_PARSE_FAILED', rpc);
   return key;

@@ -99,7 +99,7 @@ export function importHashsig(
   const meta = { ...caller, type: KeyType.HASHSIG_PRIVATE, curve: Curve.NONE, flags };
   const slot = reserveSlot(ctx, meta, rpc);
   try {
-    const key = rebuildHashsig(priv, ctx.options.rng, rpc);
+    const key = rebuildHashsig(priv, ctx.options.rng, rpc, ctx.topTrees);
     const exportable = (flags & KeyFlag.EXPORTABLE) !== 0;
     const pkcs8 = hashsigPkcs8(key.state, { qStart: priv.qStart, qEnd: priv.qEnd }, exportable);
     const created = storeNewKey(
@@ -200,7 +200,7 @@ export function generateHashsigKey(ctx: EngineContext, caller: Caller, params: H
     { ...caller, type: KeyType.HASHSIG_PRIVATE, curve: Curve.NONE, flags },
     rpc,
     () => {
-      const g = generateHashsig(params, (flags & KeyFlag.EXPORTABLE) !== 0, ctx.options.rng);
+      const g = generateHashsig(params, (flags & KeyFlag.EXPORTABLE) !== 0, ctx.options.rng, ctx.topTrees);
       key = g.key;
       return { der: g.pkcs8, state: encodeHashsigState({ hss: g.key.state }) };
     },

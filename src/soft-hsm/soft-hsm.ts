@@ -14,6 +14,7 @@ import { User, type RpcName } from '../hsm-adapter/constants';
 import type { HalStatusError } from '../hsm-adapter/errors';
 import type { EngineContext } from './engine-context';
 import { HashSlots } from './hash-slots';
+import { TopTreeMemo } from './hashsig-keys';
 import { Keystore } from './keystore/keystore';
 import { readMasterKek } from './keystore/mkm';
 import { lockStateDir, recoverStateDir, requireInitialized, type StateLock } from './keystore/state-dir';
@@ -68,6 +69,7 @@ export class SoftHsm {
         hashes: new HashSlots(),
         keystore,
         hssCache: new Map(),
+        topTrees: new TopTreeMemo(),
         noncePools: new Map(),
       };
       return new SoftHsm(ctx, lock, stateDir);
@@ -85,6 +87,7 @@ export class SoftHsm {
     this.ctx.slots.clear();
     this.ctx.hashes.clear();
     this.ctx.hssCache.clear();
+    this.ctx.topTrees.clear();
     for (const pool of this.ctx.noncePools.values()) pool.close();
     this.ctx.noncePools.clear();
     this.lock.release();

@@ -59,7 +59,15 @@ const spent = new WeakSet<HssKey>();
  * top tree is recomputed from (I, SEED), and with L ≥ 2 fresh lower trees are drawn from `rng`
  * and signed, which consumes top leaf qStart (and leaf 0 of each intermediate tree).
  */
-export function hssGenerateKey(params: HssParams, seed: HssTopSeed, rng: Rng): HssKey {
+/** How the top tree of (I, SEED) is computed: `lmsGenerateTree`, or a memo of it. */
+export type TopTreeSource = (lmsType: number, lmotsType: number, I: Uint8Array, SEED: Uint8Array) => LmsTree;
+
+export function hssGenerateKey(
+  params: HssParams,
+  seed: HssTopSeed,
+  rng: Rng,
+  topTree: TopTreeSource = lmsGenerateTree,
+): HssKey {
   aint(params.levels, 'levels', 1, HSS_MAX_LEVELS);
   const { h } = lmsParams(params.lmsType);
   lmotsParams(params.lmotsType);
@@ -67,7 +75,7 @@ export function hssGenerateKey(params: HssParams, seed: HssTopSeed, rng: Rng): H
   aint(qStart, 'qStart', 0, 2 ** h - 1);
   const qEnd = seed.qEnd ?? 2 ** h;
   aint(qEnd, 'qEnd', qStart + 1, 2 ** h);
-  const top = lmsGenerateTree(params.lmsType, params.lmotsType, seed.I, seed.SEED);
+  const top = topTree(params.lmsType, params.lmotsType, seed.I, seed.SEED);
   const state: HssPrivateState = {
     levels: params.levels,
     lmsType: params.lmsType,
