@@ -28,9 +28,10 @@ import {
   type EncodedEvent,
 } from './arguments';
 import { toLedgerError } from './sqlite-errors';
+import { StoredRow, type RawRow } from './stored-row';
 import { GroupCommitWriter } from './sqlite-group-commit';
 import { openLedgerDatabase } from './sqlite-schema';
-import { SqliteAllSubscription } from './sqlite-subscription';
+import { CatchUpSubscription } from './catch-up-subscription';
 
 /** File name of the ledger inside the data directory. */
 export const LEDGER_FILE_NAME = 'ledger.sqlite';
@@ -46,9 +47,6 @@ interface EventRow {
   recordedAt: string;
 }
 
-/** An `EventRow` as an array, in COLUMNS order. */
-type RawRow = [number, string, number, string, string, string, string, string];
-
 const COLUMNS =
   'position, stream AS streamName, revision, id, type, data, metadata, recorded_at AS recordedAt FROM events';
 
@@ -60,50 +58,12 @@ function toRecorded(row: EventRow): RecordedEvent {
   };
 }
 
-/**
- * A row as `StoredEvent`: metadata parsed at once (an unparsable one reads as `{}`, which a chain
- * check reports as an unchained event at its position), data parsed when first read.
- */
-class StoredRow implements StoredEvent {
-  readonly position: number;
-  readonly streamName: string;
-  readonly revision: number;
-  readonly id: string;
-  readonly type: string;
-  readonly metadata: JsonObject;
-  readonly recordedAt: string;
-  readonly stored: { readonly data: string; readonly metadata: string };
-  private parsed: JsonObject | undefined;
-
-  constructor(row: RawRow) {
-    const [position, streamName, revision, id, type, data, metadata, recordedAt] = row;
-    this.position = position;
-    this.streamName = streamName;
-    this.revision = revision;
-    this.id = id;
-    this.type = type;
-    this.recordedAt = recordedAt;
-    this.stored = { data, metadata };
-    let parsed: JsonObject;
-    try {
-      parsed = JSON.parse(metadata) as JsonObject;
-    } catch {
-      parsed = {};
-    }
-    this.metadata = parsed;
-  }
-
-  get data(): JsonObject {
-    return (this.parsed ??= JSON.parse(this.stored.data) as JsonObject);
-  }
-}
-
 /** The embedded ledger: one SQLite file, appends group-committed (see `GroupCommitWriter`). */
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite';
   private closed = false;
   private readonly writer: GroupCommitWriter;
-  private readonly subscriptions = new Set<SqliteAllSubscription>();
+  private readonly subscriptions = new Set<CatchUpSubscription>();
   private readonly streamState: Database.Statement<[string], { deleted: number }>;
   private readonly forwards: Database.Statement<[string, number, number], EventRow>;
   private readonly backwards: Database.Statement<[string, number, number], EventRow>;
@@ -215,7 +175,7 @@ export class SqliteEventStore implements EventStore {
 
   subscribeToAll(options?: SubscribeToAllOptions): AllSubscription {
     this.assertOpen();
-    const subscription = new SqliteAllSubscription(
+    const subscription = new CatchUpSubscription(
       {
         readAfter: (after, limit) => {
           this.assertOpen();

@@ -1,33 +1,8 @@
 import type Database from 'better-sqlite3';
-import { StreamDeleted, WrongExpectedRevision, type EventStoreError } from './errors';
-import type { AppendResult, ExpectedRevision } from './event-store';
-import type { EncodedEvent } from './arguments';
+import { planBatch, settleBatch, type Outcome, type PendingWrite } from './batch-plan';
 import { toLedgerError } from './sqlite-errors';
 
-/** One queued write. `events` is absent for a tombstone. */
-export interface PendingWrite {
-  readonly stream: string;
-  readonly expected: ExpectedRevision;
-  readonly events?: readonly EncodedEvent[];
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: EventStoreError) => void;
-}
-
-/** What the transaction decided for one write; settled only after COMMIT returned. */
-type Outcome = AppendResult | EventStoreError;
-
-interface StreamState {
-  revision: number;
-  deleted: boolean;
-  dirty: boolean;
-}
-
-function matches(expected: ExpectedRevision, actual: number): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no_stream') return actual === -1;
-  if (expected === 'stream_exists') return actual >= 0;
-  return expected === actual;
-}
+export type { PendingWrite } from './batch-plan';
 
 /**
  * Group commit: writes queued by concurrent callers are flushed together in one transaction, so
@@ -85,52 +60,28 @@ export class GroupCommitWriter {
       for (const write of batch) write.reject(error);
       return;
     }
-    let committed = false;
-    outcomes.forEach((outcome, i) => {
-      if (outcome instanceof Error) return batch[i].reject(outcome);
-      committed = true;
-      batch[i].resolve(outcome);
-    });
-    if (committed) this.onCommitted();
+    if (settleBatch(batch, outcomes)) this.onCommitted();
   }
 
   private apply(batch: PendingWrite[]): Outcome[] {
     const recordedAt = new Date().toISOString();
-    let position = this.head.get() as number;
-    const streams = new Map<string, StreamState>();
-    const outcomes = batch.map((write): Outcome => {
-      let state = streams.get(write.stream);
-      if (state === undefined) {
-        const row = this.selectStream.get(write.stream);
-        state = { revision: row?.revision ?? -1, deleted: row?.deleted === 1, dirty: false };
-        streams.set(write.stream, state);
-      }
-      if (state.deleted) return new StreamDeleted(write.stream);
-      if (!matches(write.expected, state.revision)) {
-        return new WrongExpectedRevision(write.stream, write.expected, state.revision);
-      }
-      state.dirty = true;
-      if (write.events === undefined) {
-        state.deleted = true;
-      } else {
-        for (const e of write.events) {
-          this.insertEvent.run(
-            ++position,
-            write.stream,
-            ++state.revision,
-            e.id,
-            e.type,
-            e.data,
-            e.metadata,
-            recordedAt,
-          );
-        }
-      }
-      return { nextExpectedRevision: state.revision, position };
+    const plan = planBatch(batch, this.head.get() as number, (stream) => {
+      const row = this.selectStream.get(stream);
+      return row && { revision: row.revision, deleted: row.deleted === 1 };
     });
-    for (const [name, state] of streams) {
-      if (state.dirty) this.upsertStream.run(name, state.revision, state.deleted ? 1 : 0);
-    }
-    return outcomes;
+    for (const { position, stream, revision, event } of plan.events)
+      this.insertEvent.run(
+        position,
+        stream,
+        revision,
+        event.id,
+        event.type,
+        event.data,
+        event.metadata,
+        recordedAt,
+      );
+    for (const [name, state] of plan.streams)
+      this.upsertStream.run(name, state.revision, state.deleted ? 1 : 0);
+    return plan.outcomes;
   }
 }

@@ -5,18 +5,22 @@ import type { AllSubscription, RecordedEvent } from './event-store';
 const PAGE_SIZE = 1000;
 
 export interface SubscriptionSource {
-  /** Up to `limit` events with position > `after`, in global order. */
-  readAfter(after: number, limit: number): RecordedEvent[];
+  /**
+   * Up to `limit` events with position > `after`, in global order. The store must never let a
+   * reader see a position before every smaller one is visible (no gaps): the subscription trusts
+   * the last position it delivered.
+   */
+  readAfter(after: number, limit: number): RecordedEvent[] | Promise<RecordedEvent[]>;
   /** The subscription closed: stop notifying it. */
-  forget(subscription: SqliteAllSubscription): void;
+  forget(subscription: CatchUpSubscription): void;
 }
 
 /**
- * Catch-up subscription, pull-on-notify: read pages after the last delivered position; on an empty
+ * Catch-up subscription of every store, pull-on-notify: read pages after the last delivered position; on an empty
  * page, wait for the store's "appended" notification (or close) and read again. History and live
  * events come from the same query, so there is no gap and no duplicate at the switch.
  */
-export class SqliteAllSubscription implements AllSubscription {
+export class CatchUpSubscription implements AllSubscription {
   readonly caughtUp: Promise<void>;
   private settleCaughtUp!: (error?: Error) => void;
   private isCaughtUp = false;
@@ -58,7 +62,7 @@ export class SqliteAllSubscription implements AllSubscription {
     try {
       while (!this.closed) {
         this.appended = false;
-        const page = this.source.readAfter(this.position, PAGE_SIZE);
+        const page = await this.source.readAfter(this.position, PAGE_SIZE);
         if (page.length === 0) {
           this.isCaughtUp = true;
           this.settleCaughtUp();

@@ -1,6 +1,6 @@
 import { InvalidEventStoreArgument, LedgerUnavailable } from './errors';
 import type { RecordedEvent } from './event-store';
-import { SqliteAllSubscription, type SubscriptionSource } from './sqlite-subscription';
+import { CatchUpSubscription, type SubscriptionSource } from './catch-up-subscription';
 
 /** The store side of a subscription, backed by an array. */
 class ArraySource implements SubscriptionSource {
@@ -53,7 +53,7 @@ beforeEach(() => {
 describe('given a history longer than one page', () => {
   it('delivers it all in order, reading page by page, then resolves caughtUp', async () => {
     source.append(2500);
-    const subscription = new SqliteAllSubscription(source, 0);
+    const subscription = new CatchUpSubscription(source, 0);
     const iterator = subscription[Symbol.asyncIterator]();
     expect(await take(iterator, 2500)).toEqual(source.events.map((e) => e.position));
     const next = iterator.next();
@@ -66,7 +66,7 @@ describe('given a history longer than one page', () => {
 
 describe('given a caught-up subscription', () => {
   it('does not read again until notified, then delivers the new events', async () => {
-    const subscription = new SqliteAllSubscription(source, 0);
+    const subscription = new CatchUpSubscription(source, 0);
     const iterator = subscription[Symbol.asyncIterator]();
     const next = take(iterator, 2);
     await subscription.caughtUp;
@@ -82,7 +82,7 @@ describe('given a caught-up subscription', () => {
 describe('given a subscription closed before it caught up', () => {
   it('rejects caughtUp, ends iteration and stops being notified', async () => {
     source.append(3);
-    const subscription = new SqliteAllSubscription(source, 0);
+    const subscription = new CatchUpSubscription(source, 0);
     const iterator = subscription[Symbol.asyncIterator]();
     expect(await take(iterator, 1)).toEqual([1]);
     await subscription.close();
@@ -95,7 +95,7 @@ describe('given a subscription closed before it caught up', () => {
 describe('given a consumer that breaks out of its for-await loop', () => {
   it('closes the subscription', async () => {
     source.append(3);
-    const subscription = new SqliteAllSubscription(source, 0);
+    const subscription = new CatchUpSubscription(source, 0);
     for await (const e of subscription) if (e.position === 2) break;
     expect(source.forgotten).toBe(1);
   });
@@ -104,7 +104,7 @@ describe('given a consumer that breaks out of its for-await loop', () => {
 describe('given a read that fails while catching up', () => {
   it('throws the failure to the consumer and rejects caughtUp with it', async () => {
     source.failure = new LedgerUnavailable('ledger /x is corrupt');
-    const subscription = new SqliteAllSubscription(source, 0);
+    const subscription = new CatchUpSubscription(source, 0);
     await expect(subscription[Symbol.asyncIterator]().next()).rejects.toBe(source.failure);
     await expect(subscription.caughtUp).rejects.toBe(source.failure);
   });
@@ -112,7 +112,7 @@ describe('given a read that fails while catching up', () => {
 
 describe('given a subscription already being iterated', () => {
   it('refuses a second iteration', async () => {
-    const subscription = new SqliteAllSubscription(source, 0);
+    const subscription = new CatchUpSubscription(source, 0);
     const first = subscription[Symbol.asyncIterator]();
     const pending = first.next();
     await expect(subscription[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(

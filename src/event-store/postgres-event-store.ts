@@ -1,0 +1,374 @@
+/**
+ * The PostgreSQL ledger (docs/architecture.md §2.3): the `EventStore` port on a PostgreSQL server
+ * through node-postgres, shared by every keyledger instance configured with the same URL.
+ *
+ * - Appends are group-committed (src/event-store/postgres-group-commit.ts); every transaction locks
+ *   the one `head` row first, so positions are dense and commit in position order across all
+ *   instances: a reader that trusts the last position it saw never skips an event.
+ * - Subscriptions read pages after their last position and are woken by LISTEN/NOTIFY on the
+ *   ledger's channel (one listening connection per store), by this store's own commits, and by a
+ *   slow fallback timer should a notification be lost while the listener reconnects.
+ * - Event data and metadata are stored as the exact JSON text appended (the hash chain hashes it).
+ */
+import { Client, Pool, types as pgTypes } from 'pg';
+import { CatchUpSubscription } from './catch-up-subscription';
+import { InvalidEventStoreArgument, LedgerUnavailable, StreamDeleted, type EventStoreError } from './errors';
+import type {
+  AllSubscription,
+  AppendOptions,
+  AppendResult,
+  EventData,
+  EventStore,
+  JsonObject,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StoredEvent,
+  SubscribeToAllOptions,
+} from './event-store';
+import {
+  assertStreamName,
+  checkEncodedSize,
+  checkEventList,
+  checkExpectedRevision,
+  checkFromPosition,
+  checkReadAllOptions,
+  checkReadStreamOptions,
+  encodeEvents,
+  type EncodedEvent,
+} from './arguments';
+import { PostgresGroupCommit } from './postgres-group-commit';
+import { migratePostgresLedger, SCHEMA_NAME } from './postgres-schema';
+import { StoredRow, type RawRow } from './stored-row';
+
+/** `KEYLEDGER_EVENTSTORE` values that name a PostgreSQL ledger. */
+export const POSTGRES_URL = /^postgres(ql)?:\/\//;
+export const DEFAULT_POSTGRES_SCHEMA = 'keyledger';
+/** Connections per store: one transaction writes at a time, the rest serve reads and subscriptions. */
+const POOL_SIZE = 8;
+/** A subscription also looks for new events this often, should a notification have been lost. */
+const FALLBACK_WAKE_MS = 2000;
+const RECONNECT_MS = [100, 5000] as const;
+
+export interface PostgresEventStoreOptions {
+  /** Default 8. */
+  readonly poolSize?: number;
+  /** How often subscriptions look for events without a notification. Default 2 s. */
+  readonly fallbackWakeMs?: number;
+}
+
+export interface PostgresLedgerLocation {
+  /** The connection string handed to node-postgres (without keyledger's own `schema` parameter). */
+  readonly connectionString: string;
+  readonly schema: string;
+  /** host:port/database (schema): for messages; never the user's password. */
+  readonly where: string;
+}
+
+/** Splits keyledger's `?schema=` off a postgres:// URL and checks it. */
+export function parsePostgresUrl(raw: string): PostgresLedgerLocation {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidEventStoreArgument(
+      'the PostgreSQL ledger URL is not a URL (postgres://user@host:port/database)',
+    );
+  }
+  if (!POSTGRES_URL.test(raw))
+    throw new InvalidEventStoreArgument(
+      'the PostgreSQL ledger URL must start with postgres:// or postgresql://',
+    );
+  const schema = url.searchParams.get('schema') ?? DEFAULT_POSTGRES_SCHEMA;
+  if (!SCHEMA_NAME.test(schema))
+    throw new InvalidEventStoreArgument(
+      `the PostgreSQL ledger's schema must be a lower-case identifier of at most 40 chars, got "${schema.slice(0, 40)}"`,
+    );
+  url.searchParams.delete('schema');
+  const database = decodeURIComponent(url.pathname.slice(1)) || '(default database)';
+  return {
+    connectionString: url.toString(),
+    schema,
+    where: `PostgreSQL ledger ${url.hostname || 'localhost'}:${url.port || 5432}/${database} (schema ${schema})`,
+  };
+}
+
+// int8 (positions, revisions) as numbers: they stay far below 2^53.
+const INT8_OID = 20;
+const TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
+};
+
+function toRecorded(row: RawRow): RecordedEvent {
+  const [position, streamName, revision, id, type, data, metadata, recordedAt] = row;
+  return {
+    position,
+    streamName,
+    revision,
+    id,
+    type,
+    data: JSON.parse(data) as JsonObject,
+    metadata: JSON.parse(metadata) as JsonObject,
+    recordedAt,
+  };
+}
+
+export class PostgresEventStore implements EventStore {
+  readonly kind = 'postgres';
+  private closed = false;
+  private readonly writer: PostgresGroupCommit;
+  private readonly subscriptions = new Set<CatchUpSubscription>();
+  private listener:
+    { client: Client | undefined; timer: NodeJS.Timeout; retry: NodeJS.Timeout | undefined } | undefined;
+  private readonly sql: {
+    streamState: string;
+    forwards: string;
+    backwards: string;
+    all: string;
+    head: string;
+  };
+  readonly channel: string;
+
+  private constructor(
+    private readonly pool: Pool,
+    readonly location: PostgresLedgerLocation,
+    private readonly fallbackWakeMs: number,
+  ) {
+    const s = location.schema;
+    const columns = `position, stream, revision, id, type, data, metadata, recorded_at FROM ${s}.events`;
+    this.sql = {
+      streamState: `SELECT deleted FROM ${s}.streams WHERE name = $1`,
+      forwards: `SELECT ${columns} WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
+      backwards: `SELECT ${columns} WHERE stream = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
+      all: `SELECT ${columns} WHERE position > $1 ORDER BY position LIMIT $2`,
+      head: `SELECT position FROM ${s}.head WHERE id = 1`,
+    };
+    this.channel = `keyledger_${s}`;
+    this.writer = new PostgresGroupCommit(
+      pool,
+      s,
+      this.channel,
+      (error, doing) => this.translate(error, doing),
+      () => this.wakeSubscriptions(),
+    );
+  }
+
+  /** Connects, creates or migrates the schema; throws `LedgerUnavailable` naming what went wrong. */
+  static async open(url: string, options: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
+    const location = parsePostgresUrl(url);
+    const pool = new Pool({
+      max: options.poolSize ?? POOL_SIZE,
+      connectionTimeoutMillis: 10_000,
+      connectionString: location.connectionString,
+      types: TYPES,
+    });
+    // An idle client that loses its server must not crash the process: the next query reports it.
+    pool.on('error', () => undefined);
+    const store = new PostgresEventStore(pool, location, options.fallbackWakeMs ?? FALLBACK_WAKE_MS);
+    try {
+      const client = await pool.connect().catch((error: unknown) => {
+        throw store.translate(error, 'connecting');
+      });
+      try {
+        await migratePostgresLedger(client, location.schema, location.where);
+      } catch (error) {
+        throw store.translate(error, 'creating or migrating its schema');
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+    return store;
+  }
+
+  async append(stream: string, events: readonly EventData[], options?: AppendOptions): Promise<AppendResult> {
+    this.assertOpen();
+    assertStreamName(stream);
+    const expected = checkExpectedRevision(options?.expectedRevision);
+    const encoded = encodeEvents(stream, events);
+    return new Promise((resolve, reject) =>
+      this.writer.enqueue({ stream, expected, events: encoded, resolve, reject }),
+    );
+  }
+
+  /** `append` of events already encoded as JSON text (the hash chain's decorator). Not part of the port. */
+  async appendEncoded(
+    stream: string,
+    events: readonly EncodedEvent[],
+    options?: AppendOptions,
+  ): Promise<AppendResult> {
+    this.assertOpen();
+    assertStreamName(stream);
+    const expected = checkExpectedRevision(options?.expectedRevision);
+    checkEventList(events);
+    const checked = events.map((e) => checkEncodedSize(stream, e));
+    return new Promise((resolve, reject) =>
+      this.writer.enqueue({ stream, expected, events: checked, resolve, reject }),
+    );
+  }
+
+  async tombstone(stream: string, options?: AppendOptions): Promise<void> {
+    this.assertOpen();
+    assertStreamName(stream);
+    const expected = checkExpectedRevision(options?.expectedRevision);
+    await new Promise((resolve, reject) => this.writer.enqueue({ stream, expected, resolve, reject }));
+  }
+
+  async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    assertStreamName(stream);
+    const { forwards, fromRevision, limit } = checkReadStreamOptions(options);
+    const doing = `reading stream "${stream}"`;
+    const [state, rows] = await Promise.all([
+      this.query<{ deleted: boolean }>(this.sql.streamState, [stream], doing),
+      this.queryRows(
+        forwards ? this.sql.forwards : this.sql.backwards,
+        [stream, fromRevision, limit < 0 ? null : limit],
+        doing,
+      ),
+    ]);
+    if (state.rows[0]?.deleted) throw new StreamDeleted(stream);
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const { fromPosition, maxCount } = checkReadAllOptions(options);
+    return (await this.queryRows(this.sql.all, [fromPosition, maxCount], 'reading all streams')).map(
+      toRecorded,
+    );
+  }
+
+  /** `readAll` with each event's stored text (`ReadsStoredText`): the audit verification's read. */
+  async readAllStored(options?: ReadAllOptions): Promise<StoredEvent[]> {
+    this.assertOpen();
+    const { fromPosition, maxCount } = checkReadAllOptions(options);
+    const rows = await this.queryRows(this.sql.all, [fromPosition, maxCount], 'reading all streams');
+    return rows.map((row) => new StoredRow(row));
+  }
+
+  async headPosition(): Promise<number> {
+    this.assertOpen();
+    const result = await this.query<{ position: number }>(this.sql.head, [], 'reading the head position');
+    return result.rows[0]?.position ?? 0;
+  }
+
+  subscribeToAll(options?: SubscribeToAllOptions): AllSubscription {
+    this.assertOpen();
+    const subscription = new CatchUpSubscription(
+      {
+        readAfter: async (after, limit) => {
+          this.assertOpen();
+          return (await this.queryRows(this.sql.all, [after, limit], 'reading for a subscription')).map(
+            toRecorded,
+          );
+        },
+        forget: (sub) => this.subscriptions.delete(sub),
+      },
+      checkFromPosition(options?.fromPosition),
+    );
+    this.subscriptions.add(subscription);
+    this.listen();
+    return subscription;
+  }
+
+  /** Settles queued appends, ends every subscription and the listener, then closes the pool. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.writer.flush();
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    if (this.listener) {
+      clearInterval(this.listener.timer);
+      clearTimeout(this.listener.retry);
+      await this.listener.client?.end().catch(() => undefined);
+      this.listener = undefined;
+    }
+    await this.pool.end().catch(() => undefined);
+  }
+
+  private wakeSubscriptions(): void {
+    for (const subscription of this.subscriptions) subscription.notifyAppended();
+  }
+
+  /** Starts the LISTEN connection with the first subscription; it reconnects on its own. */
+  private listen(): void {
+    if (this.listener) return;
+    const timer = setInterval(() => this.wakeSubscriptions(), this.fallbackWakeMs);
+    timer.unref();
+    this.listener = { client: undefined, timer, retry: undefined };
+    void this.connectListener(RECONNECT_MS[0]);
+  }
+
+  private async connectListener(backoff: number): Promise<void> {
+    const state = this.listener;
+    if (this.closed || !state) return;
+    const client = new Client({ connectionString: this.location.connectionString, types: TYPES });
+    const retry = () => {
+      if (this.closed || this.listener !== state || state.retry) return;
+      state.client = undefined;
+      client.end().catch(() => undefined);
+      state.retry = setTimeout(() => {
+        state.retry = undefined;
+        void this.connectListener(Math.min(backoff * 2, RECONNECT_MS[1]));
+      }, backoff);
+      state.retry.unref();
+    };
+    client.on('error', retry);
+    client.on('end', retry);
+    client.on('notification', () => this.wakeSubscriptions());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.channel}`);
+    } catch {
+      return retry();
+    }
+    if (this.closed || this.listener !== state) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    state.client = client;
+    // Whatever was committed while no one listened.
+    this.wakeSubscriptions();
+  }
+
+  private async query<R extends object>(text: string, values: unknown[], doing: string) {
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (error) {
+      throw this.translate(error, doing);
+    }
+  }
+
+  private async queryRows(text: string, values: unknown[], doing: string): Promise<RawRow[]> {
+    try {
+      return (await this.pool.query<RawRow>({ text, values, rowMode: 'array' })).rows;
+    } catch (error) {
+      throw this.translate(error, doing);
+    }
+  }
+
+  /** Every driver error becomes `LedgerUnavailable` naming the ledger (host, database, schema; no credentials). */
+  private translate(error: unknown, doing: string): EventStoreError {
+    if (error instanceof LedgerUnavailable || error instanceof InvalidEventStoreArgument) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    return new LedgerUnavailable(`${this.location.where}: ${doing} failed: ${message}`, { cause: error });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LedgerUnavailable(`${this.location.where} is closed`);
+  }
+}
+
+/** Opens the PostgreSQL ledger `url` names (postgres://user@host:port/database?schema=name). */
+export function openPostgresEventStore(
+  url: string,
+  options?: PostgresEventStoreOptions,
+): Promise<PostgresEventStore> {
+  return PostgresEventStore.open(url, options);
+}
