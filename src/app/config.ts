@@ -14,7 +14,7 @@ export interface KeyledgerConfig {
   readonly host: string;
   readonly port: number;
   /** `sqlite` (embedded, default) or an `esdb://` / `esdb+discover://` connection string. */
-  readonly eventStore: { kind: 'sqlite' } | { kind: 'esdb'; url: string };
+  readonly eventStore: { kind: 'sqlite' } | { kind: 'esdb'; url: string } | { kind: 'postgres'; url: string };
   /**
    * The approval policy of `KEYLEDGER_POLICY` (YAML or JSON), or the documented default. It is the
    * ledger's first policy; later changes go through approval (src/app/approvals/policy.ts).
@@ -72,9 +72,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeyledgerConfi
     eventStore = { kind: 'sqlite' };
   } else if (/^esdb(\+discover)?:\/\//.test(raw)) {
     eventStore = { kind: 'esdb', url: raw };
+  } else if (/^postgres(ql)?:\/\//.test(raw)) {
+    eventStore = { kind: 'postgres', url: raw };
   } else {
+    // Only the scheme is echoed: a connection string may carry a password.
     throw new ConfigError(
-      `KEYLEDGER_EVENTSTORE must be "sqlite" or an esdb:// connection string, got "${raw.slice(0, 40)}"`,
+      `KEYLEDGER_EVENTSTORE must be "sqlite", an esdb:// or a postgres:// connection string, got "${raw.split(':')[0].slice(0, 20)}:…"`,
     );
   }
   const policyFile = env.KEYLEDGER_POLICY?.trim();

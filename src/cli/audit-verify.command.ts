@@ -19,8 +19,8 @@ const checkpointerModule = (): typeof import('../app/audit/checkpointer') =>
   require('../app/audit/checkpointer');
 const sqliteModule = (): typeof import('../event-store/sqlite-event-store') =>
   require('../event-store/sqlite-event-store');
-const esdbModule = (): typeof import('../event-store/esdb-event-store') =>
-  require('../event-store/esdb-event-store');
+const openStoreModule = (): typeof import('../server/open-event-store') =>
+  require('../server/open-event-store');
 const progressBar = (): typeof import('cli-progress') => require('cli-progress');
 const lockModule = (): typeof import('../server/data-dir-lock') => require('../server/data-dir-lock');
 const chainModule = (): typeof import('../event-store/chained-event-store') =>
@@ -81,10 +81,7 @@ export function registerAuditVerify(audit: Command): void {
         witnesses.push({ source: own, note: fs.readFileSync(own, 'utf8') });
       if (config.eventStore.kind === 'sqlite' && !fs.existsSync(path.join(config.dataDir, 'ledger.sqlite')))
         throw new UsageError(`there is no ledger in ${config.dataDir} (KEYLEDGER_DATA_DIR)`);
-      const store =
-        config.eventStore.kind === 'esdb'
-          ? esdbModule().openEsdbEventStore(config.eventStore.url)
-          : await sqliteModule().openSqliteEventStore(config.dataDir);
+      const store = await openStoreModule().openLedgerStore(config);
       const tty = process.stderr.isTTY === true && !options.json;
       const bar = tty
         ? new (progressBar().SingleBar)({
@@ -100,7 +97,7 @@ export function registerAuditVerify(audit: Command): void {
         report = await verifyModule().verifyLedger(store, {
           trustedKeys: keys,
           witnesses,
-          densePositions: store.kind === 'sqlite',
+          densePositions: store.kind !== 'esdb',
           onProgress: (done) => bar?.update(done),
         });
       } finally {

@@ -21,8 +21,11 @@ export function registerServeCommand(program: Command): void {
       // The demo soft HSMs belong to the embedded mode only: a production ledger never gets them.
       const demo = config.eventStore.kind === 'sqlite' && demoHsmsEnabled(process.env.KEYLEDGER_DEMO_HSMS);
       const server = await startServer(config, { token: process.env.KEYLEDGER_TOKEN, demoHsms: demo });
-      const store =
-        config.eventStore.kind === 'sqlite' ? `SQLite ledger in ${config.dataDir}` : 'EventStoreDB';
+      const store = {
+        sqlite: `SQLite ledger in ${config.dataDir}`,
+        postgres: `PostgreSQL ledger; read models in ${config.dataDir}`,
+        esdb: 'EventStoreDB',
+      }[config.eventStore.kind];
       console.log(`keyledger listening on ${server.url} (${store})`);
       console.log(`  health: ${server.url}/health`);
       console.log(`  docs:   ${server.url}/docs`);

@@ -2,21 +2,38 @@ import * as path from 'node:path';
 import type { EventStore } from '../event-store/event-store';
 import { chainedEventStore } from '../event-store/chained-event-store';
 import { LedgerUnavailable } from '../event-store/errors';
-import { openEsdbEventStore } from '../event-store/esdb-event-store';
 import { LEDGER_FILE_NAME, openSqliteEventStore } from '../event-store/sqlite-event-store';
 import type { KeyledgerConfig } from '../app/config';
 
 /**
- * Opens the ledger the configuration names: the embedded SQLite file (default) or EventStoreDB,
- * wrapped in the hash chain's decorator (docs/architecture.md §6.1), so every event the service
- * appends is chained. Reads the head position and the first event once, so an unreachable,
- * unreadable or not yet chained ledger fails start-up, not a request.
+ * The ledger the configuration names, unwrapped: the embedded SQLite file (default), PostgreSQL or
+ * EventStoreDB. The server stores' clients are loaded only when named (CLI start-up time).
+ */
+export async function openLedgerStore(config: KeyledgerConfig): Promise<EventStore> {
+  switch (config.eventStore.kind) {
+    case 'esdb': {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when named
+      const esdb: typeof import('../event-store/esdb-event-store') = require('../event-store/esdb-event-store');
+      return esdb.openEsdbEventStore(config.eventStore.url);
+    }
+    case 'postgres': {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when named
+      const postgres: typeof import('../event-store/postgres-event-store') = require('../event-store/postgres-event-store');
+      return postgres.openPostgresEventStore(config.eventStore.url);
+    }
+    case 'sqlite':
+      return openSqliteEventStore(config.dataDir);
+  }
+}
+
+/**
+ * Opens the ledger the configuration names (`openLedgerStore`), wrapped in the hash chain's
+ * decorator (docs/architecture.md §6.1), so every event the service appends is chained. Reads the
+ * head position and the first event once, so an unreachable, unreadable or not yet chained ledger
+ * fails start-up, not a request.
  */
 export async function openEventStore(config: KeyledgerConfig): Promise<EventStore> {
-  const inner =
-    config.eventStore.kind === 'esdb'
-      ? openEsdbEventStore(config.eventStore.url)
-      : await openSqliteEventStore(config.dataDir);
+  const inner = await openLedgerStore(config);
   try {
     await inner.headPosition();
     await assertChained(inner, config);
@@ -43,6 +60,11 @@ export async function assertChained(store: EventStore, config: KeyledgerConfig):
         `stop the service and run "KEYLEDGER_DATA_DIR=${config.dataDir} keyledger audit migrate" to chain it`,
     );
   }
+  if (config.eventStore.kind === 'postgres')
+    throw new LedgerUnavailable(
+      `the PostgreSQL ledger was written before the hash chain (${where}); copy it into a new one with ` +
+        '"keyledger ledger copy", which chains every event it writes',
+    );
   throw new LedgerUnavailable(
     `the EventStoreDB ledger was written before the hash chain (${where}); EventStoreDB events cannot ` +
       'be rewritten, so it cannot be chained in place; this version needs an empty or chained one (docs/architecture.md §6.1)',

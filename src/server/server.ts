@@ -21,7 +21,15 @@ export { DATA_DIR_LOCK } from './data-dir-lock';
 
 function lockDataDir(config: KeyledgerConfig): PidLock | undefined {
   // EventStoreDB is built for several instances; only the embedded ledger is single-process.
-  if (config.eventStore.kind !== 'sqlite') return undefined;
+  if (config.eventStore.kind === 'esdb') return undefined;
+  // Several instances share a PostgreSQL ledger, but each keeps its own read models and token file.
+  if (config.eventStore.kind === 'postgres')
+    return lockDirectory(
+      config.dataDir,
+      (pid) =>
+        `data directory ${config.dataDir} is in use by ${pid === undefined ? 'a service in this process' : `process ${pid}`}; ` +
+        'instances sharing a PostgreSQL ledger each need a KEYLEDGER_DATA_DIR of their own (it holds their read models)',
+    );
   return lockDirectory(config.dataDir, (pid) =>
     pid === undefined
       ? `data directory ${config.dataDir} is already in use by a service in this process`

@@ -105,10 +105,13 @@ describe('keyledger serve with a bad ledger or configuration', () => {
   it('refuses an unknown KEYLEDGER_EVENTSTORE', async () => {
     const result = await runCli(['serve'], {
       KEYLEDGER_DATA_DIR: dataDir,
-      KEYLEDGER_EVENTSTORE: 'postgres://x',
+      KEYLEDGER_EVENTSTORE: 'mysql://user:pw@db/x',
     });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('KEYLEDGER_EVENTSTORE must be "sqlite" or an esdb:// connection string');
+    expect(result.stderr).toContain(
+      'KEYLEDGER_EVENTSTORE must be "sqlite", an esdb:// or a postgres:// connection string, got "mysql:…"',
+    );
+    expect(result.stderr).not.toContain('pw@');
   });
 });
 
