@@ -1,7 +1,13 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
+import { Client } from 'pg';
 import type { EventData, EventStore } from '../src/event-store/event-store';
+import {
+  openPostgresEventStore,
+  parsePostgresUrl,
+  POSTGRES_URL,
+} from '../src/event-store/postgres-event-store';
 import { openSqliteEventStore } from '../src/event-store/sqlite-event-store';
 import { ProjectionRunner, openReadModelStore, type Projection } from '../src/projections';
 import type { Emit } from './run';
@@ -93,69 +99,157 @@ async function readAll(store: EventStore): Promise<{ rate: number; count: number
   return { rate: perSecond(count, start), count };
 }
 
+/**
+ * The ledger group. With KEYLEDGER_EVENTSTORE=postgres://… it measures the PostgreSQL ledger (in a
+ * scratch schema it drops afterwards), with `ratio` against plain batched INSERTs through the same
+ * client; otherwise the embedded SQLite ledger against plain better-sqlite3 inserts.
+ */
 export async function ledgerBenchmarks(emit: Emit): Promise<void> {
+  const selected = process.env.KEYLEDGER_EVENTSTORE?.trim() ?? '';
   const tmp = tempDir('ledger');
   try {
-    progress('sqlite baseline: 50,000 rows in transactions of 100');
-    const baseline = sqliteBaseline(tmp.dir, 50_000);
+    if (POSTGRES_URL.test(selected)) await postgresLedger(emit, selected, tmp.dir);
+    else await sqliteLedger(emit, tmp.dir);
+  } finally {
+    tmp.remove();
+  }
+}
+
+async function sqliteLedger(emit: Emit, dir: string): Promise<void> {
+  progress('sqlite baseline: 50,000 rows in transactions of 100');
+  const baseline = sqliteBaseline(dir, 50_000);
+  emit({
+    metric: 'sqlite.baseline.batched_insert',
+    value: baseline,
+    unit: 'rows/s',
+    rows: 50_000,
+    batch: 100,
+  });
+  const store = await openSqliteEventStore(path.join(dir, 'ledger'));
+  try {
+    await storeBenchmarks(emit, store, baseline, path.join(dir, 'ledger'), {});
+  } finally {
+    await store.close();
+  }
+}
+
+async function postgresLedger(emit: Emit, url: string, dir: string): Promise<void> {
+  const schema = `bench_${process.pid}`;
+  const { connectionString, where } = parsePostgresUrl(url);
+  const admin = new Client({ connectionString });
+  await admin.connect();
+  const drop = () =>
+    admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_base CASCADE`);
+  try {
+    await drop();
+    progress(`postgres baseline (${where}): 50,000 rows, INSERTs of 100 rows, one per transaction`);
+    const baseline = await postgresBaseline(admin, `${schema}_base`, 50_000);
     emit({
-      metric: 'sqlite.baseline.batched_insert',
+      metric: 'postgres.baseline.batched_insert',
       value: baseline,
       unit: 'rows/s',
       rows: 50_000,
       batch: 100,
     });
-
-    const store = await openSqliteEventStore(path.join(tmp.dir, 'ledger'));
+    const ledgerUrl = new URL(url);
+    ledgerUrl.searchParams.set('schema', schema);
+    const store = await openPostgresEventStore(ledgerUrl.toString());
     try {
-      progress('single writer: 3,000 awaited appends');
-      const single = await singleWriter(store, 3_000);
-      emit({
-        metric: 'ledger.append.single_writer',
-        value: single,
-        unit: 'events/s',
-        ratio: round(single / baseline),
-        events: 3_000,
-      });
-
-      progress('64 concurrent writers x 1,000 appends');
-      const conc = await concurrentWriters(store, 64, 1_000);
-      emit({
-        metric: 'ledger.append.concurrent_64',
-        value: conc,
-        unit: 'events/s',
-        ratio: round(conc / baseline),
-        events: 64_000,
-      });
-
-      progress('filling the ledger to 200,000 events');
-      await fill(store, 200_000 - (await store.headPosition()));
-
-      progress('read all');
-      const all = await readAll(store);
-      emit({
-        metric: 'ledger.read_all',
-        value: all.rate,
-        unit: 'events/s',
-        ratio: round(all.rate / baseline),
-        events: all.count,
-      });
-
-      progress('projection replay over 200,000 events');
-      const replay = await projectionReplay(store, path.join(tmp.dir, 'ledger'));
-      emit({
-        metric: 'ledger.projection_replay',
-        value: replay.rate,
-        unit: 'events/s',
-        ratio: round(replay.rate / baseline),
-        events: replay.count,
-      });
+      await storeBenchmarks(emit, store, baseline, dir, { store: 'postgres' });
     } finally {
       await store.close();
     }
   } finally {
-    tmp.remove();
+    await drop().catch(() => undefined);
+    await admin.end();
   }
+}
+
+/** Plain INSERTs of the same payloads through node-postgres, 100 rows per statement and transaction. */
+async function postgresBaseline(client: Client, schema: string, rows: number): Promise<number> {
+  await client.query(`CREATE SCHEMA ${schema}`);
+  await client.query(`CREATE TABLE ${schema}.events (position bigserial PRIMARY KEY, stream text NOT NULL,
+    revision bigint NOT NULL, id text NOT NULL, type text NOT NULL, data text NOT NULL, metadata text NOT NULL,
+    recorded_at text NOT NULL, UNIQUE (stream, revision))`);
+  const insert = `INSERT INTO ${schema}.events (stream, revision, id, type, data, metadata, recorded_at)
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`;
+  const start = process.hrtime.bigint();
+  for (let from = 0; from < rows; from += 100) {
+    const columns: unknown[][] = [[], [], [], [], [], [], []];
+    for (let i = from; i < from + 100; i++) {
+      const e = sampleEvent(i);
+      const row = [
+        `key-${i % 64}`,
+        Math.floor(i / 64),
+        randomUUID(),
+        e.type,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
+        new Date().toISOString(),
+      ];
+      row.forEach((value, c) => columns[c].push(value));
+    }
+    await client.query('BEGIN');
+    await client.query(insert, columns);
+    await client.query('COMMIT');
+  }
+  return perSecond(rows, start);
+}
+
+/** The store's lines, each with `ratio` to `baseline` (plain inserts into the same engine). */
+async function storeBenchmarks(
+  emit: Emit,
+  store: EventStore,
+  baseline: number,
+  readModelDir: string,
+  extra: Record<string, string>,
+): Promise<void> {
+  progress('single writer: 3,000 awaited appends');
+  const single = await singleWriter(store, 3_000);
+  emit({
+    metric: 'ledger.append.single_writer',
+    value: single,
+    unit: 'events/s',
+    ratio: round(single / baseline),
+    events: 3_000,
+    ...extra,
+  });
+
+  progress('64 concurrent writers x 1,000 appends');
+  const conc = await concurrentWriters(store, 64, 1_000);
+  emit({
+    metric: 'ledger.append.concurrent_64',
+    value: conc,
+    unit: 'events/s',
+    ratio: round(conc / baseline),
+    events: 64_000,
+    ...extra,
+  });
+
+  progress('filling the ledger to 200,000 events');
+  await fill(store, 200_000 - (await store.headPosition()));
+
+  progress('read all');
+  const all = await readAll(store);
+  emit({
+    metric: 'ledger.read_all',
+    value: all.rate,
+    unit: 'events/s',
+    ratio: round(all.rate / baseline),
+    events: all.count,
+    ...extra,
+  });
+
+  progress('projection replay over 200,000 events');
+  const replay = await projectionReplay(store, readModelDir);
+  emit({
+    metric: 'ledger.projection_replay',
+    value: replay.rate,
+    unit: 'events/s',
+    ratio: round(replay.rate / baseline),
+    events: replay.count,
+    ...extra,
+  });
 }
 
 /** Appends `events` sample events, 64 appends of 100 in flight at a time, over 997 streams. */

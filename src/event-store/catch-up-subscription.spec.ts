@@ -122,3 +122,20 @@ describe('given a subscription already being iterated', () => {
     expect(await pending).toEqual({ done: true, value: undefined });
   });
 });
+
+describe('given a store that reads asynchronously', () => {
+  it('ends iteration when closed while a read is under way (no waiter left to wake)', async () => {
+    let release!: (events: RecordedEvent[]) => void;
+    const slow: SubscriptionSource = {
+      readAfter: () => new Promise<RecordedEvent[]>((resolve) => (release = resolve)),
+      forget: () => undefined,
+    };
+    const subscription = new CatchUpSubscription(slow, 0);
+    const next = subscription[Symbol.asyncIterator]().next();
+    await turn();
+    const closed = subscription.close();
+    release([]);
+    await closed;
+    await expect(next).resolves.toEqual({ done: true, value: undefined });
+  });
+});

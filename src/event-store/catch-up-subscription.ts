@@ -66,6 +66,8 @@ export class CatchUpSubscription implements AllSubscription {
         if (page.length === 0) {
           this.isCaughtUp = true;
           this.settleCaughtUp();
+          // A close() while an asynchronous read was under way found no waiter to wake.
+          if (this.closed) return;
           if (!this.appended) await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = undefined;
           continue;

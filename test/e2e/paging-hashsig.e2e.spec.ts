@@ -64,6 +64,10 @@ describe(`paging ${KEYS} hashsig keys through an HSM of capacity ${CAPACITY}`, (
       const trace = paging.zipfTrace({ keys: KEYS, requests: REQUESTS, exponent: 0.8, seed: 7 });
       const byName = new Map(keys.map((k, i) => [`key-${i}`, k]));
       const failures: string[] = [];
+      // Every page-in draws a new lower tree under the next top-tree leaf (§7.6), so a key paged in
+      // and out often uses up its 32 top leaves long before its 1,024 signatures: it must then
+      // answer 409 hashsig-exhausted, and the ledger must agree that nothing is left.
+      const exhausted = new Map<string, number>();
       const paths = new Set<string>();
       let bad = 0;
       let repeated = 0;
@@ -74,6 +78,10 @@ describe(`paging ${KEYS} hashsig keys through an HSM of capacity ${CAPACITY}`, (
           data: data.toString('base64'),
         });
         const text = await response.text();
+        if (response.status === 409 && text.includes('/problems/hashsig-exhausted')) {
+          exhausted.set(k.keyId, (exhausted.get(k.keyId) ?? 0) + 1);
+          return;
+        }
         if (response.status !== 200) {
           failures.push(`${response.status} ${text.slice(0, 300)}`);
           return;
@@ -89,7 +97,12 @@ describe(`paging ${KEYS} hashsig keys through an HSM of capacity ${CAPACITY}`, (
       expect(failures.slice(0, 5)).toEqual([]);
       expect(bad).toBe(0);
       expect(repeated).toBe(0);
-      expect(paths.size).toBe(REQUESTS);
+      const refused = [...exhausted.values()].reduce((a, b) => a + b, 0);
+      expect(paths.size).toBe(REQUESTS - refused);
+      for (const keyId of exhausted.keys()) {
+        const view = await svc.json<{ hashsig: { remaining: number } }>('GET', `/v1/keys/${keyId}`);
+        expect({ keyId, remaining: view.hashsig.remaining }).toEqual({ keyId, remaining: 0 });
+      }
 
       // Page-outs of hashsig keys are raw exports with reason paging; no key is ever live on two HSMs
       // or twice, and every move's intent was closed.
@@ -114,7 +127,8 @@ describe(`paging ${KEYS} hashsig keys through an HSM of capacity ${CAPACITY}`, (
         expect(live.get(keyId)).toBeLessThanOrEqual(1);
       }
       console.log(
-        `paging hashsig: ${REQUESTS} signs, ${imports.length} page-ins, ${exports.length} page-outs, hit rate ${(1 - imports.length / REQUESTS).toFixed(3)}`,
+        `paging hashsig: ${REQUESTS} signs, ${imports.length} page-ins, ${exports.length} page-outs, hit rate ${(1 - imports.length / REQUESTS).toFixed(3)}, ` +
+          `${refused} refused as exhausted (${exhausted.size} keys ran out)`,
       );
       const reconcile = await svc.json<{ drift: unknown[] }>('POST', `/v1/hsms/${HSM}/reconcile`);
       expect(reconcile.drift).toEqual([]);
