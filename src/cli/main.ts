@@ -22,6 +22,7 @@ import { registerBlobsCommand } from './blobs.command';
 import { registerHsmsCommand } from './hsms.command';
 import { registerKekDomainsCommand } from './kek-domains.command';
 import { registerKeysCommand } from './keys.command';
+import { registerLedgerCommand } from './ledger.command';
 import { registerReportCommand } from './reports.command';
 import { registerServeCommand } from './serve.command';
 import { registerSoftHsmCommand } from './soft-hsm.command';
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
   registerPolicyCommand(program);
   registerReportCommand(program);
   registerAuditCommand(program);
+  registerLedgerCommand(program);
   usageErrorsExit2(program);
   return program;
 }

@@ -86,7 +86,7 @@ interface AppendsEncoded {
   ): Promise<AppendResult>;
 }
 
-function appendsEncoded(store: EventStore): store is EventStore & AppendsEncoded {
+export function appendsEncoded(store: EventStore): store is EventStore & AppendsEncoded {
   return typeof (store as Partial<AppendsEncoded>).appendEncoded === 'function';
 }
 
