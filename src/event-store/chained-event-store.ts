@@ -42,7 +42,7 @@ import type {
   StoredEvent,
   SubscribeToAllOptions,
 } from './event-store';
-import { readsStoredText } from './event-store';
+import { holdsLocks, readsStoredText } from './event-store';
 
 /** Attempts of an `any` / `stream_exists` append that keeps losing to other writers. */
 export const MAX_CHAIN_ATTEMPTS = 8;
@@ -102,10 +102,13 @@ class ChainedEventStore implements EventStore {
 
   /** The inner store's, where it has one (event-store.ts `ReadsStoredText`). */
   readonly readAllStored?: (options?: ReadAllOptions) => Promise<StoredEvent[]>;
+  /** The inner store's cross-process locks (`HoldsLocks`), when it has them. */
+  readonly withLock?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 
   constructor(private readonly inner: EventStore) {
     this.kind = inner.kind;
     if (readsStoredText(inner)) this.readAllStored = (options) => inner.readAllStored(options);
+    if (holdsLocks(inner)) this.withLock = (name, fn) => inner.withLock(name, fn);
   }
 
   append(stream: string, events: readonly EventData[], options?: AppendOptions): Promise<AppendResult> {

@@ -54,6 +54,20 @@ export function readsStoredText(store: object): store is ReadsStoredText {
 }
 
 /**
+ * A store shared by several processes that can hold a named lock across all of them (the
+ * PostgreSQL ledger: an advisory lock). Not part of the port: a store only one process writes
+ * (SQLite) needs none, and callers serialize in memory.
+ */
+export interface HoldsLocks {
+  /** Runs `fn` while holding the lock `name` across every process on this ledger. */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export function holdsLocks(store: object): store is HoldsLocks {
+  return typeof (store as Partial<HoldsLocks>).withLock === 'function';
+}
+
+/**
  * Optimistic concurrency: a revision number (the revision of the stream's last event), or
  * `no_stream` (the stream must not exist), `stream_exists` (it must exist), `any` (no check).
  */

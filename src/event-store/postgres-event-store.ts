@@ -46,6 +46,8 @@ export const POSTGRES_URL = /^postgres(ql)?:\/\//;
 export const DEFAULT_POSTGRES_SCHEMA = 'keyledger';
 /** Connections per store: one transaction writes at a time, the rest serve reads and subscriptions. */
 const POOL_SIZE = 8;
+/** Connections holding cross-instance locks (`withLock`), one per lock held. */
+const LOCK_POOL_SIZE = 16;
 /** A subscription also looks for new events this often, should a notification have been lost. */
 const FALLBACK_WAKE_MS = 2000;
 const RECONNECT_MS = [100, 5000] as const;
@@ -131,6 +133,8 @@ export class PostgresEventStore implements EventStore {
     head: string;
   };
   readonly channel: string;
+  /** Made on the first `withLock`: each held lock keeps one session (advisory locks are per session). */
+  private lockPool: Pool | undefined;
 
   private constructor(
     private readonly pool: Pool,
@@ -277,6 +281,46 @@ export class PostgresEventStore implements EventStore {
     return subscription;
   }
 
+  /**
+   * `HoldsLocks`: runs `fn` holding the session advisory lock of `name` in this ledger's schema, so
+   * every instance on the ledger waits for it. The lock ends with its session: an instance that dies
+   * holding it releases it when the server notices the connection gone.
+   */
+  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    this.lockPool ??= this.newLockPool();
+    const key = `${this.location.schema}:${name}`;
+    let client;
+    try {
+      client = await this.lockPool.connect();
+      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+    } catch (error) {
+      client?.release(true);
+      throw this.translate(error, `taking the lock "${name}"`);
+    }
+    let broken: Error | undefined;
+    try {
+      return await fn();
+    } finally {
+      await client
+        .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key])
+        .catch((error: Error) => (broken = error));
+      // A session whose unlock failed may still hold the lock: never hand it out again.
+      client.release(broken);
+    }
+  }
+
+  private newLockPool(): Pool {
+    const pool = new Pool({
+      max: LOCK_POOL_SIZE,
+      connectionTimeoutMillis: 10_000,
+      connectionString: this.location.connectionString,
+      types: TYPES,
+    });
+    pool.on('error', () => undefined);
+    return pool;
+  }
+
   /** Settles queued appends, ends every subscription and the listener, then closes the pool. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -290,6 +334,7 @@ export class PostgresEventStore implements EventStore {
       this.listener = undefined;
     }
     await this.pool.end().catch(() => undefined);
+    await this.lockPool?.end().catch(() => undefined);
   }
 
   private wakeSubscriptions(): void {

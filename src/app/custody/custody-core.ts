@@ -4,7 +4,7 @@
  * and the process manager run exactly the same steps.
  */
 import { blob, DomainError, hsm, kekDomain, key, streamName } from '../../domain';
-import { StreamDeleted, type EventStore } from '../../event-store';
+import { holdsLocks, StreamDeleted, type EventStore } from '../../event-store';
 import { sha256Hex } from '../../lib/sha256';
 import { systemActor, type Actor } from '../actor';
 import type { HsmRegistry } from '../hsm-registry/hsm-registry';
@@ -215,10 +215,16 @@ export class CustodyCore {
     return { sha256, fact: blob.storedBlobFact(state) };
   }
 
-  /** Runs `fn` after every earlier `serialize` call for the same key has settled. */
+  /**
+   * Runs `fn` after every earlier `serialize` call for the same key has settled. On a ledger shared
+   * by several instances (PostgreSQL) `fn` also holds the key's lock across all of them, taken after
+   * this process's own queue, so one waiting session per key and instance at most.
+   */
   serialize<T>(keyId: string, fn: () => Promise<T>): Promise<T> {
+    const store = this.store;
+    const run = holdsLocks(store) ? () => store.withLock(`key:${keyId}`, fn) : fn;
     const previous = this.locks.get(keyId) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
+    const next = previous.then(run, run);
     const tail = next.catch(() => undefined);
     this.locks.set(keyId, tail);
     void tail.then(() => {
