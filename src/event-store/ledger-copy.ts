@@ -1,5 +1,5 @@
 /**
- * `keyledger ledger copy` (docs/operations.md "Moving a ledger"): every event of one store, in
+ * `keyledger ledger copy` (README, "Moving a ledger"): every event of one store, in
  * global order, into an empty one, with the exact stored text of its data and metadata, so the hash
  * chain (metadata `prevHash`/`hash`, which covers stream, revision, type, data and metadata but not
  * the time of recording) verifies in the copy as in the original. Streams keep their names and

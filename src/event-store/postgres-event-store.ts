@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL ledger (docs/architecture.md §2.3): the `EventStore` port on a PostgreSQL server
+ * The PostgreSQL ledger (docs/architecture.md §8.1): the `EventStore` port on a PostgreSQL server
  * through node-postgres, shared by every keyledger instance configured with the same URL.
  *
  * - Appends are group-committed (src/event-store/postgres-group-commit.ts); every transaction locks

@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL ledger's schema, created and migrated on open (docs/architecture.md §2.3).
+ * The PostgreSQL ledger's schema, created and migrated on open (docs/architecture.md §8.1).
  *
  * All of keyledger's tables live in one PostgreSQL schema (default `keyledger`, `?schema=` in the
  * URL), so one database can hold several ledgers (the tests give each test its own). `meta` names
@@ -20,7 +20,7 @@ export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
 /**
  * `head` is one row holding the last committed global position. Every append transaction locks it
  * first (SELECT … FOR UPDATE), so appends commit one at a time in position order and positions are
- * dense: a reader can never see position p + 1 before p (docs/architecture.md §2.3).
+ * dense: a reader can never see position p + 1 before p (docs/architecture.md §8.1).
  */
 const MIGRATIONS: ReadonlyArray<(s: string) => string> = [
   (s) => `

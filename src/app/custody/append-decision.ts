@@ -81,7 +81,7 @@ export const MAX_CACHED_FOLDS = 10_000;
 /**
  * Stores this process is the only writer of: the embedded ledger (docs/architecture.md §8, one process). Every
  * write to a folded stream goes through `appendDecision`, so a current fold is answered from
- * memory. EventStoreDB is shared by several instances: every fold asks it.
+ * memory. The server stores (PostgreSQL, EventStoreDB) are shared by several instances: every fold asks them.
  */
 const SOLE_WRITER_KINDS: ReadonlySet<string> = new Set(['sqlite']);
 
