@@ -8,6 +8,7 @@
  * compared: the count, and a SHA-256 over every event's stream, revision, id, type and stored text.
  */
 import { createHash, type Hash } from 'node:crypto';
+import type { ErrorCategory } from '../domain/error-category';
 import { appendsEncoded } from './chained-event-store';
 import { InvalidEventStoreArgument, StreamDeleted } from './errors';
 import type { EventStore, RecordedEvent, StoredEvent } from './event-store';
@@ -31,6 +32,8 @@ export interface CopyReport {
 
 /** The copy does not match its source: the target holds what was written, but must not be used. */
 export class LedgerCopyMismatch extends Error {
+  // Only `keyledger ledger copy` meets it, never a request: a store lost or changed what was written.
+  static readonly category: ErrorCategory = 'internal';
   readonly type = 'ledger-copy-mismatch';
 }
 
