@@ -12,7 +12,7 @@
  * - A SIGKILLed while it acknowledges key generations: every acknowledged key is in the ledger
  *   after the restart, and B serves it.
  */
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -145,6 +145,46 @@ describe('two keyledger instances on one PostgreSQL ledger', () => {
     expect(new Set(results).size).toBe(24);
     const view = await api('B').json<{ hashsig: { signatures: number } }>('GET', `/v1/keys/${key.keyId}`);
     expect(view.hashsig.signatures).toBe(24);
+  }, 120_000);
+
+  it("a key B deleted from an HSM is never signed with through A's stale handle", async () => {
+    const key = await api('A').json<KeyJson & { publicKey: string }>('POST', '/v1/keys', {
+      hsm: 'hsm-a',
+      type: 'ec',
+      curve: 'P-256',
+    });
+    const verifier = createPublicKey({
+      key: Buffer.from(key.publicKey, 'base64'),
+      format: 'der',
+      type: 'spki',
+    });
+    const sign = async (name: 'A' | 'B') => {
+      const data = randomBytes(32);
+      const s = await api(name).json<{ signature: string; hsm: string }>(
+        'POST',
+        `/v1/keys/${key.keyId}/sign`,
+        {
+          data: data.toString('base64'),
+        },
+      );
+      expect(
+        verify(
+          'sha256',
+          data,
+          { key: verifier, dsaEncoding: 'ieee-p1363' },
+          Buffer.from(s.signature, 'base64'),
+        ),
+      ).toBe(true);
+      return s.hsm;
+    };
+    expect(await sign('A')).toBe('hsm-a'); // A now keeps a handle on hsm-a
+    await api('B').json('POST', `/v1/keys/${key.keyId}/raw-export`, { hsm: 'hsm-a' });
+    const deleted = await api('B').call('DELETE', `/v1/keys/${key.keyId}/residency/hsm-a`);
+    expect(deleted.status).toBe(200);
+    // A's handle names a key hsm-a no longer holds: A pages the key in from its blob instead.
+    await sign('A');
+    const view = await api('A').json<KeyView>('GET', `/v1/keys/${key.keyId}`);
+    expect(view.holders.filter((h) => h.kind === 'hsm')).toHaveLength(1);
   }, 120_000);
 
   it('a raw export on A cut short by SIGKILL is reported open by B and finished by A on restart', async () => {
