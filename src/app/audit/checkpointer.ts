@@ -138,6 +138,8 @@ export class Checkpointer implements OnApplicationBootstrap, OnApplicationShutdo
   private consider(): void {
     if (this.stopped || this.signing !== undefined) return;
     const { events, seconds } = this.every;
+    // `off`: no checkpoint unless asked for (the span limit only splits the checkpoints signed).
+    if (events === null && seconds === null) return;
     const pending = this.tree.size - this.covered;
     if (pending <= 0) return;
     const wait = this.pauseUntil - Date.now();
