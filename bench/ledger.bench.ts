@@ -29,6 +29,21 @@ export function sampleEvent(i: number): EventData {
   };
 }
 
+/** Row i of the baselines: stream, revision, id, type, data, metadata, recorded at. */
+function sampleRow(i: number): [string, number, string, string, string, string, string] {
+  const e = sampleEvent(i);
+  const at = new Date().toISOString();
+  return [
+    `key-${i % 64}`,
+    Math.floor(i / 64),
+    randomUUID(),
+    e.type,
+    JSON.stringify(e.data),
+    JSON.stringify(e.metadata),
+    at,
+  ];
+}
+
 /** Plain better-sqlite3 inserts of the same payloads, 100 rows per transaction, same durability settings. */
 function sqliteBaseline(dir: string, rows: number): number {
   const db = new Database(path.join(dir, 'baseline.sqlite'));
@@ -41,18 +56,7 @@ function sqliteBaseline(dir: string, rows: number): number {
     'INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   const batch = db.transaction((from: number) => {
-    for (let i = from; i < from + 100; i++) {
-      const e = sampleEvent(i);
-      insert.run(
-        `key-${i % 64}`,
-        Math.floor(i / 64),
-        randomUUID(),
-        e.type,
-        JSON.stringify(e.data),
-        JSON.stringify(e.metadata),
-        new Date().toISOString(),
-      );
-    }
+    for (let i = from; i < from + 100; i++) insert.run(...sampleRow(i));
   });
   const start = process.hrtime.bigint();
   for (let i = 0; i < rows; i += 100) batch(i);
@@ -177,17 +181,7 @@ async function postgresBaseline(client: Client, schema: string, rows: number): P
   for (let from = 0; from < rows; from += 100) {
     const columns: unknown[][] = [[], [], [], [], [], [], []];
     for (let i = from; i < from + 100; i++) {
-      const e = sampleEvent(i);
-      const row = [
-        `key-${i % 64}`,
-        Math.floor(i / 64),
-        randomUUID(),
-        e.type,
-        JSON.stringify(e.data),
-        JSON.stringify(e.metadata),
-        new Date().toISOString(),
-      ];
-      row.forEach((value, c) => columns[c].push(value));
+      sampleRow(i).forEach((value, c) => columns[c].push(value));
     }
     await client.query('BEGIN');
     await client.query(insert, columns);

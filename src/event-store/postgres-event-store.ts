@@ -15,9 +15,6 @@ import { CatchUpSubscription } from './catch-up-subscription';
 import { InvalidEventStoreArgument, LedgerUnavailable, StreamDeleted, type EventStoreError } from './errors';
 import type {
   AllSubscription,
-  AppendOptions,
-  AppendResult,
-  EventData,
   EventStore,
   JsonObject,
   ReadAllOptions,
@@ -28,17 +25,14 @@ import type {
 } from './event-store';
 import {
   assertStreamName,
-  checkEncodedSize,
-  checkEventList,
-  checkExpectedRevision,
   checkFromPosition,
   checkReadAllOptions,
   checkReadStreamOptions,
-  encodeEvents,
-  type EncodedEvent,
 } from './arguments';
 import { PostgresGroupCommit } from './postgres-group-commit';
 import { migratePostgresLedger, SCHEMA_NAME } from './postgres-schema';
+import { QueuedWrites } from './queued-writes';
+import type { PendingWrite } from './batch-plan';
 import { StoredRow, type RawRow } from './stored-row';
 
 /** `KEYLEDGER_EVENTSTORE` values that name a PostgreSQL ledger. */
@@ -118,7 +112,7 @@ function toRecorded(row: RawRow): RecordedEvent {
   };
 }
 
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore extends QueuedWrites implements EventStore {
   readonly kind = 'postgres';
   private closed = false;
   private readonly writer: PostgresGroupCommit;
@@ -141,6 +135,7 @@ export class PostgresEventStore implements EventStore {
     readonly location: PostgresLedgerLocation,
     private readonly fallbackWakeMs: number,
   ) {
+    super();
     const s = location.schema;
     const columns = `position, stream, revision, id, type, data, metadata, recorded_at FROM ${s}.events`;
     this.sql = {
@@ -190,37 +185,8 @@ export class PostgresEventStore implements EventStore {
     return store;
   }
 
-  async append(stream: string, events: readonly EventData[], options?: AppendOptions): Promise<AppendResult> {
-    this.assertOpen();
-    assertStreamName(stream);
-    const expected = checkExpectedRevision(options?.expectedRevision);
-    const encoded = encodeEvents(stream, events);
-    return new Promise((resolve, reject) =>
-      this.writer.enqueue({ stream, expected, events: encoded, resolve, reject }),
-    );
-  }
-
-  /** `append` of events already encoded as JSON text (the hash chain's decorator). Not part of the port. */
-  async appendEncoded(
-    stream: string,
-    events: readonly EncodedEvent[],
-    options?: AppendOptions,
-  ): Promise<AppendResult> {
-    this.assertOpen();
-    assertStreamName(stream);
-    const expected = checkExpectedRevision(options?.expectedRevision);
-    checkEventList(events);
-    const checked = events.map((e) => checkEncodedSize(stream, e));
-    return new Promise((resolve, reject) =>
-      this.writer.enqueue({ stream, expected, events: checked, resolve, reject }),
-    );
-  }
-
-  async tombstone(stream: string, options?: AppendOptions): Promise<void> {
-    this.assertOpen();
-    assertStreamName(stream);
-    const expected = checkExpectedRevision(options?.expectedRevision);
-    await new Promise((resolve, reject) => this.writer.enqueue({ stream, expected, resolve, reject }));
+  protected enqueue(write: PendingWrite): void {
+    this.writer.enqueue(write);
   }
 
   async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
@@ -405,7 +371,7 @@ export class PostgresEventStore implements EventStore {
     return new LedgerUnavailable(`${this.location.where}: ${doing} failed: ${message}`, { cause: error });
   }
 
-  private assertOpen(): void {
+  protected assertOpen(): void {
     if (this.closed) throw new LedgerUnavailable(`${this.location.where} is closed`);
   }
 }

@@ -5,9 +5,6 @@ import { PRIVATE_DIR_MODE } from '../lib/private-files';
 import { LedgerUnavailable, StreamDeleted } from './errors';
 import type {
   AllSubscription,
-  AppendOptions,
-  AppendResult,
-  EventData,
   EventStore,
   JsonObject,
   ReadAllOptions,
@@ -18,16 +15,13 @@ import type {
 } from './event-store';
 import {
   assertStreamName,
-  checkEncodedSize,
-  checkEventList,
-  checkExpectedRevision,
   checkFromPosition,
   checkReadAllOptions,
   checkReadStreamOptions,
-  encodeEvents,
-  type EncodedEvent,
 } from './arguments';
 import { toLedgerError } from './sqlite-errors';
+import { QueuedWrites } from './queued-writes';
+import type { PendingWrite } from './batch-plan';
 import { StoredRow, type RawRow } from './stored-row';
 import { GroupCommitWriter } from './sqlite-group-commit';
 import { openLedgerDatabase } from './sqlite-schema';
@@ -59,7 +53,7 @@ function toRecorded(row: EventRow): RecordedEvent {
 }
 
 /** The embedded ledger: one SQLite file, appends group-committed (see `GroupCommitWriter`). */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore extends QueuedWrites implements EventStore {
   readonly kind = 'sqlite';
   private closed = false;
   private readonly writer: GroupCommitWriter;
@@ -76,6 +70,7 @@ export class SqliteEventStore implements EventStore {
     readonly path: string,
     private readonly db: Database.Database,
   ) {
+    super();
     this.writer = new GroupCommitWriter(db, path, () => {
       for (const subscription of this.subscriptions) subscription.notifyAppended();
     });
@@ -104,42 +99,8 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  async append(stream: string, events: readonly EventData[], options?: AppendOptions): Promise<AppendResult> {
-    this.assertOpen();
-    assertStreamName(stream);
-    const expected = checkExpectedRevision(options?.expectedRevision);
-    const encoded = encodeEvents(stream, events);
-    return new Promise((resolve, reject) =>
-      this.writer.enqueue({ stream, expected, events: encoded, resolve, reject }),
-    );
-  }
-
-  /**
-   * `append` for events whose data and metadata are JSON text already: the hash chain's decorator
-   * (src/event-store/chained-event-store.ts) makes that text while hashing, and JSON.stringify is
-   * most of what an append costs in JavaScript. Not part of the port. The events' shapes must have
-   * been checked (`checkEventShape`); sizes are checked here, as `append` does.
-   */
-  async appendEncoded(
-    stream: string,
-    events: readonly EncodedEvent[],
-    options?: AppendOptions,
-  ): Promise<AppendResult> {
-    this.assertOpen();
-    assertStreamName(stream);
-    const expected = checkExpectedRevision(options?.expectedRevision);
-    checkEventList(events);
-    const checked = events.map((e) => checkEncodedSize(stream, e));
-    return new Promise((resolve, reject) =>
-      this.writer.enqueue({ stream, expected, events: checked, resolve, reject }),
-    );
-  }
-
-  async tombstone(stream: string, options?: AppendOptions): Promise<void> {
-    this.assertOpen();
-    assertStreamName(stream);
-    const expected = checkExpectedRevision(options?.expectedRevision);
-    await new Promise((resolve, reject) => this.writer.enqueue({ stream, expected, resolve, reject }));
+  protected enqueue(write: PendingWrite): void {
+    this.writer.enqueue(write);
   }
 
   async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
@@ -198,7 +159,7 @@ export class SqliteEventStore implements EventStore {
     this.guard('closing', () => this.db.close());
   }
 
-  private assertOpen(): void {
+  protected assertOpen(): void {
     if (this.closed) throw new LedgerUnavailable(`ledger ${this.path} is closed`);
   }
 
