@@ -116,7 +116,8 @@ describe(`paging ${KEYS} hashsig keys through an HSM of capacity ${CAPACITY}`, (
         run.filter((e) => e.type === 'KeyRawExported' || e.type === 'KeyRawImported').map((e) => e.data.opId),
       );
       // A move may also fail and release its intent (KeyOperationFailed): only a page-in the HSM
-      // refused because the key has nothing left, which loses nothing (the blob stays current).
+      // refused, because the key has nothing left or the HSM had no slot after all (the pager then
+      // takes the HSM as smaller and pages out first); it loses nothing, the blob stays current.
       const failed = run.filter((e) => e.type === 'KeyOperationFailed');
       if (failed.length > 0)
         console.log(`failed moves: ${failed.map((e) => `${e.data.kind}: ${e.data.reason}`).join('; ')}`);
@@ -125,7 +126,7 @@ describe(`paging ${KEYS} hashsig keys through an HSM of capacity ${CAPACITY}`, (
           kind: 'raw-import',
           lostCopyId: null,
         });
-        expect(String(e.data.reason)).toMatch(/exhausted/i);
+        expect(String(e.data.reason)).toMatch(/exhausted|NO_KEY_SLOTS_AVAILABLE/i);
         closed.add(e.data.opId);
       }
       expect([...exports, ...imports].filter((e) => !closed.has(e.data.opId))).toEqual([]);
