@@ -42,7 +42,7 @@ import type {
   StoredEvent,
   SubscribeToAllOptions,
 } from './event-store';
-import { holdsLocks, readsStoredText } from './event-store';
+import { holdsLocks, readsStoredText, type HoldsLocks } from './event-store';
 
 /** Attempts of an `any` / `stream_exists` append that keeps losing to other writers. */
 export const MAX_CHAIN_ATTEMPTS = 8;
@@ -103,12 +103,16 @@ class ChainedEventStore implements EventStore {
   /** The inner store's, where it has one (event-store.ts `ReadsStoredText`). */
   readonly readAllStored?: (options?: ReadAllOptions) => Promise<StoredEvent[]>;
   /** The inner store's cross-process locks (`HoldsLocks`), when it has them. */
-  readonly withLock?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  readonly withLock?: HoldsLocks['withLock'];
+  readonly tryLock?: HoldsLocks['tryLock'];
 
   constructor(private readonly inner: EventStore) {
     this.kind = inner.kind;
     if (readsStoredText(inner)) this.readAllStored = (options) => inner.readAllStored(options);
-    if (holdsLocks(inner)) this.withLock = (name, fn) => inner.withLock(name, fn);
+    if (holdsLocks(inner)) {
+      this.withLock = (name, fn, mode) => inner.withLock(name, fn, mode);
+      this.tryLock = (name) => inner.tryLock(name);
+    }
   }
 
   append(stream: string, events: readonly EventData[], options?: AppendOptions): Promise<AppendResult> {

@@ -59,8 +59,14 @@ export function readsStoredText(store: object): store is ReadsStoredText {
  * (SQLite) needs none, and callers serialize in memory.
  */
 export interface HoldsLocks {
-  /** Runs `fn` while holding the lock `name` across every process on this ledger. */
-  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while holding the lock `name` across every process on this ledger: alone
+   * (`exclusive`, the default) or beside other `shared` holders. A shared holder never waits for
+   * an exclusive lock of another name, so callers may nest an exclusive lock in a shared one.
+   */
+  withLock<T>(name: string, fn: () => Promise<T>, mode?: 'exclusive' | 'shared'): Promise<T>;
+  /** The exclusive lock `name` if no one holds it now (else undefined); the function releases it. */
+  tryLock(name: string): Promise<(() => Promise<void>) | undefined>;
 }
 
 export function holdsLocks(store: object): store is HoldsLocks {

@@ -40,8 +40,8 @@ export const POSTGRES_URL = /^postgres(ql)?:\/\//;
 export const DEFAULT_POSTGRES_SCHEMA = 'keyledger';
 /** Connections per store: one transaction writes at a time, the rest serve reads and subscriptions. */
 const POOL_SIZE = 8;
-/** Connections holding cross-instance locks (`withLock`), one per lock held. */
-const LOCK_POOL_SIZE = 16;
+/** Sessions holding cross-instance locks, one per lock held, per mode (`withLock`, `tryLock`). */
+const LOCK_POOL_SIZE = 32;
 /** A subscription also looks for new events this often, should a notification have been lost. */
 const FALLBACK_WAKE_MS = 2000;
 const RECONNECT_MS = [100, 5000] as const;
@@ -127,8 +127,8 @@ export class PostgresEventStore extends QueuedWrites implements EventStore {
     head: string;
   };
   readonly channel: string;
-  /** Made on the first `withLock`: each held lock keeps one session (advisory locks are per session). */
-  private lockPool: Pool | undefined;
+  /** Made on first use: each held lock keeps one session (advisory locks are per session). */
+  private readonly lockPools: { exclusive?: Pool; shared?: Pool } = {};
 
   private constructor(
     private readonly pool: Pool,
@@ -250,30 +250,62 @@ export class PostgresEventStore extends QueuedWrites implements EventStore {
   /**
    * `HoldsLocks`: runs `fn` holding the session advisory lock of `name` in this ledger's schema, so
    * every instance on the ledger waits for it. The lock ends with its session: an instance that dies
-   * holding it releases it when the server notices the connection gone.
+   * holding it releases it when the server notices the connection gone. Shared and exclusive locks
+   * are held on sessions of two pools, so an exclusive lock nested in a shared one never waits for
+   * a session the shared holders took.
    */
-  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  async withLock<T>(
+    name: string,
+    fn: () => Promise<T>,
+    mode: 'exclusive' | 'shared' = 'exclusive',
+  ): Promise<T> {
+    const release = await this.lock(name, mode, 'wait');
+    try {
+      return await fn();
+    } finally {
+      await release!();
+    }
+  }
+
+  async tryLock(name: string): Promise<(() => Promise<void>) | undefined> {
+    return this.lock(name, 'exclusive', 'try');
+  }
+
+  private async lock(
+    name: string,
+    mode: 'exclusive' | 'shared',
+    how: 'wait' | 'try',
+  ): Promise<(() => Promise<void>) | undefined> {
     this.assertOpen();
-    this.lockPool ??= this.newLockPool();
+    const pool = (this.lockPools[mode] ??= this.newLockPool());
+    const suffix = mode === 'shared' ? '_shared' : '';
     const key = `${this.location.schema}:${name}`;
     let client;
     try {
-      client = await this.lockPool.connect();
-      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+      client = await pool.connect();
+      const taken = await client.query<{ ok: boolean | string }>(
+        how === 'try'
+          ? `SELECT pg_try_advisory_lock${suffix}(hashtextextended($1, 0)) AS ok`
+          : `SELECT pg_advisory_lock${suffix}(hashtextextended($1, 0))::text AS ok`,
+        [key],
+      );
+      if (how === 'try' && taken.rows[0]?.ok !== true) {
+        client.release();
+        return undefined;
+      }
     } catch (error) {
       client?.release(true);
       throw this.translate(error, `taking the lock "${name}"`);
     }
-    let broken: Error | undefined;
-    try {
-      return await fn();
-    } finally {
-      await client
-        .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key])
+    const held = client;
+    return async () => {
+      let broken: Error | undefined;
+      await held
+        .query(`SELECT pg_advisory_unlock${suffix}(hashtextextended($1, 0))`, [key])
         .catch((error: Error) => (broken = error));
       // A session whose unlock failed may still hold the lock: never hand it out again.
-      client.release(broken);
-    }
+      held.release(broken);
+    };
   }
 
   private newLockPool(): Pool {
@@ -300,7 +332,7 @@ export class PostgresEventStore extends QueuedWrites implements EventStore {
       this.listener = undefined;
     }
     await this.pool.end().catch(() => undefined);
-    await this.lockPool?.end().catch(() => undefined);
+    await Promise.all(Object.values(this.lockPools).map((p) => p.end().catch(() => undefined)));
   }
 
   private wakeSubscriptions(): void {

@@ -16,7 +16,7 @@ import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KEK_1, PIN, startHsm, type TestHsm } from '../custody/support';
+import { KEK_1, KEK_2, PIN, startHsm, type TestHsm } from '../custody/support';
 import { rfc8554Verify } from '../hashsig/rfc8554-verify';
 import { openPolicyFile } from '../support/policy';
 import { ledgerUrl, useTestDatabase } from '../support/postgres';
@@ -25,6 +25,8 @@ import type { KeyJson } from '../api/support/service';
 import { client as serveClient, serveChild, stopChild, type Child } from './support/serve-child';
 
 const database = useTestDatabase();
+/** Slots of hsm-c as registered: both instances page keys through it. */
+const SMALL = 5;
 const token = randomBytes(24).toString('base64url');
 
 interface KeyView extends KeyJson {
@@ -49,6 +51,7 @@ describe('two keyledger instances on one PostgreSQL ledger', () => {
       KEYLEDGER_POLICY: openPolicyFile(dataDir),
       KEYLEDGER_HSM_PIN_HSM_A: PIN,
       KEYLEDGER_HSM_PIN_HSM_B: PIN,
+      KEYLEDGER_HSM_PIN_HSM_C: PIN,
     }).then((child) => {
       running.set(name, child);
       return child;
@@ -78,6 +81,16 @@ describe('two keyledger instances on one PostgreSQL ledger', () => {
       hsm: 'hsm-a',
     });
     await api('A').json('POST', `/v1/kek-domains/${kekDomainId}/members`, { hsm: 'hsm-b' });
+    // A small HSM in a KEK domain of its own, for paging by both instances.
+    const small = await startHsm(hsmDir, 'hsm-c', { kek: KEK_2 });
+    hsms.push(small);
+    await api('A').json('POST', '/v1/hsms', {
+      name: 'hsm-c',
+      endpoint: small.endpoint,
+      pin: PIN,
+      capacity: SMALL,
+    });
+    await api('A').json('POST', '/v1/kek-domains', { name: 'small', hsm: 'hsm-c' });
     await serve('B');
   }, 120_000);
 
@@ -102,7 +115,7 @@ describe('two keyledger instances on one PostgreSQL ledger', () => {
     );
     expect(seen.publicKeyRfc8554).toBe(key.publicKeyRfc8554);
     const names = (await api('B').json<{ name: string }[]>('GET', '/v1/hsms')).map((h) => h.name).sort();
-    expect(names).toEqual(['hsm-a', 'hsm-b']);
+    expect(names).toEqual(['hsm-a', 'hsm-b', 'hsm-c']);
   });
 
   it('50 concurrent raw imports of one hashsig blob over both instances: exactly one succeeds', async () => {
@@ -186,6 +199,46 @@ describe('two keyledger instances on one PostgreSQL ledger', () => {
     const view = await api('A').json<KeyView>('GET', `/v1/keys/${key.keyId}`);
     expect(view.holders.filter((h) => h.kind === 'hsm')).toHaveLength(1);
   }, 120_000);
+
+  it(`both instances page ${SMALL * 3} EC keys through an HSM of ${SMALL} slots: every sign succeeds and verifies`, async () => {
+    const keys: (KeyJson & { publicKey: string })[] = [];
+    for (let i = 0; i < SMALL * 3; i++)
+      keys.push(
+        await api(i % 2 === 0 ? 'A' : 'B').json('POST', '/v1/keys', {
+          hsm: 'hsm-c',
+          type: 'ec',
+          curve: 'P-256',
+        }),
+      );
+    const failures: string[] = [];
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, client) => {
+        for (let i = 0; i < 15; i++) {
+          const k = keys[(client * 7 + i * 5) % keys.length];
+          const data = randomBytes(32);
+          const response = await api(client % 2 === 0 ? 'A' : 'B').call('POST', `/v1/keys/${k.keyId}/sign`, {
+            data: data.toString('base64'),
+          });
+          const text = await response.text();
+          if (!response.ok) {
+            failures.push(`${response.status} ${text.slice(0, 200)}`);
+            continue;
+          }
+          const signature = Buffer.from((JSON.parse(text) as { signature: string }).signature, 'base64');
+          const publicKey = createPublicKey({
+            key: Buffer.from(k.publicKey, 'base64'),
+            format: 'der',
+            type: 'spki',
+          });
+          if (!verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature))
+            failures.push(`bad signature of ${k.keyId}`);
+        }
+      }),
+    );
+    expect(failures).toEqual([]);
+    const reconcile = await api('B').json<{ drift: unknown[] }>('POST', '/v1/hsms/hsm-c/reconcile');
+    expect(reconcile.drift).toEqual([]);
+  }, 180_000);
 
   it('a raw export on A cut short by SIGKILL is reported open by B and finished by A on restart', async () => {
     const key = await hashsigKey();

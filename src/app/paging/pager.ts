@@ -13,10 +13,11 @@
  */
 import { Logger } from '@nestjs/common';
 import { hsm as hsmDomain, key, paging } from '../../domain';
+import { holdsLocks } from '../../event-store';
 import type { Actor } from '../actor';
 import type { PagingConfig } from '../config';
 import type { CustodyCore } from '../custody/custody-core';
-import { HsmFull } from '../custody/errors';
+import { HsmFull, HsmStateMismatch } from '../custody/errors';
 import { liveKey } from '../custody/keys';
 import { evictFromHsm, rawExport } from '../custody/raw-export';
 import { rawImport } from '../custody/raw-import';
@@ -30,6 +31,14 @@ const heldOn = (h: HsmPaging): number => h.policy.size + h.others + h.reserved;
 
 /** Attempts of a page-in that finds the HSM fuller than it was told (another writer, a smaller HSM). */
 const PAGE_IN_ATTEMPTS = 3;
+/** How often, and how far apart, a key missing from its HSM is looked up again on a shared ledger. */
+const MOVED_LOOKS = 10;
+const MOVED_LOOK_MS = 100;
+/** How long a full HSM whose candidates other instances are using waits before it looks again. */
+const BUSY_ELSEWHERE_MS = 50;
+
+/** The lock a key's users hold shared, and its pager takes exclusively to page it out. */
+const useLock = (keyId: string): string => `use:${keyId}`;
 
 /** What the pager keeps per HSM. */
 interface HsmPaging {
@@ -90,42 +99,7 @@ export class Pager {
     // before this request used it.
     this.inUse.set(keyId, (this.inUse.get(keyId) ?? 0) + 1);
     try {
-      let recorded = false;
-      // Page-ins tried for this request (waiting for another move of the key is not one).
-      let attempts = 0;
-      for (;;) {
-        const move = this.moving.get(keyId);
-        if (move !== undefined) {
-          await move.catch(() => undefined);
-          continue;
-        }
-        const { state } = await liveKey(this.core, keyId, 'signing');
-        if (this.moving.has(keyId)) continue;
-        const holder = await this.liveHolder(state, hsmRef);
-        if (holder !== undefined) {
-          if (!recorded) this.forHsm(holder).policy.record(keyId);
-          return await use();
-        }
-        // Not resident: the sign itself says why when paging cannot help (no blob, paging off, a
-        // hashsig key with no index left).
-        // A hashsig key is live on one HSM only: asked for another, the sign says where it is.
-        if (
-          !this.enabled ||
-          attempts >= PAGE_IN_ATTEMPTS ||
-          currentBlobOf(state) === undefined ||
-          key.hashsigUsage(state)?.remaining === 0 ||
-          (hsmRef !== undefined &&
-            state.keyType === 'hashsig' &&
-            (await this.liveHolder(state, undefined)) !== undefined)
-        )
-          return await use();
-        recorded = true;
-        attempts++;
-        await this.pageIn(keyId, hsmRef, actor).catch((error: unknown) => {
-          // A page-in that lost to another one (the key arrived meanwhile) is not a failure.
-          if (!(error instanceof key.AlreadyResident)) throw error;
-        });
-      }
+      return await this.inUseEverywhere(keyId, () => this.residentUse(keyId, hsmRef, actor, use));
     } finally {
       const n = this.inUse.get(keyId)! - 1;
       if (n === 0) {
@@ -133,6 +107,58 @@ export class Pager {
         for (const wake of this.freed) wake();
         this.freed.clear();
       } else this.inUse.set(keyId, n);
+    }
+  }
+
+  /** `withResident`'s loop: use the key where it is, or page it in and look again. */
+  private async residentUse<T>(
+    keyId: string,
+    hsmRef: string | undefined,
+    actor: Actor,
+    use: () => Promise<T>,
+  ): Promise<T> {
+    let recorded = false;
+    // Page-ins tried for this request (waiting for another move of the key is not one).
+    let attempts = 0;
+    for (;;) {
+      const move = this.moving.get(keyId);
+      if (move !== undefined) {
+        await move.catch(() => undefined);
+        continue;
+      }
+      const { state } = await liveKey(this.core, keyId, 'signing');
+      if (this.moving.has(keyId)) continue;
+      const holder = await this.liveHolder(state, hsmRef);
+      if (holder !== undefined) {
+        if (!recorded) this.forHsm(holder).policy.record(keyId);
+        try {
+          return await use();
+        } catch (error) {
+          if (!(await this.movedElsewhere(error, keyId, holder, state)) || attempts >= PAGE_IN_ATTEMPTS)
+            throw error;
+          attempts++;
+          continue;
+        }
+      }
+      // Not resident: the sign itself says why when paging cannot help (no blob, paging off, a
+      // hashsig key with no index left).
+      // A hashsig key is live on one HSM only: asked for another, the sign says where it is.
+      if (
+        !this.enabled ||
+        attempts >= PAGE_IN_ATTEMPTS ||
+        currentBlobOf(state) === undefined ||
+        key.hashsigUsage(state)?.remaining === 0 ||
+        (hsmRef !== undefined &&
+          state.keyType === 'hashsig' &&
+          (await this.liveHolder(state, undefined)) !== undefined)
+      )
+        return await use();
+      recorded = true;
+      attempts++;
+      await this.pageIn(keyId, hsmRef, actor).catch((error: unknown) => {
+        // A page-in that lost to another one (the key arrived meanwhile) is not a failure.
+        if (!(error instanceof key.AlreadyResident)) throw error;
+      });
     }
   }
 
@@ -324,6 +350,10 @@ export class Pager {
    */
   private async reserve(target: ActiveHsm, actor: Actor, purpose: string): Promise<() => void> {
     const h = this.forHsm(target);
+    // On a ledger other instances write too (PostgreSQL), their pagers move keys on the same HSMs:
+    // what this one knows is brought up to date from the ledger before it counts free slots.
+    if (this.core.store.kind !== 'sqlite') h.dirty = true;
+    const busyElsewhere = new Set<string>();
     for (;;) {
       if (h.dirty) await this.resync(h);
       const held = heldOn(h);
@@ -339,7 +369,16 @@ export class Pager {
         };
       }
       const pinned = await this.pinnedKeys();
-      const victim = h.policy.victim((k) => !pinned.has(k) && !this.inUse.has(k) && !this.moving.has(k));
+      const victim = h.policy.victim(
+        (k) => !pinned.has(k) && !this.inUse.has(k) && !this.moving.has(k) && !busyElsewhere.has(k),
+      );
+      if (victim === undefined && busyElsewhere.size > 0) {
+        // Keys other instances are using: they will be free soon; look again from the ledger.
+        busyElsewhere.clear();
+        await new Promise((resolve) => setTimeout(resolve, BUSY_ELSEWHERE_MS));
+        h.dirty = true;
+        continue;
+      }
       if (victim === undefined) {
         // Moves under way end soon: wait for one and count again (from the ledger: a key a
         // reservation brought in may have been counted twice meanwhile).
@@ -360,10 +399,21 @@ export class Pager {
           `every key it holds (${held} of ${h.capacity} slots) is pinned, in use or being moved; unpin a key or add an HSM to its KEK domain`,
         );
       }
-      await this.pageOut(victim, target, actor, h).catch((error: unknown) => {
-        this.logger.warn(`paging out key ${victim} from ${target.name} failed: ${(error as Error).message}`);
-        h.dirty = true;
-      });
+      // On a shared ledger, only a key no instance is signing with is paged out.
+      const locks = holdsLocks(this.core.store) ? this.core.store : undefined;
+      const unlock = locks === undefined ? async () => undefined : await locks.tryLock(useLock(victim));
+      if (unlock === undefined) {
+        busyElsewhere.add(victim);
+        continue;
+      }
+      await this.pageOut(victim, target, actor, h)
+        .catch((error: unknown) => {
+          this.logger.warn(
+            `paging out key ${victim} from ${target.name} failed: ${(error as Error).message}`,
+          );
+          h.dirty = true;
+        })
+        .finally(unlock);
     }
   }
 
@@ -404,6 +454,40 @@ export class Pager {
       if (found.status === 'active') return found as ActiveHsm;
     }
     return undefined;
+  }
+
+  /**
+   * `use` of a key, paged in first if needed; on a ledger shared by several instances it holds the
+   * key's shared use lock meanwhile, which a pager of any instance must take exclusively to page
+   * the key out, so a key another instance is using, or has just paged in to use, stays.
+   */
+  private inUseEverywhere<T>(keyId: string, use: () => Promise<T>): Promise<T> {
+    const store = this.core.store;
+    return holdsLocks(store) ? store.withLock(useLock(keyId), use, 'shared') : use();
+  }
+
+  /**
+   * Whether `error` (from using the key on `holder`) is the HSM not holding it because another
+   * instance on a shared ledger moved it after this one folded the key: the ledger no longer
+   * records that residency. Then the request looks again (and pages the key in) rather than
+   * reporting drift. On the embedded ledger this process made every move, so never.
+   */
+  private async movedElsewhere(
+    error: unknown,
+    keyId: string,
+    holder: ActiveHsm,
+    before: key.LiveKey,
+  ): Promise<boolean> {
+    if (!(error instanceof HsmStateMismatch) || this.core.store.kind === 'sqlite') return false;
+    const was = before.residency[holder.hsmId];
+    // The other instance deletes from the HSM before it records the deletion: give it a moment.
+    for (let look = 0; look < MOVED_LOOKS; look++) {
+      if (look > 0) await new Promise((resolve) => setTimeout(resolve, MOVED_LOOK_MS));
+      const { state } = await liveKey(this.core, keyId, 'signing');
+      const now = state.residency[holder.hsmId];
+      if (now?.status !== 'live' || now.hsmKeyName !== was?.hsmKeyName) return true;
+    }
+    return false;
   }
 
   /** The policy's residents from the ledger's residency of the HSM (read side, caught up). */
