@@ -146,6 +146,7 @@ async function postgresLedger(emit: Emit, url: string, dir: string): Promise<voi
     admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_base CASCADE`);
   try {
     await drop();
+    await dropAbandoned(admin);
     progress(`postgres baseline (${where}): 50,000 rows, INSERTs of 100 rows, one per transaction`);
     const baseline = await postgresBaseline(admin, `${schema}_base`, 50_000);
     emit({
@@ -166,6 +167,27 @@ async function postgresLedger(emit: Emit, url: string, dir: string): Promise<voi
   } finally {
     await drop().catch(() => undefined);
     await admin.end();
+  }
+}
+
+/** Scratch schemas of earlier runs that were killed before they could drop them. */
+async function dropAbandoned(client: Client): Promise<void> {
+  const { rows } = await client.query<{ name: string }>(
+    "SELECT nspname AS name FROM pg_namespace WHERE nspname ~ '^bench_[0-9]+(_base)?$'",
+  );
+  for (const { name } of rows) {
+    const pid = Number(/^bench_([0-9]+)/.exec(name)![1]);
+    if (pid === process.pid || isRunning(pid)) continue;
+    await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
