@@ -1,7 +1,7 @@
 /**
  * The `EventStore` port: the only way keyledger reads and writes its ledger. Implementations:
- * `SqliteEventStore` (embedded, default) and `EsdbEventStore` (EventStoreDB). Both pass the one
- * contract suite in `test/event-store/`.
+ * `SqliteEventStore` (embedded, default), `PostgresEventStore` and `EsdbEventStore` (EventStoreDB).
+ * All pass the one contract suite in `test/event-store/`.
  *
  * Revisions are per stream and start at 0. Positions are global, strictly increasing, and start at 1
  * for the first event ever appended; position 0 means "before the first event".
@@ -124,7 +124,7 @@ export interface AllSubscription extends AsyncIterable<RecordedEvent> {
 }
 
 export interface EventStore {
-  /** `sqlite` or `esdb`. */
+  /** `sqlite`, `postgres` or `esdb`. */
   readonly kind: string;
 
   /**
