@@ -9,6 +9,7 @@ import {
   POSTGRES_URL,
 } from '../src/event-store/postgres-event-store';
 import { openSqliteEventStore } from '../src/event-store/sqlite-event-store';
+import { alive } from '../src/lib/pid-lock';
 import { ProjectionRunner, openReadModelStore, type Projection } from '../src/projections';
 import type { Emit } from './run';
 import { perSecond, progress, round, tempDir } from './util';
@@ -177,17 +178,8 @@ async function dropAbandoned(client: Client): Promise<void> {
   );
   for (const { name } of rows) {
     const pid = Number(/^bench_([0-9]+)/.exec(name)![1]);
-    if (pid === process.pid || isRunning(pid)) continue;
+    if (pid === process.pid || alive(pid)) continue;
     await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -18,7 +18,7 @@ function ownerOf(file: string): number {
 }
 
 /** True if `pid` is a live process (EPERM still means it exists). */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
