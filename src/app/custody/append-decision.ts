@@ -85,6 +85,11 @@ export const MAX_CACHED_FOLDS = 10_000;
  */
 const SOLE_WRITER_KINDS: ReadonlySet<string> = new Set(['sqlite']);
 
+/** Whether this process writes every event of `store` (else other instances write to it too). */
+export function soleWriter(store: EventStore): boolean {
+  return SOLE_WRITER_KINDS.has(store.kind);
+}
+
 /**
  * Folded states by stream, per store. Revisions are immutable, so a cached fold is never wrong,
  * only behind: it is caught up by reading the events after its revision. States are immutable
@@ -138,7 +143,7 @@ export async function foldStream<S, E extends { readonly type: string }>(
   const { folds } = foldCacheOf(store);
   const hit = folds.get(stream);
   const cached = hit !== undefined && hit.decider === decider && hit.isEvent === isEvent ? hit : undefined;
-  if (cached?.current === true && SOLE_WRITER_KINDS.has(store.kind)) {
+  if (cached?.current === true && soleWriter(store)) {
     folds.delete(stream);
     folds.set(stream, cached);
     return { state: cached.state as S, revision: cached.revision, events: cached.events };

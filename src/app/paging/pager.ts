@@ -16,6 +16,7 @@ import { hsm as hsmDomain, key, paging } from '../../domain';
 import { holdsLocks } from '../../event-store';
 import type { Actor } from '../actor';
 import type { PagingConfig } from '../config';
+import { soleWriter } from '../custody/append-decision';
 import type { CustodyCore } from '../custody/custody-core';
 import { HsmFull, HsmStateMismatch } from '../custody/errors';
 import { liveKey } from '../custody/keys';
@@ -183,20 +184,40 @@ export class Pager {
     fn: () => Promise<T>,
   ): Promise<T> {
     if (!this.enabled) return fn();
-    const h = this.forHsm(target);
     for (let attempt = 1; ; attempt++) {
-      const release = await this.reserve(target, actor, 'generating a key');
-      try {
-        const made = await fn();
-        h.policy.admit(made.keyId);
-        return made;
-      } catch (error) {
-        h.dirty = true;
-        if (!(error instanceof HsmFull) || attempt >= PAGE_IN_ATTEMPTS) throw error;
-        await this.fullAt(h, target);
-      } finally {
-        release();
-      }
+      const made = await this.inReservedSlot(target, actor, 'generating a key', attempt, async () => {
+        const value = await fn();
+        return { keyId: value.keyId, value };
+      });
+      if (made !== undefined) return made.value;
+    }
+  }
+
+  /**
+   * One try of `fn` (which puts a key on `target`) in a slot reserved there; the key is admitted to
+   * the policy. Undefined when the HSM was full after all: it is taken as smaller, and the caller
+   * tries again (up to PAGE_IN_ATTEMPTS, then the HSM's refusal is thrown).
+   */
+  private async inReservedSlot<T>(
+    target: ActiveHsm,
+    actor: Actor,
+    purpose: string,
+    attempt: number,
+    fn: () => Promise<{ keyId: string; value: T }>,
+  ): Promise<{ value: T } | undefined> {
+    const h = this.forHsm(target);
+    const release = await this.reserve(target, actor, purpose);
+    try {
+      const { keyId, value } = await fn();
+      h.policy.admit(keyId);
+      return { value };
+    } catch (error) {
+      h.dirty = true;
+      if (!(error instanceof HsmFull) || attempt >= PAGE_IN_ATTEMPTS) throw error;
+      await this.fullAt(h, target);
+      return undefined;
+    } finally {
+      release();
     }
   }
 
@@ -282,20 +303,12 @@ export class Pager {
       if (blob === undefined || blob.kekDomainId === null)
         throw new key.NotResident(keyId, 'any HSM', `paging in key ${keyId}`, 'it has no current blob');
       const target = await this.target(keyId, blob.kekDomainId, hsmRef);
-      const h = this.forHsm(target);
-      h.policy.record(keyId);
-      const release = await this.reserve(target, actor, `paging in key ${keyId}`);
-      try {
+      this.forHsm(target).policy.record(keyId);
+      const done = await this.inReservedSlot(target, actor, `paging in key ${keyId}`, attempt, async () => {
         await rawImport(this.core, keyId, { hsm: target.hsmId, reason: 'paging' }, actor);
-        h.policy.admit(keyId);
-        return target.name;
-      } catch (error) {
-        h.dirty = true;
-        if (!(error instanceof HsmFull) || attempt >= PAGE_IN_ATTEMPTS) throw error;
-        await this.fullAt(h, target);
-      } finally {
-        release();
-      }
+        return { keyId, value: target.name };
+      });
+      if (done !== undefined) return done.value;
     }
   }
 
@@ -352,7 +365,7 @@ export class Pager {
     const h = this.forHsm(target);
     // On a ledger other instances write too (PostgreSQL), their pagers move keys on the same HSMs:
     // what this one knows is brought up to date from the ledger before it counts free slots.
-    if (this.core.store.kind !== 'sqlite') h.dirty = true;
+    if (!soleWriter(this.core.store)) h.dirty = true;
     const busyElsewhere = new Set<string>();
     for (;;) {
       if (h.dirty) await this.resync(h);
@@ -478,7 +491,7 @@ export class Pager {
     holder: ActiveHsm,
     before: key.LiveKey,
   ): Promise<boolean> {
-    if (!(error instanceof HsmStateMismatch) || this.core.store.kind === 'sqlite') return false;
+    if (!(error instanceof HsmStateMismatch) || soleWriter(this.core.store)) return false;
     const was = before.residency[holder.hsmId];
     // The other instance deletes from the HSM before it records the deletion: give it a moment.
     for (let look = 0; look < MOVED_LOOKS; look++) {
