@@ -7,6 +7,8 @@ import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+// The port's own file (no store, no driver): cheap at CLI start-up.
+import { hasDensePositions } from '../event-store/event-store';
 import { UsageError, output } from './api-client';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -97,7 +99,7 @@ export function registerAuditVerify(audit: Command): void {
         report = await verifyModule().verifyLedger(store, {
           trustedKeys: keys,
           witnesses,
-          densePositions: store.kind !== 'esdb',
+          densePositions: hasDensePositions(store),
           onProgress: (done) => bar?.update(done),
         });
       } finally {

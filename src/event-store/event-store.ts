@@ -74,6 +74,14 @@ export function holdsLocks(store: object): store is HoldsLocks {
 }
 
 /**
+ * Whether the store numbers events 1, 2, 3, … with no gap (SQLite, PostgreSQL). EventStoreDB's
+ * positions are byte offsets in its log.
+ */
+export function hasDensePositions(store: Pick<EventStore, 'kind'>): boolean {
+  return store.kind !== 'esdb';
+}
+
+/**
  * Optimistic concurrency: a revision number (the revision of the stream's last event), or
  * `no_stream` (the stream must not exist), `stream_exists` (it must exist), `any` (no check).
  */

@@ -12,7 +12,7 @@ import type { ErrorCategory } from '../domain/error-category';
 import { appendsEncoded } from './chained-event-store';
 import { InvalidEventStoreArgument, StreamDeleted } from './errors';
 import type { EventStore, RecordedEvent, StoredEvent } from './event-store';
-import { readsStoredText } from './event-store';
+import { hasDensePositions, readsStoredText } from './event-store';
 
 /** Events read per page, and appends in flight at a time (the target's group commit batches them). */
 const PAGE = 2000;
@@ -134,8 +134,7 @@ export async function copyLedger(
 }
 
 async function countUpTo(store: EventStore, head: number): Promise<number> {
-  // Dense stores (every store but EventStoreDB) number events 1..head.
-  if (store.kind !== 'esdb') return head;
+  if (hasDensePositions(store)) return head;
   let count = 0;
   for (let from = 0; ;) {
     const page = (await store.readAll({ fromPosition: from, maxCount: PAGE })).filter(

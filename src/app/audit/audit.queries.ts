@@ -10,6 +10,7 @@ import { leafHash } from '../../audit';
 import { createPublicKey } from 'node:crypto';
 import { CommandHandler } from '@nestjs/cqrs';
 import { audit, AUDIT_STREAM, type ErrorCategory } from '../../domain';
+import { hasDensePositions } from '../../event-store';
 import type { Actor } from '../actor';
 import { ActorCommand, GatedHandler } from '../approvals/gate';
 import { appendDecision } from '../custody/append-decision';
@@ -171,7 +172,7 @@ export class AuditReads {
       ? [{ source: witness, note: fs.readFileSync(witness, 'utf8') }]
       : [];
     const report = await verifyLedger(this.core.store, {
-      densePositions: this.core.store.kind === 'sqlite',
+      densePositions: hasDensePositions(this.core.store),
       witnesses,
     });
     return { ...report, verifiedAt: this.core.clock.now().toISOString() };
