@@ -7,8 +7,6 @@ import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-// The port's own file (no store, no driver): cheap at CLI start-up.
-import { hasDensePositions } from '../event-store/event-store';
 import { UsageError, output } from './api-client';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -21,6 +19,7 @@ const checkpointerModule = (): typeof import('../app/audit/checkpointer') =>
   require('../app/audit/checkpointer');
 const sqliteModule = (): typeof import('../event-store/sqlite-event-store') =>
   require('../event-store/sqlite-event-store');
+const portModule = (): typeof import('../event-store/event-store') => require('../event-store/event-store');
 const openStoreModule = (): typeof import('../server/open-event-store') =>
   require('../server/open-event-store');
 const progressBar = (): typeof import('cli-progress') => require('cli-progress');
@@ -99,7 +98,7 @@ export function registerAuditVerify(audit: Command): void {
         report = await verifyModule().verifyLedger(store, {
           trustedKeys: keys,
           witnesses,
-          densePositions: hasDensePositions(store),
+          densePositions: portModule().hasDensePositions(store),
           onProgress: (done) => bar?.update(done),
         });
       } finally {
