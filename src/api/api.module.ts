@@ -2,6 +2,7 @@ import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ApprovalsController, PolicyController } from './approvals.controller';
 import { AuditController } from './audit.controller';
+import { BackupsController } from './backups.controller';
 import { BearerAuthGuard } from './auth.guard';
 import { BlobsController } from './blobs.controller';
 import { HealthController } from './health.controller';
@@ -33,6 +34,7 @@ export class ApiModule {
         KeysController,
         SignBatchController,
         BlobsController,
+        BackupsController,
         OperatorsController,
         ApprovalsController,
         PolicyController,

@@ -5,6 +5,7 @@ import {
   DeleteFromHsmCommand,
   DestroyKeyCommand,
   GenerateKeyCommand,
+  ObserveSignatureCommand,
   RawExportCommand,
   RawImportCommand,
   SetPinnedCommand,
@@ -25,6 +26,8 @@ import {
   GenerateKeyDto,
   KeyEventResponse,
   KeyResponse,
+  ObservedSignatureDto,
+  ObservedSignatureResponse,
   PatchKeyDto,
   RawExportDto,
   RawExportResponse,
@@ -34,9 +37,9 @@ import {
   SignResponse,
   TransferDto,
 } from './dto/key.dto';
-import { CommandProblems, GatedByPolicy, ReadProblems } from './problems.openapi';
+import { ApiProblems, CommandProblems, GatedByPolicy, ReadProblems } from './problems.openapi';
 import { HsmRefPipe, KeyIdPipe } from './params';
-import { keyJson, keyListJson, signJson } from './views';
+import { keyJson, keyListJson, observedSignatureJson, signJson } from './views';
 
 type Json = Record<string, unknown>;
 
@@ -137,6 +140,36 @@ export class KeysController {
     // The DTO has validated the base64 strictly; decoding cannot fail here.
     const data = decodeBase64Strict(body.data)!;
     return signJson(await this.commands.execute(new SignCommand(keyId, { data, hsm: body.hsm }, actor)));
+  }
+
+  @Post(':keyId/observed-signatures')
+  // No HSM is called: no 502. 409: not a hashsig key, or destroyed; 422: not a signature of the key.
+  @ApiProblems(409, 413, 415, 422)
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'report a hashsig signature of the key seen in the wild: judged against the index log; an alarm (reused, withheld, unlogged) is recorded and freezes the key',
+    description:
+      "Answers 200 for every outcome: `released` (keyledger released this very signature; nothing recorded) or an alarm. An alarm is recorded once per signature as HashsigReuseObserved, the key is frozen (GET shows state frozen and `frozen`), and signing is refused until an officer acts. With `message` the signature must verify under the key's public key, else 422 and nothing is recorded; without it, it is judged on its index path and SHA-256 alone (`verified: false`). 409 not-hashsig for an RSA or EC key, 409 key-destroyed for a destroyed key; 422 observed-signature-rejected for bytes that are no HSS signature of the key's parameters or whose lower-level public keys the key did not sign.",
+  })
+  @ApiOkResponse({ type: ObservedSignatureResponse })
+  async observeSignature(
+    @Param('keyId', KeyIdPipe) keyId: string,
+    @Body() body: ObservedSignatureDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<Json> {
+    // The DTO has validated the base64 strictly; decoding cannot fail here.
+    const signature = decodeBase64Strict(body.signature)!;
+    const message = body.message === undefined ? undefined : decodeBase64Strict(body.message)!;
+    return observedSignatureJson(
+      await this.commands.execute(
+        new ObserveSignatureCommand(
+          keyId,
+          { signature, ...(message === undefined ? {} : { message }) },
+          actor,
+        ),
+      ),
+    );
   }
 
   @Patch(':keyId')

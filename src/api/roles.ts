@@ -1,10 +1,11 @@
 /**
  * Who may use which route (docs/architecture.md §5): the one route → role table, read by the
  * auth guard and by the test that walks the OpenAPI document (a route without a rule fails it,
- * and the guard refuses it). Roles nest (officer ⊇ operator ⊇ auditor): auditors read everything
- * and change nothing; operators do day-to-day custody and may request the sensitive actions the
- * policy gates (destroy, HSM registration, zeroization, transfers out of a KEK domain); officers
- * approve, enrol operators and change the policy.
+ * and the guard refuses it). Roles nest (officer ⊇ operator ⊇ auditor), so a route open to several
+ * roles names the least of them. Auditors read everything and change nothing but report observed
+ * hashsig signatures (whose alarm freezes the key); operators do day-to-day custody and may request
+ * the sensitive actions the policy gates (destroy, HSM registration, zeroization, transfers out of
+ * a KEK domain); officers approve, enrol operators and change the policy.
  */
 import type { operator } from '../domain';
 
@@ -35,11 +36,20 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteRule>> = {
   'POST /v1/keys/{keyId}/raw-import': 'operator',
   'POST /v1/keys/{keyId}/transfer': 'operator',
   'POST /v1/keys/{keyId}/sign': 'operator',
+  // Reporting a hashsig signature seen in the wild is a monitor's act: auditors (and so operators
+  // and officers) may. It changes custody state only by raising an alarm, which freezes the key.
+  'POST /v1/keys/{keyId}/observed-signatures': 'auditor',
   // A batch of the sign above, item by item: the same role.
   'POST /v1/sign': 'operator',
   'PATCH /v1/keys/{keyId}': 'operator',
   'DELETE /v1/keys/{keyId}/residency/{hsm}': 'operator',
   'DELETE /v1/keys/{keyId}': 'operator',
+
+  // cryptech_backup files: a KEKEK and keys coming in are day-to-day custody; keys going out to a
+  // file anyone with the KEKEK can read are an officer's call.
+  'POST /v1/backups/setup': 'operator',
+  'POST /v1/backups/import': 'operator',
+  'POST /v1/backups/export': 'officer',
 
   'GET /v1/blobs/{sha256}': 'auditor',
   'POST /v1/blobs': 'operator',

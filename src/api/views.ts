@@ -1,5 +1,5 @@
 /** Port views to JSON: binary fields become base64 (issue 4 item 5); nothing else changes. */
-import type { BlobView, KeyView, SignResult } from '../app/custody/views';
+import type { BlobView, KeyView, ObservedSignatureResult, SignResult } from '../app/custody/views';
 
 /**
  * A list of keys as JSON text. Views are immutable values and the read side hands out the same
@@ -36,4 +36,8 @@ export function signJson(result: SignResult): Record<string, unknown> {
 
 export function blobJson(view: BlobView): Record<string, unknown> {
   return { sha256: view.sha256, keyId: view.keyId, status: view.status, blob: view.blob.toString('base64') };
+}
+
+export function observedSignatureJson(result: ObservedSignatureResult): Record<string, unknown> {
+  return { ...result, indexPath: result.indexPath.map((l) => ({ q: l.q, I: l.I })) };
 }

@@ -53,11 +53,18 @@ const WRITE_ROUTES: Record<string, { command: Type<ICommand>; body?: unknown }> 
   'POST /v1/keys/{keyId}/raw-import': { command: commands.RawImportCommand, body: { hsm: 'h' } },
   'POST /v1/keys/{keyId}/transfer': { command: commands.TransferKeyCommand, body: { from: 'h', to: 'g' } },
   'POST /v1/keys/{keyId}/sign': { command: commands.SignCommand, body: { data: 'aGVsbG8=' } },
+  'POST /v1/keys/{keyId}/observed-signatures': {
+    command: commands.ObserveSignatureCommand,
+    body: { signature: 'AAAAAQ==' },
+  },
   'PATCH /v1/keys/{keyId}': { command: commands.SetPinnedCommand, body: { pinned: true } },
   'POST /v1/sign': { command: commands.SignCommand, body: { items: [{ keyId: KEY, data: 'aGVsbG8=' }] } },
   'DELETE /v1/keys/{keyId}/residency/{hsm}': { command: commands.DeleteFromHsmCommand },
   'DELETE /v1/keys/{keyId}': { command: commands.DestroyKeyCommand },
   'POST /v1/blobs': { command: commands.PresentBlobCommand, body: { keyId: KEY, blob: 'AAECAw==' } },
+  'POST /v1/backups/setup': { command: commands.BackupSetupCommand, body: { hsm: 'h' } },
+  'POST /v1/backups/import': { command: commands.BackupImportCommand, body: { hsm: 'h', file: '{}' } },
+  'POST /v1/backups/export': { command: commands.BackupExportCommand, body: { hsm: 'h', setup: '{}' } },
   'POST /v1/operators': {
     command: operators.EnrolOperatorCommand,
     body: { name: 'alice', role: 'operator' },
@@ -97,10 +104,26 @@ function cannedResult(name: string): unknown {
       return { signature: Buffer.from('sig'), hsm: 'h' };
     case 'PresentBlobCommand':
       return { sha256: SHA, keyId: KEY, accepted: true };
+    case 'ObserveSignatureCommand':
+      return {
+        keyId: KEY,
+        indexPath: [{ q: 0, I: '00'.repeat(16) }],
+        signatureSha256: SHA,
+        outcome: 'released',
+        alarm: false,
+        recorded: false,
+        verified: false,
+        detail: 'released',
+        state: 'active',
+      };
     case 'GetBlobQuery':
       return { sha256: SHA, keyId: KEY, status: 'current', blob: Buffer.from([1]) };
     case 'PrefetchCommand':
       return [{ keyId: KEY, outcome: 'paged-in', hsm: 'h' }];
+    case 'BackupSetupCommand':
+    case 'BackupImportCommand':
+    case 'BackupExportCommand':
+      return { hsm: 'h', file: '{}' };
     case 'ListKeysQuery':
     case 'ListHsmsQuery':
     case 'ListKekDomainsQuery':

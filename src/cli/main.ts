@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { AwaitingApproval, UsageError } from './api-client';
 import { registerApprovalsCommand, registerPolicyCommand } from './approvals.command';
 import { registerAuditCommand } from './audit.command';
+import { registerBackupCommand } from './backup.command';
 import { registerOperatorsCommand, registerWhoamiCommand } from './operators.command';
 import { registerBlobsCommand } from './blobs.command';
 import { registerHsmsCommand } from './hsms.command';
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   registerKekDomainsCommand(program);
   registerKeysCommand(program);
   registerBlobsCommand(program);
+  registerBackupCommand(program);
   registerOperatorsCommand(program);
   registerWhoamiCommand(program);
   registerApprovalsCommand(program);

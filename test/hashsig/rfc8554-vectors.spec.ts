@@ -1,5 +1,6 @@
 import vectors from '../vectors/rfc8554-appendix-f.json';
 import { hssSignatureIndexPath, parseHssSignature } from '../../src/lib/rfc8554';
+import { hssVerify as libHssVerify } from '../../src/lib/rfc8554-verify';
 import { hssVerify } from '../../src/soft-hsm/hashsig';
 import { rfc8554Verify } from './rfc8554-verify';
 
@@ -8,6 +9,7 @@ const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
 const verifiers = [
   ['src/soft-hsm/hashsig hssVerify', hssVerify],
   ['independent rfc8554Verify', rfc8554Verify],
+  ['src/lib hssVerify (observed signatures)', libHssVerify],
 ] as const;
 
 describe.each(vectors.cases)('RFC 8554 Appendix F, $name', (vector) => {

@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import { HsmRefDto } from './hsm.dto';
 import { IsStrictBase64 } from '../base64';
-import { MAX_LABEL, MAX_SIGN_BYTES, REF } from './limits';
+import { MAX_LABEL, MAX_OBSERVED_SIGNATURE_BYTES, MAX_SIGN_BYTES, REF } from './limits';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -172,6 +172,67 @@ export class SignDto {
   hsm?: string;
 }
 
+/** POST /v1/keys/{keyId}/observed-signatures (docs/api.md "Observed signatures"). */
+export class ObservedSignatureDto {
+  @ApiProperty({
+    description: `an RFC 8554 HSS signature of the key seen outside the ledger, base64 (at most ${MAX_OBSERVED_SIGNATURE_BYTES} bytes)`,
+    format: 'byte',
+  })
+  @IsStrictBase64(MAX_OBSERVED_SIGNATURE_BYTES)
+  signature!: string;
+
+  @ApiPropertyOptional({
+    description: `the data it signs, base64 (at most ${MAX_SIGN_BYTES} bytes): with it the signature must verify under the key's public key (else 422, nothing recorded); without it the signature is judged on its index path and SHA-256 alone (verified: false)`,
+    format: 'byte',
+  })
+  @IsOptional()
+  @IsStrictBase64(MAX_SIGN_BYTES)
+  message?: string;
+}
+
+export class IndexPathLevelResponse {
+  @ApiProperty({ description: 'leaf index at this level' }) q!: number;
+  @ApiProperty({ description: "identifier I of this level's LMS tree, 32 hex characters" }) I!: string;
+}
+
+export class ObservedSignatureResponse {
+  @ApiProperty() keyId!: string;
+  @ApiProperty({
+    type: [IndexPathLevelResponse],
+    description: 'the index path the signature used, top level first',
+  })
+  indexPath!: IndexPathLevelResponse[];
+  @ApiProperty({ description: 'SHA-256 (hex) of the signature bytes' }) signatureSha256!: string;
+  @ApiProperty({
+    enum: ['released', 'reused', 'withheld', 'unlogged'],
+    description:
+      'released: keyledger released this very signature; reused: it released another signature at this index path; withheld: the index was used but its signature never released; unlogged: keyledger never recorded this index path. Every outcome but released is an alarm that freezes the key',
+  })
+  outcome!: string;
+  @ApiProperty({ description: 'true for every outcome but released' }) alarm!: boolean;
+  @ApiProperty({
+    description:
+      'true when this request recorded the alarm (HashsigReuseObserved); false for released, for a signature recorded before, and past the bound on alarms of a frozen key',
+  })
+  recorded!: boolean;
+  @ApiProperty({ description: 'true when the signature was verified over the message it came with' })
+  verified!: boolean;
+  @ApiProperty({ description: 'what the index log says about the signature, for a person' }) detail!: string;
+  @ApiProperty({ enum: ['active', 'frozen'], description: "the key's state after the observation" })
+  state!: string;
+}
+
+export class KeyFrozenResponse {
+  @ApiProperty() at!: string;
+  @ApiProperty({
+    description:
+      'repeated, not-increasing, tree-reused, outside-range (the index log, at signing), or observed-reused, observed-withheld, observed-unlogged (an observed signature)',
+  })
+  rule!: string;
+  @ApiProperty({ nullable: true, type: String }) copyId!: string | null;
+  @ApiProperty() detail!: string;
+}
+
 export class KeyHolderResponse {
   @ApiProperty({ enum: ['hsm', 'blob'] }) kind!: string;
   @ApiProperty() copyId!: string;
@@ -212,6 +273,12 @@ export class KeyResponse {
   @ApiProperty({ type: [String] }) obligations!: string[];
   @ApiProperty({ description: 'kept resident by the pager (PATCH /v1/keys/{keyId} {pinned})' })
   pinned!: boolean;
+  @ApiPropertyOptional({
+    type: KeyFrozenResponse,
+    description:
+      'while the key is frozen (state frozen): what froze it, a reuse the index log detected or an observed signature',
+  })
+  frozen?: KeyFrozenResponse;
 }
 
 export class KeyEventResponse {

@@ -13,6 +13,8 @@ export const MAX_LABEL = 256;
 export const MAX_BLOB_BYTES = 16384;
 /** RSA/EC sign a SHA-256 of the data; hashsig signs the data itself (libhal caps it at 16 KiB). */
 export const MAX_SIGN_BYTES = 512 * 1024;
+/** An observed HSS signature: above the largest one a libhal key makes (L = 8, H25, W2: 41,196 bytes). */
+export const MAX_OBSERVED_SIGNATURE_BYTES = 48 * 1024;
 /** HSM and KEK domain references: an id or a name. */
 export const REF = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 /** Items of one `POST /v1/sign` batch (the whole body still stays within the 1 MiB body limit). */

@@ -11,6 +11,15 @@ import { CommandHandler } from '@nestjs/cqrs';
 import type { Actor } from '../actor';
 import { ActorCommand, GatedHandler, type GateRequest } from '../approvals/gate';
 import { presentBlob } from './blobs';
+import {
+  backupSetup,
+  exportBackup,
+  type BackupExportInput,
+  type BackupExportResult,
+  type BackupSetupInput,
+  type BackupSetupResult,
+} from './backup';
+import { importBackup, type BackupImportInput, type BackupImportResult } from './backup-import';
 import { CustodyCore } from './custody-core';
 import * as admin from './hsm-admin';
 import * as keys from './keys';
@@ -18,12 +27,14 @@ import { rawExport } from './raw-export';
 import { rawImport } from './raw-import';
 import { Pager, type PrefetchOutcome } from '../paging/pager';
 import { sign } from './sign';
+import { observeSignature } from './observe';
 import { transfer } from './transfer';
 import type {
   GenerateKeyInput,
   HsmView,
   KekDomainView,
   KeyView,
+  ObservedSignatureResult,
   PresentBlobResult,
   ReconcileReport,
   RegisterHsmInput,
@@ -156,6 +167,19 @@ export class SignCommand extends ActorCommand<SignResult> {
     super(actor);
   }
 }
+/**
+ * A hashsig signature seen outside the ledger, judged against the key's index log; an alarm is
+ * recorded and freezes the key (docs/architecture.md §3 "Observed signatures"). Never gated: evidence is recorded at once.
+ */
+export class ObserveSignatureCommand extends ActorCommand<ObservedSignatureResult> {
+  constructor(
+    readonly keyId: string,
+    readonly input: { signature: Buffer; message?: Buffer },
+    actor: Actor,
+  ) {
+    super(actor);
+  }
+}
 /** Pins or unpins a key (docs/architecture.md §4 "Key paging"): a pinned key is kept resident. */
 export class SetPinnedCommand extends ActorCommand<KeyView> {
   constructor(
@@ -203,6 +227,34 @@ export class DestroyKeyCommand extends ActorCommand<KeyView> {
 export class PresentBlobCommand extends ActorCommand<PresentBlobResult> {
   constructor(
     readonly input: { keyId: string; blob: Buffer },
+    actor: Actor,
+  ) {
+    super(actor);
+  }
+}
+/**
+ * cryptech_backup files (src/app/custody/backup.ts): a KEKEK for them on an HSM, a file's keys
+ * imported onto an HSM, an HSM's keys written to a file.
+ */
+export class BackupSetupCommand extends ActorCommand<BackupSetupResult> {
+  constructor(
+    readonly input: BackupSetupInput,
+    actor: Actor,
+  ) {
+    super(actor);
+  }
+}
+export class BackupImportCommand extends ActorCommand<BackupImportResult> {
+  constructor(
+    readonly input: BackupImportInput,
+    actor: Actor,
+  ) {
+    super(actor);
+  }
+}
+export class BackupExportCommand extends ActorCommand<BackupExportResult> {
+  constructor(
+    readonly input: BackupExportInput,
     actor: Actor,
   ) {
     super(actor);
@@ -293,8 +345,19 @@ export class RawImportHandler extends PagingHandler<
 }
 @CommandHandler(TransferKeyCommand)
 export class TransferKeyHandler extends PagingHandler<TransferKeyCommand, KeyView> {
-  run(c: TransferKeyCommand) {
-    return this.outsideKey(c.keyId, transfer(this.core, c.keyId, c.input, c.actor));
+  async run(c: TransferKeyCommand) {
+    const to = (c.input as Partial<TransferKeyCommand['input']> | undefined)?.to;
+    if (typeof to !== 'string' || !this.pager.enabled)
+      return this.outsideKey(c.keyId, transfer(this.core, c.keyId, c.input, c.actor));
+    // The destination needs room for the KEKEK and the key while the transfer runs: on a full HSM
+    // the pager pages keys out first (docs/architecture.md §4 "Key paging").
+    const dest = await this.core.registry.active(to);
+    return this.outsideKey(
+      c.keyId,
+      this.pager.withRoom(dest, 2, c.keyId, c.actor, `transferring key ${c.keyId}`, () =>
+        transfer(this.core, c.keyId, c.input, c.actor),
+      ),
+    );
   }
 }
 @CommandHandler(SignCommand)
@@ -303,6 +366,15 @@ export class SignHandler extends PagingHandler<SignCommand, SignResult> {
     // A key no HSM holds is paged in first (docs/architecture.md §4 "Key paging").
     const hsm = typeof c.input?.hsm === 'string' ? c.input.hsm : undefined;
     return this.pager.withResident(c.keyId, hsm, c.actor, () => sign(this.core, c.keyId, c.input, c.actor));
+  }
+}
+@CommandHandler(ObserveSignatureCommand)
+export class ObserveSignatureHandler extends CustodyHandler<
+  ObserveSignatureCommand,
+  ObservedSignatureResult
+> {
+  run(c: ObserveSignatureCommand) {
+    return observeSignature(this.core, c.keyId, c.input, c.actor);
   }
 }
 @CommandHandler(SetPinnedCommand)
@@ -336,6 +408,25 @@ export class PresentBlobHandler extends CustodyHandler<PresentBlobCommand, Prese
     return presentBlob(this.core, c.input, c.actor);
   }
 }
+@CommandHandler(BackupSetupCommand)
+export class BackupSetupHandler extends CustodyHandler<BackupSetupCommand, BackupSetupResult> {
+  run(c: BackupSetupCommand) {
+    return backupSetup(this.core, c.input, c.actor);
+  }
+}
+@CommandHandler(BackupImportCommand)
+export class BackupImportHandler extends PagingHandler<BackupImportCommand, BackupImportResult> {
+  run(c: BackupImportCommand) {
+    // New keys and holders on the HSM: the pager reads its residency again.
+    return this.outside(importBackup(this.core, c.input, c.actor));
+  }
+}
+@CommandHandler(BackupExportCommand)
+export class BackupExportHandler extends CustodyHandler<BackupExportCommand, BackupExportResult> {
+  run(c: BackupExportCommand) {
+    return exportBackup(this.core, c.input, c.actor);
+  }
+}
 
 export const CUSTODY_COMMAND_HANDLERS = [
   RegisterHsmHandler,
@@ -348,9 +439,13 @@ export const CUSTODY_COMMAND_HANDLERS = [
   RawImportHandler,
   TransferKeyHandler,
   SignHandler,
+  ObserveSignatureHandler,
   SetPinnedHandler,
   PrefetchHandler,
   DeleteFromHsmHandler,
   DestroyKeyHandler,
   PresentBlobHandler,
+  BackupSetupHandler,
+  BackupImportHandler,
+  BackupExportHandler,
 ];

@@ -71,3 +71,16 @@ export class HsmStateMismatch extends DomainError {
   static readonly category: ErrorCategory = 'conflict';
   readonly type = 'hsm-state-mismatch';
 }
+
+/**
+ * A signature handed in as observed (POST /v1/keys/{keyId}/observed-signatures) that is not one of
+ * this key: it does not parse for the key's parameters, a lower-level public key is not signed by
+ * the key, or it does not verify over the message it came with. Nothing is recorded.
+ */
+export class ObservedSignatureRejected extends DomainError {
+  static readonly category: ErrorCategory = 'invalid';
+  readonly type = 'observed-signature-rejected';
+  constructor(keyId: string, reason: string) {
+    super(`the observed signature is not one of key ${keyId}: ${reason}; nothing was recorded`);
+  }
+}

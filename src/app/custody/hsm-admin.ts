@@ -318,6 +318,8 @@ export async function reconcile(core: CustodyCore, ref: string, actor: Actor): P
   const auditKey = trail.keys[trail.keys.length - 1];
   if (auditKey?.hsmId === target.hsmId)
     expectedByName.set(auditKey.hsmKeyName, `audit-key-${auditKey.keyId}`);
+  // So are the KEKEKs `keyledger backup setup` made for cryptech_backup files (src/app/custody/backup.ts).
+  for (const name of Object.keys(target.backupKekeks ?? {})) expectedByName.set(name, 'backup-kekek');
   const expected = [...expectedByName.keys()].sort();
   const seen = new Set(observed);
   const drift: ReconcileReport['drift'][number][] = [

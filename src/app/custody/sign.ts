@@ -18,6 +18,7 @@ import { type SignResult } from './views';
 import { CustodyInvalidInput, HsmStateMismatch, SignatureWithheld } from './errors';
 import { signatureVerifies, signInput, withKey } from './hsm-calls';
 import { liveKey } from './keys';
+import { skipIndexCheck } from './index-check-switch';
 
 /** Far above any document digest use, and within one RPC frame for hashsig messages (docs/libhal-rpc.md §1.5). */
 const MAX_HASHSIG_MESSAGE = 8192;
@@ -106,6 +107,7 @@ export async function sign(
           indexPaths: [indexPath],
           signatureSha256s: [sha256Hex(signature)],
           at: ctx.now(),
+          ...(skipIndexCheck(core.options.env) ? { unsafeSkipIndexCheck: true as const } : {}),
         },
       },
       ctx,

@@ -17,8 +17,8 @@ import type { OpContext } from './append-decision';
 import type { CustodyCore } from './custody-core';
 import { sha256Hex } from '../../lib/sha256';
 import { type KeyView } from './views';
-import { CustodyInvalidInput, HsmStateMismatch } from './errors';
-import { attributeUpdates, CUSTODY_KEY_FLAGS, KEKEK_FLAGS, withKey } from './hsm-calls';
+import { CustodyInvalidInput, HsmFull, HsmStateMismatch } from './errors';
+import { attributeUpdates, CUSTODY_KEY_FLAGS, KEKEK_FLAGS, statusOf, withKey } from './hsm-calls';
 import { keyViewOf, liveKey } from './keys';
 import { describeError, failOp } from './raw-export';
 
@@ -89,6 +89,8 @@ export async function transfer(
         `PKEY_GENERATE_RSA of the KEKEK on ${dest.name} failed: ${describeError(error)}`,
         ctx,
       );
+    if (statusOf(error) === 'NO_KEY_SLOTS_AVAILABLE')
+      throw new HsmFull(dest.name, refused, 'a transfer needs two free slots there (the KEKEK and the key)');
     throw error;
   }
   faultPoint('transfer:after-kekek');

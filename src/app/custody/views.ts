@@ -88,6 +88,13 @@ export interface KeyView {
   readonly obligations: readonly string[];
   /** Kept resident by the pager (docs/architecture.md §4 "Key paging"). */
   readonly pinned: boolean;
+  /** Present while the key is frozen: since when, the rule or observed alarm, and what happened. */
+  readonly frozen?: {
+    readonly at: string;
+    readonly rule: string;
+    readonly copyId: string | null;
+    readonly detail: string;
+  };
 }
 
 export interface SignResult {
@@ -96,6 +103,26 @@ export interface SignResult {
   readonly hsm: string;
   /** hashsig only: the top-level leaf index used. */
   readonly q?: number;
+}
+
+/**
+ * What `POST /v1/keys/{keyId}/observed-signatures` answers (docs/architecture.md §3 "Observed signatures"):
+ * how the index log accounts for the signature. `alarm` for every outcome but `released`;
+ * `recorded` when this request appended the alarm (false for `released`, for a signature recorded
+ * before, and past the bound on alarms of a frozen key); `verified` when the message came with it.
+ */
+export interface ObservedSignatureResult {
+  readonly keyId: string;
+  /** Top level first: the leaf `q` of each level and its tree's `I` (hex). */
+  readonly indexPath: readonly { readonly q: number; readonly I: string }[];
+  readonly signatureSha256: string;
+  readonly outcome: 'released' | 'reused' | 'withheld' | 'unlogged';
+  readonly alarm: boolean;
+  readonly recorded: boolean;
+  readonly verified: boolean;
+  readonly detail: string;
+  /** The key's state after the observation. */
+  readonly state: 'active' | 'frozen';
 }
 
 export interface BlobView {
@@ -222,6 +249,7 @@ export function keyView(
           `delete the disabled copy ${o.copyId} (key name ${o.hsmKeyName}) from ${hsmName(o.hsmId)}: raw-exported to blob ${o.blobSha256} at ${o.since}`,
       ),
     pinned: state.pinned === true,
+    ...(state.frozen === null ? {} : { frozen: { ...state.frozen } }),
   };
 }
 

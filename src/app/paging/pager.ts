@@ -194,6 +194,38 @@ export class Pager {
   }
 
   /**
+   * Runs `fn`, which needs `slots` free key slots on `target` while it runs (a transfer: the
+   * destination's KEKEK and the imported key; the KEKEK is deleted before it ends), with that many
+   * reserved, paging keys out of a full HSM first; `keyId`, which `fn` puts there, is admitted to
+   * the policy. Once: a transfer that still finds the HSM full is failed cleanly, and the pager
+   * takes the HSM as smaller from then on.
+   */
+  async withRoom<T>(
+    target: ActiveHsm,
+    slots: number,
+    keyId: string,
+    actor: Actor,
+    purpose: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    if (!this.enabled) return fn();
+    const h = this.forHsm(target);
+    const releases: (() => void)[] = [];
+    try {
+      for (let i = 0; i < slots; i++) releases.push(await this.reserve(target, actor, purpose));
+      const value = await fn();
+      h.policy.admit(keyId);
+      return value;
+    } catch (error) {
+      h.dirty = true;
+      if (error instanceof HsmFull) await this.fullAt(h, target);
+      throw error;
+    } finally {
+      for (const release of releases) release();
+    }
+  }
+
+  /**
    * One try of `fn` (which puts a key on `target`) in a slot reserved there; the key is admitted to
    * the policy. Undefined when the HSM was full after all: it is taken as smaller, and the caller
    * tries again (up to PAGE_IN_ATTEMPTS, then the HSM's refusal is thrown).

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { ApprovalsService } from '../approvals/approvals';
 import { CustodyCore } from '../custody/custody-core';
 import { checkFaultEnv } from './fault-points';
+import { checkSkipIndexCheckEnv, SKIP_INDEX_CHECK_ENV, skipIndexCheck } from '../custody/index-check-switch';
 import { recoverOpenOperations, recoveryLine, type RecoveryReport } from './recover';
 
 /**
@@ -26,6 +27,11 @@ export class ProcessManager implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     checkFaultEnv(this.core.options.env);
+    checkSkipIndexCheckEnv(this.core.options.env);
+    if (skipIndexCheck(this.core.options.env))
+      this.logger.error(
+        `${SKIP_INDEX_CHECK_ENV}=1: hashsig index reuse is NOT checked (test-only broken build)`,
+      );
     this.lastReport = await this.recover();
   }
 

@@ -165,10 +165,12 @@ async function orphanKekeks(core: CustodyCore, dest: ActiveHsm, prior: readonly 
   return fresh.filter((n) => !known.has(n));
 }
 
-/** Every HSM key name any key stream records: KEKEKs and residents, current or past. */
+/** Every HSM key name any key stream records (KEKEKs and residents, current or past), and every backup KEKEK. */
 async function recordedHsmNames(core: CustodyCore): Promise<Set<string>> {
   await core.reads.catchUp();
   const names = new Set<string>();
+  for (const { state } of core.reads.hsms())
+    if (state.status === 'active') for (const name of Object.keys(state.backupKekeks ?? {})) names.add(name);
   for (const { keyId } of core.reads.keys()) {
     const { events } = await core.foldKey(keyId);
     for (const e of events) {

@@ -46,4 +46,21 @@ export type DecommissionHsm = Command<
   { readonly hsmId: string; readonly reason: string; readonly at: string }
 >;
 
-export type HsmCommand = RegisterHsm | JoinKekDomain | ReportTamper | RecordZeroized | DecommissionHsm;
+/**
+ * The HSM generated an RSA KEKEK for cryptech_backup files (docs/libhal-rpc.md §8, `keyledger
+ * backup setup`): KEYENCIPHERMENT|TOKEN, kept until it is deleted, so the ledger knows it as the
+ * HSM's own key.
+ */
+export type RecordBackupKekek = Command<
+  'RecordBackupKekek',
+  {
+    readonly hsmId: string;
+    readonly kekekName: string;
+    readonly spkiSha256: string;
+    readonly bits: number;
+    readonly at: string;
+  }
+>;
+
+export type HsmCommand =
+  RegisterHsm | JoinKekDomain | ReportTamper | RecordZeroized | DecommissionHsm | RecordBackupKekek;

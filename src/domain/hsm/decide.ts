@@ -5,9 +5,10 @@
  * only by the canary, so `HsmRegistered.kekDomainId` is null); rejoining the domain the HSM is
  * already in is a no-op; an HSM in one domain must be zeroized before it joins another; a
  * tampered HSM cannot join until zeroized; an HSM still holding a domain's KEK cannot be
- * decommissioned; a decommissioned HSM refuses everything, registration included.
+ * decommissioned; a decommissioned HSM refuses everything, registration included; a backup KEKEK
+ * is not generated on a tampered HSM, and recording one already recorded is a no-op.
  */
-import { aId, aInt, aSha256, aText, aTime } from '../assert';
+import { aId, aInt, aSha256, aText, aTime, aUuid } from '../assert';
 import { InvalidCommand, unknownType } from '../errors';
 import type { HsmCommand } from './commands';
 import {
@@ -105,6 +106,21 @@ export function decide(command: HsmCommand, state: HsmState): HsmEvent[] {
           data: { hsmId, leftKekDomainId: state.kekDomainId, reason: command.data.reason, at },
         },
       ];
+    case 'RecordBackupKekek': {
+      const c = command.data;
+      aUuid('kekekName', c.kekekName);
+      aSha256('spkiSha256', c.spkiSha256);
+      aInt('bits', c.bits, 1024, 16384);
+      if (state.backupKekeks !== undefined && Object.hasOwn(state.backupKekeks, c.kekekName)) return [];
+      if (state.tamper !== null)
+        throw new HsmTampered(hsmId, state.tamper.at, state.tamper.detail, 'generating a backup KEKEK');
+      return [
+        {
+          type: 'HsmBackupKekekGenerated',
+          data: { hsmId, kekekName: c.kekekName, spkiSha256: c.spkiSha256, bits: c.bits, at },
+        },
+      ];
+    }
     case 'DecommissionHsm':
       aText('reason', command.data.reason);
       if (state.kekDomainId !== null) throw new HsmStillInKekDomain(hsmId, state.kekDomainId);

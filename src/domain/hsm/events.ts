@@ -46,8 +46,25 @@ export type HsmDecommissioned = Event<
   { readonly hsmId: string; readonly reason: string; readonly at: string }
 >;
 
+/** A KEKEK for cryptech_backup files now lives on the HSM (docs/libhal-rpc.md §8). */
+export type HsmBackupKekekGenerated = Event<
+  'HsmBackupKekekGenerated',
+  {
+    readonly hsmId: string;
+    readonly kekekName: string;
+    readonly spkiSha256: string;
+    readonly bits: number;
+    readonly at: string;
+  }
+>;
+
 export type HsmEvent =
-  HsmRegistered | HsmJoinedKekDomain | HsmReportedTamper | HsmZeroized | HsmDecommissioned;
+  | HsmRegistered
+  | HsmJoinedKekDomain
+  | HsmReportedTamper
+  | HsmZeroized
+  | HsmDecommissioned
+  | HsmBackupKekekGenerated;
 
 const TYPES: Readonly<Record<HsmEvent['type'], true>> = {
   HsmRegistered: true,
@@ -55,6 +72,7 @@ const TYPES: Readonly<Record<HsmEvent['type'], true>> = {
   HsmReportedTamper: true,
   HsmZeroized: true,
   HsmDecommissioned: true,
+  HsmBackupKekekGenerated: true,
 };
 
 export function isHsmEvent(event: { readonly type: string }): event is HsmEvent {

@@ -1,4 +1,5 @@
 import { unknownType } from '../errors';
+import { withEntry } from '../message';
 import type { HsmEvent } from './events';
 
 export type HsmState =
@@ -15,6 +16,8 @@ export type HsmState =
       /** Set by a tamper report, cleared by zeroization. */
       readonly tamper: { readonly at: string; readonly detail: string } | null;
       readonly zeroizedAt: string | null;
+      /** KEKEKs of cryptech_backup files on this HSM, by key name; absent until one is generated. */
+      readonly backupKekeks?: Readonly<Record<string, BackupKekek>>;
     }
   | {
       readonly status: 'decommissioned';
@@ -23,6 +26,9 @@ export type HsmState =
       readonly at: string;
       readonly reason: string;
     };
+
+/** A backup KEKEK as recorded (HsmBackupKekekGenerated). */
+export type BackupKekek = { readonly spkiSha256: string; readonly bits: number; readonly at: string };
 
 export function initialState(): HsmState {
   return { status: 'absent' };
@@ -53,10 +59,20 @@ export function evolve(state: HsmState, event: HsmEvent): HsmState {
       return state.status === 'active'
         ? { ...state, tamper: { at: event.data.at, detail: event.data.detail } }
         : state;
-    case 'HsmZeroized':
-      return state.status === 'active'
-        ? { ...state, kekDomainId: null, joinedAt: null, tamper: null, zeroizedAt: event.data.at }
-        : state;
+    case 'HsmZeroized': {
+      if (state.status !== 'active') return state;
+      // Its keys are gone, backup KEKEKs with them.
+      const { backupKekeks: _gone, ...rest } = state;
+      return { ...rest, kekDomainId: null, joinedAt: null, tamper: null, zeroizedAt: event.data.at };
+    }
+    case 'HsmBackupKekekGenerated': {
+      if (state.status !== 'active') return state;
+      const { kekekName, spkiSha256, bits, at } = event.data;
+      return {
+        ...state,
+        backupKekeks: withEntry(state.backupKekeks ?? {}, kekekName, { spkiSha256, bits, at }),
+      };
+    }
     case 'HsmDecommissioned':
       return state.status === 'active'
         ? {

@@ -5,9 +5,12 @@
  */
 import type { IndexPath, Partition } from '../hashsig';
 import type { Command } from '../message';
-import type { Kekek, KeySpec } from './state';
+import type { BackupProvenance, Kekek, KeySpec } from './state';
 
-/** Generated on an HSM, or first recorded (an existing key taken into custody). */
+/**
+ * Generated on an HSM, or first recorded (an existing key taken into custody): `provenance` when it
+ * came in from a cryptech_backup file (PKEY_IMPORT under the file's KEKEK), absent when generated.
+ */
 export type RecordGeneratedKey = Command<
   'RecordGeneratedKey',
   {
@@ -19,8 +22,41 @@ export type RecordGeneratedKey = Command<
     readonly publicKey: string;
     readonly attributes: Readonly<Record<string, string>>;
     readonly copyId: string;
+    readonly provenance?: BackupProvenance;
     readonly at: string;
   } & KeySpec
+>;
+
+/**
+ * A cryptech_backup file brought a key the ledger already holds onto `hsmId` (PKEY_IMPORT done,
+ * attributes re-applied): RSA/EC only, on an HSM that does not hold it yet.
+ */
+export type RecordBackupImport = Command<
+  'RecordBackupImport',
+  {
+    readonly keyId: string;
+    readonly hsmId: string;
+    readonly hsmKeyName: string;
+    readonly provenance: BackupProvenance;
+    readonly at: string;
+  }
+>;
+
+/**
+ * The key was written to a cryptech_backup file (PKEY_EXPORT from `hsmId` under the file's
+ * KEKEK): a copy of it now exists outside every HSM, readable by whoever holds that KEKEK.
+ */
+export type RecordBackupExport = Command<
+  'RecordBackupExport',
+  {
+    readonly keyId: string;
+    readonly hsmId: string;
+    readonly fileSha256: string;
+    readonly kekekSpkiSha256: string;
+    /** The key's name on `hsmId`: the entry's `uuid` in the file. */
+    readonly sourceUuid: string;
+    readonly at: string;
+  }
 >;
 
 /**
@@ -165,6 +201,52 @@ export type RecordHashsigSignatures = Command<
     readonly indexPaths: readonly IndexPath[];
     readonly signatureSha256s: readonly string[];
     readonly at: string;
+    /**
+     * Test-only (`KEYLEDGER_TEST_SKIP_INDEX_CHECK`, docs/architecture.md §3 "Index log"): release without judging the
+     * paths against the index log — the deliberately broken build the model-based test must catch.
+     */
+    readonly unsafeSkipIndexCheck?: true;
+  }
+>;
+
+/** One record of an index path in the key's index log, as `observationHistory` finds it. */
+export type LoggedIndex = {
+  /** Released, or used but not released (withheld, or part of a batch flagged as reuse). */
+  readonly recordedAs: 'HashsigSignaturesReleased' | 'HashsigSignaturesWithheld' | 'HashsigReuseDetected';
+  readonly copyId: string;
+  readonly hsmId: string;
+  readonly signatureSha256: string;
+  readonly at: string;
+};
+
+/**
+ * What the key's own stream says about one observed signature, read by the handler with the
+ * domain's `observationHistory` over the key's events (the state keeps only each copy's log head).
+ */
+export type ObservationHistory = {
+  /** Every record of this exact index path in the index log, oldest first (at most MAX_LOGGED_PER_PATH). */
+  readonly logged: readonly LoggedIndex[];
+  /** When this same signature (by SHA-256) was recorded as observed before; null if never. */
+  readonly observedAt: string | null;
+  /** HashsigReuseObserved events the key has. */
+  readonly alarmsRecorded: number;
+};
+
+/**
+ * A signature of the key seen outside the ledger (a relying party or monitor handed it in,
+ * docs/architecture.md §3 "Observed signatures"). The handler has parsed it for the key's parameters and, when
+ * the message came with it, verified it; `messageSha256` is null for a signature observed without
+ * its message (judged on its index path and hash alone).
+ */
+export type RecordObservedSignature = Command<
+  'RecordObservedSignature',
+  {
+    readonly keyId: string;
+    readonly indexPath: IndexPath;
+    readonly signatureSha256: string;
+    readonly messageSha256: string | null;
+    readonly history: ObservationHistory;
+    readonly at: string;
   }
 >;
 
@@ -187,6 +269,8 @@ export type DestroyKey = Command<
 
 export type KeyCommand =
   | RecordGeneratedKey
+  | RecordBackupImport
+  | RecordBackupExport
   | StartRawExport
   | CompleteRawExport
   | RecordDeletedFromHsm
@@ -198,6 +282,7 @@ export type KeyCommand =
   | CompleteTransitExport
   | CompleteTransitImport
   | RecordHashsigSignatures
+  | RecordObservedSignature
   | UnfreezeKey
   | SetPinned
   | DestroyKey;

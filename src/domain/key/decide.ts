@@ -1,6 +1,6 @@
 /**
  * Key custody decider (docs/architecture.md §2–§4). Dispatch, generation and the lifecycle commands live here;
- * raw export/import, transfer and the signature log in their own files.
+ * raw export/import, transfer, the signature log and observed signatures in their own files.
  *
  * Rules decided where docs/architecture.md is silent (tested in the specs):
  * - a destroyed key refuses every command; a frozen key refuses new intents (export, import,
@@ -29,6 +29,8 @@ import type {
 } from './commands';
 import { completeRawExport, completeRawImport, startRawExport, startRawImport } from './decide-raw';
 import { recordHashsigSignatures } from './decide-signatures';
+import { checkProvenance, provenanceOf, recordBackupExport, recordBackupImport } from './decide-backup';
+import { recordObservedSignature } from './decide-observed';
 import {
   completeTransitExport,
   completeTransitImport,
@@ -63,6 +65,10 @@ export function decide(command: KeyCommand, state: KeyState): KeyEvent[] {
     throw new InvalidCommand(`"keyId" is ${keyId}, but this stream is key ${state.keyId}`);
 
   switch (command.type) {
+    case 'RecordBackupImport':
+      return recordBackupImport(state, command.data);
+    case 'RecordBackupExport':
+      return recordBackupExport(state, command.data);
     case 'StartRawExport':
       return startRawExport(state, command.data);
     case 'CompleteRawExport':
@@ -85,6 +91,8 @@ export function decide(command: KeyCommand, state: KeyState): KeyEvent[] {
       return completeTransitImport(state, command.data);
     case 'RecordHashsigSignatures':
       return recordHashsigSignatures(state, command.data);
+    case 'RecordObservedSignature':
+      return recordObservedSignature(state, command.data);
     case 'UnfreezeKey':
       return unfreeze(state, command.data);
     case 'SetPinned':
@@ -110,6 +118,12 @@ function recordGenerated(c: RecordGeneratedKey['data']): KeyEvent[] {
     aInt(`attributes key`, Number(type), 0, 0xfffffffe);
     aBase64(`attributes[${type}]`, value);
   }
+  if (c.provenance !== undefined) {
+    checkProvenance(c.provenance);
+    // The format cannot carry a hashsig key's state (docs/libhal-rpc.md §8).
+    if (c.keyType === 'hashsig')
+      throw new InvalidCommand(`"provenance": a hashsig key cannot come from a cryptech_backup file`);
+  }
   const common = {
     keyId: c.keyId,
     hsmId: c.hsmId,
@@ -118,6 +132,7 @@ function recordGenerated(c: RecordGeneratedKey['data']): KeyEvent[] {
     publicKey: c.publicKey,
     attributes: c.attributes,
     copyId: c.copyId,
+    ...(c.provenance === undefined ? {} : { provenance: provenanceOf(c.provenance) }),
     at: c.at,
   };
   switch (c.keyType) {

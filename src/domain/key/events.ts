@@ -1,10 +1,13 @@
 /** Key custody events (docs/architecture.md §2 `key-<keyId>`), past tense, each carrying `keyId` and `at`. */
 import type { IndexPath, Partition, Range, ReuseRule } from '../hashsig';
 import type { Event } from '../message';
-import type { MoveReason } from './commands';
-import type { KeySpec, OpenOp } from './state';
+import type { LoggedIndex, MoveReason } from './commands';
+import type { BackupProvenance, KeySpec, ObservedAlarm, OpenOp } from './state';
 
-/** `range`: hashsig copy `copyId` owns `[0, 2^h)`; null for RSA/EC. */
+/**
+ * `range`: hashsig copy `copyId` owns `[0, 2^h)`; null for RSA/EC. `provenance`: the key was not
+ * generated but imported from a cryptech_backup file (absent for a generated key).
+ */
 export type KeyGenerated = Event<
   'KeyGenerated',
   {
@@ -16,8 +19,36 @@ export type KeyGenerated = Event<
     readonly attributes: Readonly<Record<string, string>>;
     readonly copyId: string;
     readonly range: Range | null;
+    readonly provenance?: BackupProvenance;
     readonly at: string;
   } & KeySpec
+>;
+
+/** A known RSA/EC key arrived on `hsmId` from a cryptech_backup file (docs/libhal-rpc.md §8). */
+export type KeyBackupImported = Event<
+  'KeyBackupImported',
+  {
+    readonly keyId: string;
+    readonly hsmId: string;
+    readonly hsmName: string;
+    readonly copyId: string;
+    readonly provenance: BackupProvenance;
+    readonly at: string;
+  }
+>;
+
+/** The key left `hsmId` in a cryptech_backup file, wrapped to the KEKEK whose SPKI hashes to `kekekSpkiSha256`. */
+export type KeyBackupExported = Event<
+  'KeyBackupExported',
+  {
+    readonly keyId: string;
+    readonly hsmId: string;
+    readonly copyId: string;
+    readonly fileSha256: string;
+    readonly kekekSpkiSha256: string;
+    readonly sourceUuid: string;
+    readonly at: string;
+  }
 >;
 
 /** `reason`: set when the move was not an operator's own request (`paging`). */
@@ -211,6 +242,28 @@ export type HashsigReuseDetected = Event<
   }
 >;
 
+/**
+ * A signature of the key seen outside the ledger that its index log does not account for
+ * (docs/architecture.md §3 "Observed signatures"): the key is frozen. `outcome` says why (`ObservedAlarm`);
+ * `logged` is what the index log holds for the path; `copyId` the copy the path belongs to, null
+ * when none accounts for it; `messageSha256` null when the signature came without its message and
+ * was not verified.
+ */
+export type HashsigReuseObserved = Event<
+  'HashsigReuseObserved',
+  {
+    readonly keyId: string;
+    readonly copyId: string | null;
+    readonly indexPath: IndexPath;
+    readonly signatureSha256: string;
+    readonly messageSha256: string | null;
+    readonly outcome: ObservedAlarm;
+    readonly logged: readonly LoggedIndex[];
+    readonly detail: string;
+    readonly at: string;
+  }
+>;
+
 export type KeyUnfrozen = Event<
   'KeyUnfrozen',
   { readonly keyId: string; readonly officerId: string; readonly reason: string; readonly at: string }
@@ -234,6 +287,8 @@ export type KeyDestroyed = Event<
 
 export type KeyEvent =
   | KeyGenerated
+  | KeyBackupImported
+  | KeyBackupExported
   | KeyRawExportStarted
   | KeyRawExported
   | KeyDeletedFromHsm
@@ -248,12 +303,15 @@ export type KeyEvent =
   | HashsigSignaturesReleased
   | HashsigSignaturesWithheld
   | HashsigReuseDetected
+  | HashsigReuseObserved
   | KeyUnfrozen
   | KeyPinChanged
   | KeyDestroyed;
 
 const TYPES: Readonly<Record<KeyEvent['type'], true>> = {
   KeyGenerated: true,
+  KeyBackupImported: true,
+  KeyBackupExported: true,
   KeyRawExportStarted: true,
   KeyRawExported: true,
   KeyDeletedFromHsm: true,
@@ -268,6 +326,7 @@ const TYPES: Readonly<Record<KeyEvent['type'], true>> = {
   HashsigSignaturesReleased: true,
   HashsigSignaturesWithheld: true,
   HashsigReuseDetected: true,
+  HashsigReuseObserved: true,
   KeyUnfrozen: true,
   KeyPinChanged: true,
   KeyDestroyed: true,

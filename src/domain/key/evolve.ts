@@ -94,6 +94,11 @@ function custodyAfter(state: KeyState, event: KeyEvent): KeyState {
     case 'KekekGenerated':
       // Provenance lives in the event; KeyTransferStarted (next) carries what decisions need.
       return state;
+    case 'KeyBackupImported':
+    case 'KeyBackupExported':
+      // A cryptech_backup file: the arrival is the residency rule's (residency.ts); the export leaves
+      // custody state as it was, its facts (file, KEKEK) live in the event.
+      return state;
     case 'KeyTransferStarted': {
       // Normally completes a prepared op; ledgers from before KeyTransferPrepared start it here.
       const e = event.data;
@@ -125,6 +130,14 @@ function custodyAfter(state: KeyState, event: KeyEvent): KeyState {
       const e = event.data;
       const next = logged(state, e.copyId, e.indexPaths, 'withheld');
       return { ...next, frozen: { at: e.at, copyId: e.copyId, rule: e.offending.rule, detail: e.detail } };
+    }
+    case 'HashsigReuseObserved': {
+      // The index log is unchanged (the path is judged, not spent); the latest alarm describes the freeze.
+      const e = event.data;
+      return {
+        ...state,
+        frozen: { at: e.at, copyId: e.copyId, rule: `observed-${e.outcome}`, detail: e.detail },
+      };
     }
     case 'KeyUnfrozen':
       return { ...state, frozen: null };

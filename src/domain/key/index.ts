@@ -12,6 +12,16 @@ export * from './queries';
 export * from './residency';
 export * from './state';
 export { MAX_SIGNATURE_BATCH } from './decide-signatures';
+export {
+  MAX_LOGGED_PER_PATH,
+  MAX_OBSERVED_ALARMS,
+  judgeObservation,
+  observationHistory,
+  observedOutcome,
+  samePath,
+  type ObservationJudgement,
+  type ObservedOutcome,
+} from './decide-observed';
 export { decide } from './decide';
 export { evolve } from './evolve';
 

@@ -2,9 +2,9 @@
  * Where a key is resident, as a rule of one event: the key's own fold (`evolve`) and the read side's
  * per-HSM residency projection both apply it, so there is one derivation of residency (docs/architecture.md §3).
  *
- * A copy arrives on an HSM when it is generated there or imported (raw or transit); a hashsig raw
- * export disables the exporting HSM's copy (the firmware stops signing with it, docs/libhal-rpc.md
- * §9.2) until PKEY_DELETE is recorded; a delete removes it. Nothing else moves residency: a
+ * A copy arrives on an HSM when it is generated there or imported (raw, transit, or from a
+ * cryptech_backup file); a hashsig raw export disables the exporting HSM's copy (the firmware stops
+ * signing with it, docs/libhal-rpc.md §9.2) until PKEY_DELETE is recorded; a delete removes it. Nothing else moves residency: a
  * zeroized HSM's keys leave through the KeyDeletedFromHsm events recorded for them.
  */
 import type { KeyEvent } from './events';
@@ -30,6 +30,10 @@ export function residencyChange(event: KeyEvent): ResidencyChange | undefined {
     case 'KeyTransitImported': {
       const e = event.data;
       return arrival(e.toHsm, e.hsmName, e.copyId, e.at);
+    }
+    case 'KeyBackupImported': {
+      const e = event.data;
+      return arrival(e.hsmId, e.hsmName, e.copyId, e.at);
     }
     case 'KeyRawExported': {
       const e = event.data;

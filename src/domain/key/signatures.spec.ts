@@ -106,6 +106,14 @@ describe('a hashsig key on hsm-a that has used leaves 0 … 3', () => {
       .then([reuse([path1(3)], 0, 'repeated', 'index path 3 was already used')]);
   });
 
+  it('releases leaf 3 again only in the deliberately broken build (unsafeSkipIndexCheck, test-only)', () => {
+    const broken = recordSignatures('c0', 'hsm-a', [path1(3)], 2);
+    spec
+      .given([g, upTo3])
+      .when({ ...broken, data: { ...broken.data, unsafeSkipIndexCheck: true } })
+      .then([released('c0', 'hsm-a', [path1(3)], 2)]);
+  });
+
   it('detects leaf 2 as a step back (state rolled back, e.g. a stale blob)', () => {
     spec
       .given([g, upTo3])

@@ -76,6 +76,20 @@ export type BlobRecord = {
 
 export type Kekek = { readonly hsmId: string; readonly kekekName: string; readonly spkiSha256: string };
 
+/**
+ * Where a key imported from a `cryptech_backup` file came from (docs/libhal-rpc.md §8): the file's
+ * SHA-256, the key's name on the HSM that exported it, the flags the file gave it, and the KEKEK
+ * it was wrapped to (its SPKI's SHA-256; `kekekName` for a KEKEK on an HSM, null for a software one).
+ */
+export type BackupProvenance = {
+  readonly format: 'cryptech-backup';
+  readonly fileSha256: string;
+  readonly sourceUuid: string;
+  readonly sourceFlags: number;
+  readonly kekekSpkiSha256: string;
+  readonly kekekName: string | null;
+};
+
 export type RawExportOp = {
   readonly kind: 'raw-export';
   readonly opId: string;
@@ -125,10 +139,21 @@ export type ClosedOp = {
   readonly at: string;
 };
 
+/**
+ * An observed signature (POST /v1/keys/{keyId}/observed-signatures) that the index log does not
+ * account for: `reused` (keyledger released another signature at that index path), `withheld`
+ * (the index was used, its signature never released), `unlogged` (the index was never recorded).
+ */
+export type ObservedAlarm = 'reused' | 'withheld' | 'unlogged';
+
+/** What froze the key: a reuse rule of the index log, or an alarm raised by an observed signature. */
+export type FreezeRule = ReuseRule | `observed-${ObservedAlarm}`;
+
 export type Frozen = {
   readonly at: string;
-  readonly copyId: string;
-  readonly rule: ReuseRule;
+  /** The copy the offending index belongs to; null for an observed index no copy accounts for. */
+  readonly copyId: string | null;
+  readonly rule: FreezeRule;
   readonly detail: string;
 };
 
@@ -148,7 +173,7 @@ export type LiveKey = {
   readonly residency: Readonly<Record<string, Residency>>;
   readonly ops: Readonly<Record<string, OpenOp>>;
   readonly closedOps: Readonly<Record<string, ClosedOp>>;
-  /** Set by HashsigReuseDetected: new intents and signing are refused until an officer acts. */
+  /** Set by HashsigReuseDetected or HashsigReuseObserved: new intents and signing are refused until an officer acts. */
   readonly frozen: Frozen | null;
   /** Kept resident by the pager (KeyPinChanged); absent when not pinned. */
   readonly pinned?: true;

@@ -375,5 +375,37 @@ describe('custody projections', () => {
         },
       ]);
     });
+
+    it('raises an alarm for an observed signature the index log does not account for', () => {
+      const observed = recordAll([
+        ...history.map((e) => ({ stream: e.streamName, type: e.type, data: e.data })),
+        hs({
+          type: 'HashsigReuseObserved',
+          data: {
+            keyId: KEY,
+            copyId: null,
+            indexPath: path1(1),
+            signatureSha256: sha('0f'),
+            messageSha256: null,
+            outcome: 'unlogged',
+            logged: [],
+            detail: 'signature 0f0f0f0f… observed in the wild: keyledger never recorded index path 1',
+            at: at(12),
+          },
+        }),
+      ]);
+      const doc = as<HashsigStateDoc>(foldEvents(hashsigStateProjection, observed).get(KEY));
+      expect(doc.frozen).toBe(true);
+      expect(doc.indicesUsed).toBe(3);
+      expect(doc.reuseAlarms).toEqual([
+        {
+          at: at(12),
+          position: observed.length,
+          copyId: null,
+          rule: 'observed-unlogged',
+          detail: 'signature 0f0f0f0f… observed in the wild: keyledger never recorded index path 1',
+        },
+      ]);
+    });
   });
 });

@@ -8,10 +8,11 @@ import { describeHolder, hashsigCopies, hashsigUsage, nextTop, type KeyState } f
 import type { Projection } from '../projection';
 import { keyIdOf, nextKeyState, toDoc } from './key-state';
 
+/** A reuse the index log detected, or one an observed signature revealed (`rule` observed-…, `copyId` may be null). */
 export interface ReuseAlarm {
   readonly at: string;
   readonly position: number;
-  readonly copyId: string;
+  readonly copyId: string | null;
   readonly rule: string;
   readonly detail: string;
 }
@@ -50,6 +51,16 @@ function summarise(
       position: event.position,
       copyId: d.copyId,
       rule: d.offending.rule,
+      detail: d.detail,
+    });
+  }
+  if (event.type === 'HashsigReuseObserved') {
+    const d = event.data as { at: string; copyId: string | null; outcome: string; detail: string };
+    alarms.push({
+      at: d.at,
+      position: event.position,
+      copyId: d.copyId,
+      rule: `observed-${d.outcome}`,
       detail: d.detail,
     });
   }

@@ -7,7 +7,7 @@
  */
 import { unknownType } from '../../domain/errors';
 import { isApprovalEvent, type ApprovalEvent } from '../../domain/approval';
-import type { KeyEvent } from '../../domain/key';
+import type { BackupProvenance, KeyEvent } from '../../domain/key';
 import { abbr } from '../../domain/format';
 import type { JsonObject, RecordedEvent } from '../../event-store/event-store';
 import { keyCatalogProjection, type KeyCatalogDoc } from '../custody';
@@ -133,11 +133,22 @@ function blobsOf(data: JsonObject): string[] {
   ];
 }
 
+/** Where a key imported from a cryptech_backup file came from, for its sentence. */
+function fromBackup(p: BackupProvenance): string {
+  return `from cryptech_backup file ${abbr(p.fileSha256)} (source key ${p.sourceUuid}, KEKEK ${abbr(p.kekekSpkiSha256)})`;
+}
+
 /** One sentence per key event: what happened to the key (docs/architecture.md §2, §4). */
 function describeKeyEvent(e: KeyEvent, hsm: (id: string) => string): string {
   switch (e.type) {
     case 'KeyGenerated':
-      return `generated as copy ${e.data.copyId} on ${hsm(e.data.hsmId)}`;
+      return e.data.provenance === undefined
+        ? `generated as copy ${e.data.copyId} on ${hsm(e.data.hsmId)}`
+        : `imported as copy ${e.data.copyId} onto ${hsm(e.data.hsmId)} ${fromBackup(e.data.provenance)}`;
+    case 'KeyBackupImported':
+      return `imported onto ${hsm(e.data.hsmId)} ${fromBackup(e.data.provenance)}`;
+    case 'KeyBackupExported':
+      return `exported from ${hsm(e.data.hsmId)} to cryptech_backup file ${abbr(e.data.fileSha256)} under the KEKEK ${abbr(e.data.kekekSpkiSha256)}`;
     case 'KeyRawExportStarted':
       return `raw export of copy ${e.data.copyId} from ${hsm(e.data.hsmId)} started (operation ${e.data.opId}${e.data.reason === undefined ? '' : `, ${e.data.reason}`})`;
     case 'KeyRawExported':
@@ -174,6 +185,8 @@ function describeKeyEvent(e: KeyEvent, hsm: (id: string) => string): string {
       return `${e.data.indexPaths.length} signature(s) by ${hsm(e.data.hsmId)} withheld (${e.data.reason}): ${e.data.detail}`;
     case 'HashsigReuseDetected':
       return `hashsig state reuse detected (${e.data.offending.rule}); the key is frozen: ${e.data.detail}`;
+    case 'HashsigReuseObserved':
+      return `hashsig signature observed that the index log does not account for (${e.data.outcome}); the key is frozen: ${e.data.detail}`;
     case 'KeyUnfrozen':
       return `unfrozen by ${e.data.officerId}: ${e.data.reason}`;
     case 'KeyPinChanged':
