@@ -45,13 +45,14 @@ describe('an H5/W2 LMS tree', () => {
 });
 
 describe('a tree keeping fewer levels than its height (the H20/H25 layout)', () => {
-  const full = lmsGenerateTree(LmsType.H10, LmotsType.W2, I, SEED);
+  // The layout is the same at every height; H5 keeps the spec fast (H10 took a minute of CI).
+  const full = lmsGenerateTree(LmsType.H5, LmotsType.W2, I, SEED);
 
-  it.each([1, 4, 9])('with %i cached levels has the same root and authentication paths', (cached) => {
-    const partial = lmsGenerateTree(LmsType.H10, LmotsType.W2, I, SEED, cached);
+  it.each([1, 2, 4])('with %i cached levels has the same root and authentication paths', (cached) => {
+    const partial = lmsGenerateTree(LmsType.H5, LmotsType.W2, I, SEED, cached);
     expect(partial.root).toEqual(full.root);
     expect(partial.nodes.length).toBe(2 ** (cached + 1) * 32);
-    for (const q of [0, 1, 2 ** (10 - cached) - 1, 2 ** (10 - cached), 517, 1022, 1023, 3]) {
+    for (const q of [0, 1, 2 ** (5 - cached) - 1, 2 ** (5 - cached), 17, 30, 31, 3]) {
       expect(lmsAuthPath(partial, q)).toEqual(lmsAuthPath(full, q));
     }
   });
