@@ -247,13 +247,19 @@ for entry in db["keys"]:
 print(json.dumps(out))
 `;
 
-/** Whether python3 with the cryptography package is here (the cross-check below says so when it is not). */
-const pythonWithCryptography = (() => {
+/**
+ * The Python cross-checks need python3 with the cryptography package (Debian python3-cryptography;
+ * .ci/run installs it when missing): without it they fail saying so, never pass unseen.
+ */
+function requirePythonCryptography(): void {
   const probe = spawnSync('python3', ['-c', 'import cryptography.hazmat.primitives.keywrap'], {
     encoding: 'utf8',
   });
-  return probe.status === 0;
-})();
+  if (probe.status !== 0)
+    throw new Error(
+      'python3 with the cryptography package is missing: apt-get install python3-cryptography (.ci/run installs it when missing)',
+    );
+}
 
 // --- helpers ---------------------------------------------------------------------------------------
 
@@ -711,40 +717,38 @@ describe('cryptech_backup files through keyledger backup', () => {
   });
 
   describe('a file Python writes by the same rules (python3 and its cryptography package)', () => {
-    if (!pythonWithCryptography)
-      it.skip('skipped: python3 with the cryptography package is not installed here', () => undefined);
-    else
-      it('imports as new ledger keys with the public keys Python generated', async () => {
-        const made = spawnSync('python3', ['-c', PYTHON_BACKUP, 'from python'], { encoding: 'utf8' });
-        expect({ status: made.status, stderr: made.stderr }).toEqual({ status: 0, stderr: '' });
-        const { file: text, spki } = JSON.parse(made.stdout) as { file: string; spki: string[] };
-        fs.writeFileSync(file('python.json'), text);
-        fs.writeFileSync(file('python-passphrase'), 'from python\n');
-        const before = await keys();
-        const imported = await cli([
-          'backup',
-          'import',
-          '--file',
-          file('python.json'),
-          '--hsm',
-          'hsm-b',
-          '--passphrase-file',
-          file('python-passphrase'),
-        ]);
-        expect(outcome(imported)).toEqual({
-          code: 0,
-          stdout: expect.stringContaining('(2 new, 0 new holder(s)); 0 skipped'),
-          stderr: '',
-        });
-        const added = (await keys()).filter((k) => !before.some((b) => b.keyId === k.keyId));
-        expect(
-          (added as (KeyJson & { params: unknown })[]).map((k) => [k.type, k.params, k.publicKey]),
-        ).toEqual([
-          ['ec', { curve: 'P-384' }, spki[0]],
-          ['rsa', { bits: 3072 }, spki[1]],
-        ]);
-        for (const k of added) expect(await signVerifies(svc, k, 'hsm-b')).toBe(true);
+    it('imports as new ledger keys with the public keys Python generated', async () => {
+      requirePythonCryptography();
+      const made = spawnSync('python3', ['-c', PYTHON_BACKUP, 'from python'], { encoding: 'utf8' });
+      expect({ status: made.status, stderr: made.stderr }).toEqual({ status: 0, stderr: '' });
+      const { file: text, spki } = JSON.parse(made.stdout) as { file: string; spki: string[] };
+      fs.writeFileSync(file('python.json'), text);
+      fs.writeFileSync(file('python-passphrase'), 'from python\n');
+      const before = await keys();
+      const imported = await cli([
+        'backup',
+        'import',
+        '--file',
+        file('python.json'),
+        '--hsm',
+        'hsm-b',
+        '--passphrase-file',
+        file('python-passphrase'),
+      ]);
+      expect(outcome(imported)).toEqual({
+        code: 0,
+        stdout: expect.stringContaining('(2 new, 0 new holder(s)); 0 skipped'),
+        stderr: '',
       });
+      const added = (await keys()).filter((k) => !before.some((b) => b.keyId === k.keyId));
+      expect(
+        (added as (KeyJson & { params: unknown })[]).map((k) => [k.type, k.params, k.publicKey]),
+      ).toEqual([
+        ['ec', { curve: 'P-384' }, spki[0]],
+        ['rsa', { bits: 3072 }, spki[1]],
+      ]);
+      for (const k of added) expect(await signVerifies(svc, k, 'hsm-b')).toBe(true);
+    });
   });
 
   describe('between two ledgers, under a software KEKEK made by backup setup --soft', () => {
@@ -828,16 +832,14 @@ describe('cryptech_backup files through keyledger backup', () => {
       expect((await other.json<{ drift: unknown[] }>('POST', '/v1/hsms/hsm-a/reconcile')).drift).toEqual([]);
     });
 
-    if (!pythonWithCryptography)
-      it.skip('skipped: python3 with the cryptography package is not installed here', () => undefined);
-    else
-      it('the file keyledger wrote opens outside keyledger: Python unwraps every key to the public key the ledgers hold', async () => {
-        const read = spawnSync('python3', ['-c', PYTHON_READ, file('to-b.json'), 'the second site'], {
-          encoding: 'utf8',
-        });
-        expect({ status: read.status, stderr: read.stderr }).toEqual({ status: 0, stderr: '' });
-        const there = await other.json<KeyJson[]>('GET', '/v1/keys');
-        expect(JSON.parse(read.stdout)).toEqual(there.map((k) => k.publicKey));
+    it('the file keyledger wrote opens outside keyledger: Python unwraps every key to the public key the ledgers hold', async () => {
+      requirePythonCryptography();
+      const read = spawnSync('python3', ['-c', PYTHON_READ, file('to-b.json'), 'the second site'], {
+        encoding: 'utf8',
       });
+      expect({ status: read.status, stderr: read.stderr }).toEqual({ status: 0, stderr: '' });
+      const there = await other.json<KeyJson[]>('GET', '/v1/keys');
+      expect(JSON.parse(read.stdout)).toEqual(there.map((k) => k.publicKey));
+    });
   });
 });
