@@ -3,9 +3,9 @@
  * Algorithms 6/6a, HSS §6.3, on the strict parsers of rfc8554.ts. The custody service checks
  * signatures handed in from outside with it (observed signatures, docs/architecture.md §3): a whole
  * signature against the signed message, or, without the message, only that each lower-level
- * public key is signed by the level above. The simulator keeps its own verifier beside its signer
- * (src/soft-hsm/hashsig), which the product may not import; both are checked against the RFC's
- * test vectors (test/hashsig/rfc8554-vectors.spec.ts).
+ * public key is signed by the level above. The simulator verifies with it too (its HSS verify is
+ * this one; the product may not import the simulator); it is checked against the RFC's test
+ * vectors (test/hashsig/rfc8554-vectors.spec.ts).
  */
 import { abytes, equalBytes, writeU16, writeU32 } from './bytes';
 import { HashsigMalformed } from './errors';
