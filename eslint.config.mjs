@@ -14,7 +14,7 @@ const API = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '*.js', '*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'test-artifacts/**', '*.js', '*.mjs'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -20,6 +20,10 @@ module.exports = {
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   testTimeout: 60000,
+  // Child processes (`keyledger serve`, the CLI) run from one JavaScript build of src/ per run
+  // (test/support/children-build.ts), not each compiling the source again.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   // Jest's default (cores - 1) runs one suite at a time on this project's 2-core machines; most
   // suites wait on fsync, sockets and child processes, so two at a time take 6 instead of 9 minutes.
   maxWorkers: Math.max(2, require('node:os').availableParallelism()),

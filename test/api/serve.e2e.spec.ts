@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { childScript } from '../support/children-build';
 import { REPO_ROOT } from '../support/cli';
 
 describe('keyledger serve', () => {
@@ -15,15 +16,11 @@ describe('keyledger serve', () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('prints the URL, the docs URL and the token with the demo HSMs up, and stops on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
-      ['-r', '@swc-node/register', path.join(REPO_ROOT, 'src/cli/main.ts'), 'serve'],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0', KEYLEDGER_TOKEN: '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...childScript('cli/main.ts'), 'serve'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_PORT: '0', KEYLEDGER_TOKEN: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RPC } from '../../src/hsm-adapter/codec';
 import { HalStatus } from '../../src/hsm-adapter/errors';
+import { childScript } from '../support/children-build';
 import { REPO_ROOT, runCli } from '../support/cli';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 import { within } from '../support/within';
@@ -16,15 +17,11 @@ function serve(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ child: ChildProcess; out: () => string; line: string }> {
-  const child = spawn(
-    process.execPath,
-    ['-r', '@swc-node/register', path.join(REPO_ROOT, 'src/cli/main.ts'), 'soft-hsm', 'serve', ...args],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...childScript('cli/main.ts'), 'soft-hsm', 'serve', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));

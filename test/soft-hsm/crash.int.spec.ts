@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { LmotsType, LmsType } from '../../src/hsm-adapter/constants';
 import { hashsigSpkiToRfc8554 } from '../../src/lib/spki';
 import { hssSignatureIndexPath } from '../../src/lib/rfc8554';
+import { tsChildArgs } from '../support/children-build';
 import { REPO_ROOT } from '../support/cli';
 import { within } from '../support/within';
 import { DS, TOKEN, freshHsm, login, type Fresh } from './support';
@@ -17,7 +18,7 @@ const SIGNER = path.join(__dirname, 'fixtures', 'hashsig-signer.ts');
 /** Runs the signer until it has acknowledged at least `minAcks` leaves plus a random extra delay, then SIGKILLs it. */
 function signAndKill(stateDir: string, nameHex: string, minAcks: number, extraMs: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', SIGNER, stateDir, nameHex], {
+    const child = spawn(process.execPath, [...tsChildArgs(SIGNER), stateDir, nameHex], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { childScript } from './children-build';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -9,18 +10,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `keyledger ...` from source (TypeScript through @swc-node/register) and collects its output. */
+/** Runs `keyledger ...` (the run's build of src/, else the source; children-build.ts) and collects its output. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', '@swc-node/register', path.join(REPO_ROOT, 'src/cli/main.ts'), ...args],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...childScript('cli/main.ts'), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -4,16 +4,20 @@ import {
   type SpawnOptionsWithoutStdio,
 } from 'node:child_process';
 import { resolve } from 'node:path';
+import { tsChildArgs } from './children-build';
 
 const REPO_ROOT = resolve(__dirname, '../..');
 
-/** Runs a TypeScript file in a real child Node process, compiled on the fly by @swc-node/register. */
+/**
+ * Runs a TypeScript file of the repository in a real child Node process: its twin in the jest
+ * run's build (children-build.ts), else the source compiled on the fly by @swc-node/register.
+ */
 export function spawnTs(
   script: string,
   args: string[],
   options: SpawnOptionsWithoutStdio = {},
 ): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['-r', '@swc-node/register', script, ...args], {
+  return spawn(process.execPath, [...tsChildArgs(script), ...args], {
     cwd: REPO_ROOT,
     ...options,
     stdio: 'pipe',

@@ -2,11 +2,8 @@
  * `keyledger serve` as a child process on a loopback port, for the suites that SIGKILL it: the
  * service prints its URL once it listens; `client` talks to it with one bearer token.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import * as path from 'node:path';
-import { spawnTs } from '../../support/ts-child';
-
-const MAIN = path.resolve(__dirname, '../../../src/cli/main.ts');
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { childScript, REPO_ROOT } from '../../support/children-build';
 
 export interface Child {
   readonly url: string;
@@ -18,7 +15,9 @@ export interface Child {
 
 /** Resolves once the service prints its URL; rejects if it exits first (with what it printed). */
 export function serveChild(dataDir: string, env: NodeJS.ProcessEnv): Promise<Child> {
-  const child = spawnTs(MAIN, ['serve'], {
+  const child = spawn(process.execPath, [...childScript('cli/main.ts'), 'serve'], {
+    cwd: REPO_ROOT,
+    stdio: 'pipe',
     env: {
       ...process.env,
       KEYLEDGER_DATA_DIR: dataDir,
