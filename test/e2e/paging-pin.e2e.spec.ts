@@ -176,5 +176,15 @@ describe('paging across two HSMs, pinning and prefetch (HTTP)', () => {
     expect(response.status).toBe(409);
     expect(problem.detail).toMatch(/pinned/);
     for (const k of resident) expect((await view(k.keyId)).holders.some((h) => h.kind === 'hsm')).toBe(true);
+
+    // Pinning that key cannot keep it resident either: refused the same way, and no pin recorded.
+    const pin = await svc.call('PATCH', `/v1/keys/${out.keyId}`, { pinned: true });
+    expect(pin.status).toBe(409);
+    expect(((await pin.json()) as { detail: string }).detail).toMatch(/pinned/);
+    const after = await view(out.keyId);
+    expect(after.pinned).toBe(false);
+    expect(after.holders.some((h) => h.kind === 'hsm')).toBe(false);
+    const events = await svc.json<{ type: string }[]>('GET', `/v1/keys/${out.keyId}/events`);
+    expect(events.filter((e) => e.type === 'KeyPinChanged')).toEqual([]);
   });
 });

@@ -283,16 +283,35 @@ export class Pager {
   }
 
   /** Records the pin and keeps the key resident: a pinned key no HSM holds is paged in at once. */
+  /**
+   * Records the pin (or its removal). A key pinned while paged out is paged in first, and the pin
+   * is recorded only once it is resident: a pin that cannot be kept (a full HSM of pinned keys)
+   * is refused and leaves nothing behind.
+   */
   async setPinned(keyId: string, pinned: boolean, actor: Actor): Promise<void> {
-    const ctx = this.core.context(actor);
-    await this.core.decideKey(keyId, { type: 'SetPinned', data: { keyId, pinned, at: ctx.now() } }, ctx);
     const set = await this.pinnedKeys();
-    if (pinned) set.add(keyId);
-    else set.delete(keyId);
-    if (!pinned || !this.enabled) return;
-    const { state } = await liveKey(this.core, keyId, 'pinning');
-    if ((await this.liveHolder(state, undefined)) === undefined && currentBlobOf(state) !== undefined)
-      await this.pageIn(keyId, undefined, actor);
+    const record = async () => {
+      const ctx = this.core.context(actor);
+      await this.core.decideKey(keyId, { type: 'SetPinned', data: { keyId, pinned, at: ctx.now() } }, ctx);
+    };
+    if (!pinned || !this.enabled) {
+      await record();
+      if (pinned) set.add(keyId);
+      else set.delete(keyId);
+      return;
+    }
+    // Pinned here meanwhile, so the page-in's key is never the victim of another page-in.
+    const wasPinned = set.has(keyId);
+    set.add(keyId);
+    try {
+      const { state } = await liveKey(this.core, keyId, 'pinning');
+      if ((await this.liveHolder(state, undefined)) === undefined && currentBlobOf(state) !== undefined)
+        await this.pageIn(keyId, undefined, actor);
+      await record();
+    } catch (error) {
+      if (!wasPinned) set.delete(keyId);
+      throw error;
+    }
   }
 
   /** Pages each key in onto `hsmRef` unless it is resident there already; one outcome per key, in order. */
