@@ -29,8 +29,16 @@ export function registerServeCommand(program: Command): void {
       console.log(`keyledger listening on ${server.url} (${store})`);
       console.log(`  health: ${server.url}/health`);
       console.log(`  docs:   ${server.url}/docs`);
-      // The bootstrap token is the first officer's on a new ledger; printed here, never logged.
-      if (server.token.source === 'env') console.log("  token:  from KEYLEDGER_TOKEN (the first officer's)");
+      // The bootstrap token is the first officer's on a new ledger; printed here, never logged. On a
+      // ledger whose operators came before it (a copied ledger, another instance's), it is none
+      // of theirs: never printed then, as it would only get 401.
+      const where = server.token.source === 'env' ? 'KEYLEDGER_TOKEN' : `the token in ${server.token.file}`;
+      if (!server.tokenIsOperators)
+        console.log(
+          `  token:  none: this ledger has operators already, and ${where} is none of theirs (requests with it get 401); use an operator's token`,
+        );
+      else if (server.token.source === 'env')
+        console.log("  token:  from KEYLEDGER_TOKEN (the first officer's)");
       else
         console.log(`  token:  ${server.token.value}  (the first officer's; kept in ${server.token.file})`);
       if (server.demo !== undefined) {

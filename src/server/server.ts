@@ -15,6 +15,7 @@ import type { PidLock } from '../lib/pid-lock';
 import { lockDataDir as lockDirectory } from './data-dir-lock';
 import { openEventStore } from './open-event-store';
 import { CustodyCore } from '../app/custody/custody-core';
+import { OperatorsService } from '../app/operators/operators';
 import { prepareDataDir } from './data-dir';
 
 export { DATA_DIR_LOCK } from './data-dir-lock';
@@ -41,8 +42,14 @@ function lockDataDir(config: KeyledgerConfig): PidLock | undefined {
 export interface RunningServer {
   readonly app: INestApplication;
   readonly url: string;
-  /** The bearer token clients must present (never logged by the service itself). */
+  /** The bootstrap token (never logged by the service itself): the first officer's on a new ledger. */
   readonly token: ApiToken;
+  /**
+   * Whether `token` is an active operator's on this ledger. Not on a ledger that had operators
+   * before this data directory's token was made (a copied ledger, another instance's PostgreSQL
+   * ledger): then requests with it get 401.
+   */
+  readonly tokenIsOperators: boolean;
   /** The demo HSMs, when started (`KEYLEDGER_DEMO_HSMS`). */
   readonly demo: RunningDemoHsms | undefined;
   close(): Promise<void>;
@@ -116,12 +123,14 @@ export async function startServer(
     throw error;
   }
   const running = app;
+  const tokenIsOperators = (await running.get(OperatorsService).authenticate(token.value)) !== undefined;
   const address = running.getHttpServer().address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     app: running,
     url: `http://${host}:${address.port}`,
     token,
+    tokenIsOperators,
     demo,
     close: async () => {
       try {

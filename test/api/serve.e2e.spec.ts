@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { childScript } from '../support/children-build';
 import { REPO_ROOT } from '../support/cli';
+import { serveChild, stopChild } from '../e2e/support/serve-child';
 
 describe('keyledger serve', () => {
   let dataDir: string;
@@ -55,5 +56,38 @@ describe('keyledger serve', () => {
     }
     await exited;
     expect(stderr).not.toContain(fs.readFileSync(path.join(dataDir, 'api-token'), 'utf8').trim());
+  }, 90_000);
+
+  it('on a ledger with operators already, says a token that is none of theirs gets 401, and never prints it', async () => {
+    const banner = async (env: NodeJS.ProcessEnv) => {
+      const child = await serveChild(dataDir, { KEYLEDGER_DEMO_HSMS: '0', ...env });
+      try {
+        for (let i = 0; i < 100 && !/ token: /.test(child.stdout()); i++)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        const url = /listening on (http:\/\/\S+)/.exec(child.stdout())![1]!;
+        return { stdout: child.stdout() + child.stderr(), url };
+      } finally {
+        await stopChild(child);
+      }
+    };
+    const other = 'x'.repeat(20) + 'another-token';
+    const byEnv = await banner({ KEYLEDGER_TOKEN: other });
+    expect(byEnv.stdout).toContain(
+      'token:  none: this ledger has operators already, and KEYLEDGER_TOKEN is none of theirs (requests with it get 401)',
+    );
+    expect(byEnv.stdout).not.toContain(other);
+
+    // A data directory whose token file is new (the first one's officer stays the ledger's).
+    const file = path.join(dataDir, 'api-token');
+    const first = fs.readFileSync(file, 'utf8').trim();
+    fs.rmSync(file);
+    const byFile = await banner({ KEYLEDGER_TOKEN: '' });
+    const fresh = fs.readFileSync(file, 'utf8').trim();
+    expect(fresh).not.toBe(first);
+    expect(byFile.stdout).toContain(
+      `token:  none: this ledger has operators already, and the token in ${file} is none of theirs`,
+    );
+    expect(byFile.stdout).not.toContain(fresh);
+    fs.writeFileSync(file, `${first}\n`, { mode: 0o600 });
   }, 90_000);
 });
