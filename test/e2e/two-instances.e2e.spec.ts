@@ -82,7 +82,7 @@ describe('two keyledger instances on one PostgreSQL ledger', () => {
     });
     await api('A').json('POST', `/v1/kek-domains/${kekDomainId}/members`, { hsm: 'hsm-b' });
     // A small HSM in a KEK domain of its own, for paging by both instances.
-    const small = await startHsm(hsmDir, 'hsm-c', { kek: KEK_2 });
+    const small = await startHsm(hsmDir, 'hsm-c', { kek: KEK_2, capacity: SMALL });
     hsms.push(small);
     await api('A').json('POST', '/v1/hsms', {
       name: 'hsm-c',
@@ -239,6 +239,40 @@ describe('two keyledger instances on one PostgreSQL ledger', () => {
     const reconcile = await api('B').json<{ drift: unknown[] }>('POST', '/v1/hsms/hsm-c/reconcile');
     expect(reconcile.drift).toEqual([]);
   }, 180_000);
+
+  it(`with ${SMALL - 1} of ${SMALL} slots pinned, concurrent signs of paged-out keys wait for the key in use instead of failing`, async () => {
+    // The EC keys of the test above, all in hsm-c's KEK domain: pinning pages a key in if need be.
+    const ec = async () =>
+      (await api('A').json<KeyView[]>('GET', '/v1/keys')).filter(
+        (k) => k.type === 'ec' && k.state === 'active',
+      );
+    const onC = (k: KeyView) => k.holders.some((h) => h.kind === 'hsm' && h.hsm === 'hsm-c');
+    const pinned = (await ec()).slice(0, SMALL - 1);
+    expect(pinned).toHaveLength(SMALL - 1);
+    for (const k of pinned) await api('A').json('PATCH', `/v1/keys/${k.keyId}`, { pinned: true });
+    const out = (await ec()).filter((k) => !onC(k)).slice(0, 3);
+    expect(out).toHaveLength(3);
+    try {
+      for (const name of ['A', 'B'] as const) {
+        const batch = await api(name).json<{ signed: number; items: { status?: number; detail?: string }[] }>(
+          'POST',
+          '/v1/sign',
+          { items: out.map((k) => ({ keyId: k.keyId, data: randomBytes(32).toString('base64') })) },
+        );
+        expect({
+          name,
+          signed: batch.signed,
+          problems: batch.items.filter((i) => i.status !== undefined),
+        }).toEqual({
+          name,
+          signed: out.length,
+          problems: [],
+        });
+      }
+    } finally {
+      for (const k of pinned) await api('A').json('PATCH', `/v1/keys/${k.keyId}`, { pinned: false });
+    }
+  }, 120_000);
 
   it('a raw export on A cut short by SIGKILL is reported open by B and finished by A on restart', async () => {
     const key = await hashsigKey();

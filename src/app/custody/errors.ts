@@ -43,8 +43,11 @@ export class HsmEndpointFailed extends Error {
 export class HsmFull extends DomainError {
   static readonly category: ErrorCategory = 'conflict';
   readonly type = 'hsm-full';
-  constructor(hsmName: string, refused: string, hint = 'raw-export and evict a key first') {
-    super(`${hsmName} has no free key slot (NO_KEY_SLOTS_AVAILABLE): ${refused} refused; ${hint}`);
+  /** `answered`: the HSM itself said NO_KEY_SLOTS_AVAILABLE (false: the pager refused without asking it). */
+  constructor(hsmName: string, refused: string, hint = 'raw-export and evict a key first', answered = true) {
+    super(
+      `${hsmName} has no free key slot${answered ? ' (NO_KEY_SLOTS_AVAILABLE)' : ''}: ${refused} refused; ${hint}`,
+    );
   }
 }
 

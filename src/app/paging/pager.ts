@@ -37,6 +37,8 @@ const MOVED_LOOKS = 10;
 const MOVED_LOOK_MS = 100;
 /** How long a full HSM whose candidates other instances are using waits before it looks again. */
 const BUSY_ELSEWHERE_MS = 50;
+/** How long an HSM found full on a shared ledger is given for another instance's move to be recorded. */
+const FULL_ELSEWHERE_MS = 200;
 
 /** The lock a key's users hold shared, and its pager takes exclusively to page it out. */
 const useLock = (keyId: string): string => `use:${keyId}`;
@@ -49,7 +51,11 @@ interface HsmPaging {
   capacity: number;
   /** Page-ins (and generations) under way: slots promised, their keys not admitted yet. */
   reserved: number;
-  /** Slots taken by copies the policy does not page (hashsig copies disabled, awaiting deletion). */
+  /**
+   * Slots taken by copies the policy does not page (hashsig copies disabled, awaiting deletion),
+   * and on a ledger other instances write too, by keys the HSM holds that the ledger does not
+   * count yet (their page-ins under way, an audit key).
+   */
   others: number;
   /** The policy's residents may differ from the ledger's (a move made without the pager): resync first. */
   dirty: boolean;
@@ -226,6 +232,31 @@ export class Pager {
   }
 
   /**
+   * Runs `fn`, which puts on `target` a key the pager never pages (the audit key), in a slot
+   * reserved there, paging a key out of a full HSM first. That slot is gone for paging afterwards:
+   * the embedded ledger's pager takes the HSM as one smaller (after a restart it learns that from
+   * the HSM's NO_KEY_SLOTS_AVAILABLE); on a shared ledger the HSM's own key list counts it.
+   */
+  async withSpareSlot<T>(target: ActiveHsm, actor: Actor, purpose: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.enabled) return fn();
+    const h = this.forHsm(target);
+    const release = await this.reserve(target, actor, purpose);
+    try {
+      const value = await fn();
+      if (soleWriter(this.core.store) && h.capacity > 1) {
+        h.capacity--;
+        h.policy.resize(h.capacity);
+      }
+      return value;
+    } catch (error) {
+      h.dirty = true;
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  /**
    * One try of `fn` (which puts a key on `target`) in a slot reserved there; the key is admitted to
    * the policy. Undefined when the HSM was full after all: it is taken as smaller, and the caller
    * tries again (up to PAGE_IN_ATTEMPTS, then the HSM's refusal is thrown).
@@ -369,6 +400,14 @@ export class Pager {
    * than recorded. What it holds now, by the ledger's count, becomes its capacity.
    */
   private async fullAt(h: HsmPaging, target: ActiveHsm): Promise<void> {
+    // On a ledger other instances write too, another instance's move took the slot between this
+    // pager's count and its HSM call: the HSM is not smaller, and the next count (which asks the
+    // HSM what it holds) sees that move.
+    if (!soleWriter(this.core.store)) {
+      h.dirty = true;
+      await new Promise((resolve) => setTimeout(resolve, FULL_ELSEWHERE_MS));
+      return;
+    }
     await this.resync(h);
     // Less this caller's own slot, still reserved.
     const holds = Math.max(1, heldOn(h) - 1);
@@ -460,7 +499,8 @@ export class Pager {
         throw new HsmFull(
           target.name,
           purpose,
-          `every key it holds (${held} of ${h.capacity} slots) is pinned, in use or being moved; unpin a key or add an HSM to its KEK domain`,
+          `all ${held} of its ${h.capacity} slots are held by keys that are pinned, in use or being moved; unpin a key or add an HSM to its KEK domain`,
+          false,
         );
       }
       // On a shared ledger, only a key no instance is signing with is paged out.
@@ -569,6 +609,14 @@ export class Pager {
     if (fresh) for (const k of h.policy.residents()) if (!live.has(k)) h.policy.remove(k);
     for (const k of live) if (!h.policy.has(k)) h.policy.admit(k);
     h.others = residency.count - live.size;
+    // Other instances' page-ins under way are on the HSM before they are in the ledger: on a shared
+    // ledger the HSM's own list counts too (this instance's own page-in under way may be counted
+    // twice: a needless page-out at worst).
+    if (!soleWriter(this.core.store)) {
+      const target = await this.core.registry.active(h.hsmId);
+      const onHsm = (await this.core.registry.withHsm(target, (client) => client.match({}))).length;
+      h.others = Math.max(h.others, onHsm - h.policy.size);
+    }
   }
 
   private forHsm(target: ActiveHsm): HsmPaging {
