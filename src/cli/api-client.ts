@@ -59,10 +59,25 @@ export interface ClientSettings {
   readonly token: string | undefined;
 }
 
+/**
+ * The service URL as every CLI message shows it: whatever precedes its last `@` after the scheme
+ * (a user name and password, even one holding `/` or `@`) becomes `***`: no message carries a
+ * secret. Callers redact before cutting the URL short, so no part of one shows.
+ */
+export const shownUrl = (url: string): string =>
+  url.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?.*@/is, '$1***@');
+
 export function clientSettings(env: NodeJS.ProcessEnv = process.env): ClientSettings {
   const url = (env.KEYLEDGER_URL?.trim() || DEFAULT_URL).replace(/\/+$/, '');
   if (!/^https?:\/\/[^\s]+$/.test(url))
-    throw new UsageError(`KEYLEDGER_URL must be an http:// or https:// URL, got "${url.slice(0, 60)}"`);
+    throw new UsageError(
+      `KEYLEDGER_URL must be an http:// or https:// URL, got "${shownUrl(url).slice(0, 60)}"`,
+    );
+  // Node's fetch refuses such a URL before connecting, so it could never work; the token is the credential.
+  if (shownUrl(url) !== url)
+    throw new UsageError(
+      `KEYLEDGER_URL must not hold a user name or password, got "${shownUrl(url).slice(0, 60)}"; the service takes KEYLEDGER_TOKEN`,
+    );
   const fromEnv = env.KEYLEDGER_TOKEN?.trim();
   if (fromEnv) return { url, token: fromEnv };
   const file = path.join(path.resolve(env.KEYLEDGER_DATA_DIR?.trim() || './data'), TOKEN_FILE_NAME);
@@ -132,7 +147,7 @@ export class ApiClient {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
       throw new ApiError(
         0,
-        `cannot reach the keyledger service at ${this.settings.url}${cause ? ` (${cause})` : ''}; is it running? (KEYLEDGER_URL)`,
+        `cannot reach the keyledger service at ${shownUrl(this.settings.url)}${cause ? ` (${cause})` : ''}; is it running? (KEYLEDGER_URL)`,
         undefined,
       );
     }

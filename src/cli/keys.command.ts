@@ -1,6 +1,16 @@
 import { Command, Option } from 'commander';
 import * as fs from 'node:fs';
-import { ApiClient, abbr, clientSettings, hsmNamer, output, printable, seg, table } from './api-client';
+import {
+  ApiClient,
+  abbr,
+  clientSettings,
+  hsmNamer,
+  output,
+  printable,
+  seg,
+  table,
+  type HsmJson,
+} from './api-client';
 import { registerSignBatchCommand } from './sign-batch.command';
 
 interface KeyJson {
@@ -22,6 +32,7 @@ interface KeyJson {
   blobs: { sha256: string; status: string }[];
   currentBlob: string | null;
   hashsig?: { signatures: number; lastIndex: number | null; remaining: number };
+  pinned: boolean;
 }
 
 const client = () => new ApiClient(clientSettings());
@@ -36,6 +47,7 @@ function keyText(k: KeyJson): string {
     `key ${k.keyId}`,
     `  type     ${k.type} ${JSON.stringify(k.params)}`,
     `  state    ${k.state}${k.label ? `  label ${JSON.stringify(k.label)}` : ''}`,
+    `  pinned   ${k.pinned ? 'yes (kept resident, never paged out)' : 'no'}`,
     `  holders  ${holderText(k)}`,
     `  current  ${k.currentBlob ?? '-'}`,
     ...k.blobs.map((b) => `  blob     ${b.sha256} ${b.status}`),
@@ -142,6 +154,20 @@ function readData(options: { data?: string; file?: string; text?: string }, comm
 }
 
 type Json = { json?: boolean };
+
+/** One key or `--all` keys, never both: a usage error (exit 2) otherwise. */
+function oneOrAll(keyId: string | undefined, all: boolean | undefined, command: Command): void {
+  if (keyId !== undefined && all) command.error('error: give a keyId or --all, not both', { exitCode: 2 });
+  if (keyId === undefined && !all) command.error('error: give a keyId or --all', { exitCode: 2 });
+}
+
+/**
+ * Before a `--all` run: the HSM must be registered, else the service's 404 (exit 1) as for any
+ * command naming it, rather than a run over no keys that looks like success.
+ */
+async function registeredHsm(api: ApiClient, hsm: string): Promise<void> {
+  await api.get<HsmJson>(`/v1/hsms/${seg(hsm)}`);
+}
 
 /** `GET /v1/keys/{keyId}/events`: the ledger's events as they are; the fields naming an HSM. */
 interface EventJson {
@@ -293,8 +319,7 @@ export function registerKeysCommand(program: Command): void {
         options: { hsm: string; all?: boolean; evict?: boolean } & Json,
         command: Command,
       ) => {
-        if ((keyId === undefined) === !options.all)
-          command.error('error: give a keyId or --all', { exitCode: 2 });
+        oneOrAll(keyId, options.all, command);
         const api = client();
         // The service deletes a hashsig key's disabled copy itself; an RSA/EC key is evicted with
         // its own DELETE, only while the HSM still holds it. What left the HSM is read from the key afterwards.
@@ -317,6 +342,7 @@ export function registerKeysCommand(program: Command): void {
               `raw-exported ${keyId} from ${options.hsm}: blob ${blobSha256}${exportNote(after, options.hsm)}`,
           );
         }
+        await registeredHsm(api, options.hsm);
         const held = (await api.get<KeyJson[]>('/v1/keys')).filter(
           (k) => k.state !== 'destroyed' && heldBy(k, options.hsm),
         );
@@ -375,8 +401,7 @@ export function registerKeysCommand(program: Command): void {
         options: { hsm: string; blob?: string; all?: boolean } & Json,
         command: Command,
       ) => {
-        if ((keyId === undefined) === !options.all)
-          command.error('error: give a keyId or --all', { exitCode: 2 });
+        oneOrAll(keyId, options.all, command);
         if (options.all && options.blob !== undefined)
           command.error("error: --blob names one key's blob; not with --all", { exitCode: 2 });
         const api = client();
@@ -395,6 +420,7 @@ export function registerKeysCommand(program: Command): void {
             () => `raw-imported ${keyId} onto ${options.hsm} from blob ${blobSha256}`,
           );
         }
+        await registeredHsm(api, options.hsm);
         const targets = (await api.get<KeyJson[]>('/v1/keys')).filter(
           (k) => k.state === 'active' && k.currentBlob !== null && !k.holders.some((h) => h.kind === 'hsm'),
         );

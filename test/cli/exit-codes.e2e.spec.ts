@@ -59,8 +59,13 @@ describe('keyledger exit codes', () => {
     ],
     [
       ['keys', 'raw-export', UNKNOWN_KEY, '--all', '--hsm', 'hsm-a'],
-      /^error: give a keyId or --all$/m,
+      /^error: give a keyId or --all, not both$/m,
       /^Usage: keyledger keys raw-export /m,
+    ],
+    [
+      ['keys', 'raw-import', UNKNOWN_KEY, '--all', '--hsm', 'hsm-a'],
+      /^error: give a keyId or --all, not both$/m,
+      /^Usage: keyledger keys raw-import /m,
     ],
     [
       ['keys', 'raw-import', '--all', '--hsm', 'hsm-a', '--blob', 'ab'],
@@ -138,6 +143,31 @@ describe('keyledger exit codes', () => {
       stdout: '',
       stderr: 'keyledger: KEYLEDGER_URL must be an http:// or https:// URL, got "ftp://127.0.0.1"\n',
     });
+  });
+
+  it('a KEYLEDGER_URL holding a user name and password is a usage error that never shows them', async () => {
+    const cases: [string, string][] = [
+      [
+        'http://user:s3cretpw@127.0.0.1:1',
+        'KEYLEDGER_URL must not hold a user name or password, got "http://***@127.0.0.1:1"; the service takes KEYLEDGER_TOKEN',
+      ],
+      // Neither when the URL is refused for its scheme, nor when the password holds `/` or `@`.
+      [
+        'ftp://user:s3cretpw@127.0.0.1/',
+        'KEYLEDGER_URL must be an http:// or https:// URL, got "ftp://***@127.0.0.1"',
+      ],
+      [
+        `http://user:${'s3cretpw/@'.repeat(8)}@127.0.0.1:1`,
+        'KEYLEDGER_URL must not hold a user name or password, got "http://***@127.0.0.1:1"; the service takes KEYLEDGER_TOKEN',
+      ],
+    ];
+    for (const [url, message] of cases)
+      for (const args of [['keys', 'list'], ['hsms', 'show', 'hsm-a'], ['whoami']])
+        expect(outcome(await runCli(args, { ...env, KEYLEDGER_URL: url }))).toEqual({
+          code: 2,
+          stdout: '',
+          stderr: `keyledger: ${message}\n`,
+        });
   });
 
   it('`hsms zeroized` without --yes leaves the HSM as it was', async () => {

@@ -77,6 +77,31 @@ describe('keyledger keys against the service', () => {
     expect(JSON.parse(json.stdout)).toEqual(await svc.json('GET', '/v1/keys'));
   });
 
+  it('shows whether a key is pinned', async () => {
+    const k = await generate('hsm-a');
+    const pinnedLine = async () => {
+      const result = await runCli(['keys', 'show', k.keyId], env);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+      return result.stdout.split('\n').filter((l) => /^ {2}pinned /.test(l));
+    };
+    expect(await pinnedLine()).toEqual(['  pinned   no']);
+    await svc.json('PATCH', `/v1/keys/${k.keyId}`, { pinned: true });
+    expect(await pinnedLine()).toEqual(['  pinned   yes (kept resident, never paged out)']);
+    await svc.json('PATCH', `/v1/keys/${k.keyId}`, { pinned: false });
+  });
+
+  it('raw-export --all and raw-import --all on an HSM that is not registered: its 404, exit 1, nothing done', async () => {
+    const detail = await problemDetail(svc, 'GET', '/v1/hsms/nope');
+    const before = await svc.position();
+    for (const verb of ['raw-export', 'raw-import'])
+      expect(outcome(await runCli(['keys', verb, '--all', '--hsm', 'nope'], env))).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `keyledger: ${detail}\n`,
+      });
+    expect(await svc.position()).toBe(before);
+  });
+
   let moved: KeyJson;
 
   it('names the HSMs of each event: name (id), and from → to for a transfer', async () => {

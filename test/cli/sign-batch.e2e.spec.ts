@@ -6,6 +6,7 @@
  */
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { rfc8554Verify } from '../hashsig/rfc8554-verify';
 import { runCli } from '../support/cli';
@@ -14,6 +15,15 @@ import { outcome, problemDetail } from './support/service';
 import { startService, type KeyJson, type Service } from '../api/support/service';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
+
+/** A port that was free a moment ago: nothing listens there. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 
 interface OutLine {
   line: number;
@@ -60,6 +70,8 @@ describe('keyledger keys sign-batch against the service', () => {
     message: r.stderr.split('\n')[0],
     help: r.stderr.includes('\nUsage: keyledger keys sign-batch [options]\n'),
   });
+  const goodLine = (key: KeyJson) =>
+    JSON.stringify({ keyId: key.keyId, data: randomBytes(8).toString('base64') });
   const signatures = async (keyId: string) =>
     (await svc.json<KeyJson>('GET', `/v1/keys/${keyId}`)).hashsig!.signatures;
 
@@ -197,8 +209,12 @@ describe('keyledger keys sign-batch against the service', () => {
     });
   });
 
-  it('stops with exit 1 when the service refuses a whole request, saying where', async () => {
-    const p = file('refused.jsonl', [JSON.stringify({ keyId: ec.keyId, text: 'x' })]);
+  it('stops with exit 1 when the service refuses a whole request, saying where and which lines were not signed', async () => {
+    const p = file('refused.jsonl', [
+      JSON.stringify({ keyId: ec.keyId, text: 'x' }),
+      '',
+      JSON.stringify({ keyId: ec.keyId, text: 'y' }),
+    ]);
     const detail = await problemDetail(svc, 'POST', '/v1/sign', {
       items: [{ keyId: ec.keyId, data: 'eA==' }],
       hsm: '../nowhere',
@@ -206,8 +222,89 @@ describe('keyledger keys sign-batch against the service', () => {
     expect(outcome(await runCli(['keys', 'sign-batch', '--file', p, '--hsm', '../nowhere'], env))).toEqual({
       code: 1,
       stdout: '',
-      stderr: `0 signed, 0 failed; stopped at line 1: the service refused the request for lines 1-1\nkeyledger: ${detail}\n`,
+      stderr: `0 signed, 0 failed; stopped at line 1: the service refused the request for lines 1-3 (400); lines 1-3 not signed\nkeyledger: ${detail}\n`,
     });
+  });
+
+  it('says the service cannot be reached (not that it refused), naming the lines not signed; exit 1', async () => {
+    const p = file('unreachable.jsonl', [goodLine(ec), goodLine(ec), '', goodLine(ec)]);
+    const url = `http://127.0.0.1:${await freePort()}`;
+    expect(
+      outcome(await runCli(['keys', 'sign-batch', '--file', p], { ...env, KEYLEDGER_URL: url })),
+    ).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `0 signed, 0 failed; stopped at line 1: cannot reach the keyledger service at ${url}; lines 1-4 not signed\n` +
+        `keyledger: cannot reach the keyledger service at ${url} (ECONNREFUSED); is it running? (KEYLEDGER_URL)\n`,
+    });
+  });
+
+  it('says the token was refused (401), naming the lines not signed; exit 1', async () => {
+    const p = file('bad-token.jsonl', [goodLine(ec), goodLine(ec)]);
+    const wrong = 'wrong-token-0123456789';
+    const refused = await svc.call(
+      'POST',
+      '/v1/sign',
+      { items: [JSON.parse(goodLine(ec))] },
+      { auth: wrong },
+    );
+    expect(refused.status).toBe(401);
+    const { detail } = (await refused.json()) as { detail: string };
+    expect(
+      outcome(await runCli(['keys', 'sign-batch', '--file', p], { ...env, KEYLEDGER_TOKEN: wrong })),
+    ).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `0 signed, 0 failed; stopped at line 1: the token was refused (401); lines 1-2 not signed\nkeyledger: ${detail}\n`,
+    });
+  });
+
+  it('never prints the password of a KEYLEDGER_URL: such a URL is a usage error (exit 2), shown redacted', async () => {
+    const p = file('secret-url.jsonl', [goodLine(ec)]);
+    const result = await runCli(['keys', 'sign-batch', '--file', p], {
+      ...env,
+      KEYLEDGER_URL: 'http://user:s3cretpw@127.0.0.1:1',
+    });
+    expect(outcome(result)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'keyledger: KEYLEDGER_URL must not hold a user name or password, got "http://***@127.0.0.1:1"; the service takes KEYLEDGER_TOKEN\n',
+    });
+  });
+
+  it("names an item's error by its line in the file, not by its index in the request", async () => {
+    // Lines 1-299 (bad base64: refused by validation, nothing signed) fill the first request and 43
+    // items of the second; line 300 is item 43 of the second request.
+    const lines = Array.from({ length: 299 }, () => JSON.stringify({ keyId: ec.keyId, data: 'aGVsbG8' }));
+    lines.push(JSON.stringify({ keyId: 'not a key!', data: 'aGk=' }));
+    // What the service says of that item: its index in the request, `items.43`.
+    const direct = await svc.json<{
+      items: { detail: string; errors: { field: string; messages: string[] }[] }[];
+    }>('POST', '/v1/sign', { items: lines.slice(256).map((l) => JSON.parse(l) as unknown) });
+    const { detail, errors } = direct.items[43]!;
+    expect(detail).toMatch(/^items\.43 is invalid: keyId /);
+    expect(errors.map((e) => e.field)).toEqual(['items.43.keyId']);
+    const result = await runCli(['keys', 'sign-batch', '--file', file('by-line.jsonl', lines)], env, 60_000);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 1,
+      stderr: '0 signed, 300 failed\n',
+    });
+    const out = parse(result.stdout);
+    expect(result.stdout).not.toContain('items.');
+    for (const o of out) expect(o.error!.detail.startsWith(`line ${o.line}: data `)).toBe(o.line !== 300);
+    expect(out[299]).toEqual({
+      line: 300,
+      keyId: 'not a key!',
+      error: expect.objectContaining({
+        type: 'https://keyledger.dev/problems/validation-failed',
+        status: 400,
+        detail: detail.replace('items.43 is invalid: ', 'line 300: '),
+        errors: [{ ...errors[0], field: 'keyId' }],
+      }),
+    });
+    expect(out[299]!.error!.detail).toMatch(/^line 300: keyId /);
   });
 
   describe('usage errors: exit 2, nothing sent', () => {
@@ -219,7 +316,7 @@ describe('keyledger keys sign-batch against the service', () => {
       expect(await signatures(hashsig.keyId)).toBe(before);
     });
 
-    const good = () => JSON.stringify({ keyId: hashsig.keyId, data: randomBytes(8).toString('base64') });
+    const good = () => goodLine(hashsig);
 
     it('a line that is not JSON, named by its number (the line itself is not quoted)', async () => {
       const p = file('broken.jsonl', [good(), '', good(), '{"keyId": "secret-ish", data: }', good()]);
@@ -244,6 +341,13 @@ describe('keyledger keys sign-batch against the service', () => {
         code: 2,
         stdout: '',
         message: `error: ${both} line 1: give "data" (base64) or "text" (a string), not both`,
+        help: true,
+      });
+      const number = file('text-number.jsonl', [JSON.stringify({ keyId: hashsig.keyId, text: 5 })]);
+      expect(usage(await runCli(['keys', 'sign-batch', '--file', number], env))).toEqual({
+        code: 2,
+        stdout: '',
+        message: `error: ${number} line 1: "text" must be a string, got a number`,
         help: true,
       });
     });
