@@ -30,7 +30,7 @@ import {
   checkReadStreamOptions,
 } from './arguments';
 import { PostgresGroupCommit } from './postgres-group-commit';
-import { migratePostgresLedger, SCHEMA_NAME } from './postgres-schema';
+import { assertPostgresLedger, migratePostgresLedger, NoLedger, SCHEMA_NAME } from './postgres-schema';
 import { QueuedWrites } from './queued-writes';
 import type { PendingWrite } from './batch-plan';
 import { StoredRow, type RawRow } from './stored-row';
@@ -45,12 +45,55 @@ const LOCK_POOL_SIZE = 32;
 /** A subscription also looks for new events this often, should a notification have been lost. */
 const FALLBACK_WAKE_MS = 2000;
 const RECONNECT_MS = [100, 5000] as const;
+/** How long a connection attempt may take unless the URL's `connect_timeout` says otherwise. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * The URL parameters a PostgreSQL ledger URL may carry: keyledger's `schema`, and what
+ * node-postgres reads from a connection string (pg-connection-string's `parse`, then pg's
+ * `ConnectionParameters`). Any other is refused rather than ignored, so a misspelt `?shema=` does
+ * not quietly open the default schema. `connect_timeout` is keyledger's: pg ignores it in a URL.
+ */
+const URL_PARAMETERS = [
+  'schema',
+  'connect_timeout',
+  'host',
+  'port',
+  'user',
+  'password',
+  'application_name',
+  'fallback_application_name',
+  'options',
+  'client_encoding',
+  'statement_timeout',
+  'lock_timeout',
+  'idle_in_transaction_session_timeout',
+  'query_timeout',
+  'ssl',
+  'sslmode',
+  'sslcert',
+  'sslkey',
+  'sslrootcert',
+  'sslnegotiation',
+  'uselibpqcompat',
+] as const;
+/** Values pg gives a meaning; any other `ssl` string would turn TLS on, even `ssl=false`. */
+const URL_VALUES: Readonly<Record<string, readonly string[]>> = {
+  ssl: ['true', '1', '0', 'no-verify'],
+  sslmode: ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'],
+  uselibpqcompat: ['true', 'false'],
+};
 
 export interface PostgresEventStoreOptions {
   /** Default 8. */
   readonly poolSize?: number;
   /** How often subscriptions look for events without a notification. Default 2 s. */
   readonly fallbackWakeMs?: number;
+  /**
+   * Open only a ledger that is already there, writing nothing (the source of `keyledger ledger
+   * copy`): a schema that is absent or holds no ledger throws `NoLedger`, and none is created.
+   */
+  readonly existing?: boolean;
 }
 
 export interface PostgresLedgerLocation {
@@ -59,9 +102,45 @@ export interface PostgresLedgerLocation {
   readonly schema: string;
   /** host:port/database (schema): for messages; never the user's password. */
   readonly where: string;
+  /** From `connect_timeout` (seconds, 0 for none); default 10 s. */
+  readonly connectTimeoutMs: number;
 }
 
-/** Splits keyledger's `?schema=` off a postgres:// URL and checks it. */
+/** Refuses a parameter the URL should not carry, or carries twice, or a value pg would misread. */
+function checkUrlParameters(params: URLSearchParams): void {
+  const seen = new Set<string>();
+  for (const [name, value] of params) {
+    // Only the name is quoted, never a value: a misplaced one could be a password.
+    const shown = JSON.stringify(name.slice(0, 40));
+    if (!(URL_PARAMETERS as readonly string[]).includes(name))
+      throw new InvalidEventStoreArgument(
+        `the PostgreSQL ledger URL has an unknown parameter ${shown}; accepted: ${URL_PARAMETERS.join(', ')}`,
+      );
+    if (seen.has(name))
+      throw new InvalidEventStoreArgument(`the PostgreSQL ledger URL has the parameter ${shown} twice`);
+    seen.add(name);
+    const allowed = URL_VALUES[name];
+    if (allowed !== undefined && !allowed.includes(value))
+      throw new InvalidEventStoreArgument(
+        `the PostgreSQL ledger URL's ${name} must be one of ${allowed.join(', ')}, got "${value.slice(0, 20)}"`,
+      );
+  }
+}
+
+/** `connect_timeout` as libpq reads it (whole seconds, 0: wait indefinitely), in milliseconds. */
+function connectTimeoutMs(raw: string | null): number {
+  if (raw === null) return CONNECT_TIMEOUT_MS;
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) > 3600)
+    throw new InvalidEventStoreArgument(
+      `the PostgreSQL ledger URL's connect_timeout must be whole seconds 0..3600 (0: no limit), got "${raw.slice(0, 20)}"`,
+    );
+  return Number(raw) * 1000;
+}
+
+/**
+ * Splits keyledger's own parameters (`schema`, `connect_timeout`) off a postgres:// URL and checks
+ * every parameter (`URL_PARAMETERS`).
+ */
 export function parsePostgresUrl(raw: string): PostgresLedgerLocation {
   let url: URL;
   try {
@@ -75,17 +154,24 @@ export function parsePostgresUrl(raw: string): PostgresLedgerLocation {
     throw new InvalidEventStoreArgument(
       'the PostgreSQL ledger URL must start with postgres:// or postgresql://',
     );
+  checkUrlParameters(url.searchParams);
   const schema = url.searchParams.get('schema') ?? DEFAULT_POSTGRES_SCHEMA;
   if (!SCHEMA_NAME.test(schema))
     throw new InvalidEventStoreArgument(
       `the PostgreSQL ledger's schema must be a lower-case identifier of at most 40 chars, got "${schema.slice(0, 40)}"`,
     );
+  const timeout = connectTimeoutMs(url.searchParams.get('connect_timeout'));
   url.searchParams.delete('schema');
+  url.searchParams.delete('connect_timeout');
   const database = decodeURIComponent(url.pathname.slice(1)) || '(default database)';
+  // pg takes `host` and `port` parameters over the URL's (a Unix socket directory: ?host=/run/postgresql).
+  const host = url.searchParams.get('host') || url.hostname || 'localhost';
+  const port = url.searchParams.get('port') || url.port || 5432;
   return {
     connectionString: url.toString(),
     schema,
-    where: `PostgreSQL ledger ${url.hostname || 'localhost'}:${url.port || 5432}/${database} (schema ${schema})`,
+    where: `PostgreSQL ledger ${host}:${port}/${database} (schema ${schema})`,
+    connectTimeoutMs: timeout,
   };
 }
 
@@ -168,12 +254,15 @@ export class PostgresEventStore extends QueuedWrites implements EventStore {
     );
   }
 
-  /** Connects, creates or migrates the schema; throws `LedgerUnavailable` naming what went wrong. */
+  /**
+   * Connects, creates or migrates the schema (with `existing`, only checks it is there); throws
+   * `LedgerUnavailable` (or `NoLedger`) naming what went wrong.
+   */
   static async open(url: string, options: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
     const location = parsePostgresUrl(url);
     const pool = new Pool({
       max: options.poolSize ?? POOL_SIZE,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: location.connectTimeoutMs,
       connectionString: location.connectionString,
       types: TYPES,
     });
@@ -185,9 +274,13 @@ export class PostgresEventStore extends QueuedWrites implements EventStore {
         throw store.translate(error, 'connecting');
       });
       try {
-        await migratePostgresLedger(client, location.schema, location.where);
+        if (options.existing === true) await assertPostgresLedger(client, location.schema, location.where);
+        else await migratePostgresLedger(client, location.schema, location.where);
       } catch (error) {
-        throw store.translate(error, 'creating or migrating its schema');
+        throw store.translate(
+          error,
+          options.existing === true ? 'reading its schema' : 'creating or migrating its schema',
+        );
       } finally {
         client.release();
       }
@@ -321,7 +414,7 @@ export class PostgresEventStore extends QueuedWrites implements EventStore {
   private newLockPool(): Pool {
     const pool = new Pool({
       max: LOCK_POOL_SIZE,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: this.location.connectTimeoutMs,
       connectionString: this.location.connectionString,
       types: TYPES,
     });
@@ -408,7 +501,12 @@ export class PostgresEventStore extends QueuedWrites implements EventStore {
 
   /** Every driver error becomes `LedgerUnavailable` naming the ledger (host, database, schema; no credentials). */
   private translate(error: unknown, doing: string): EventStoreError {
-    if (error instanceof LedgerUnavailable || error instanceof InvalidEventStoreArgument) return error;
+    if (
+      error instanceof LedgerUnavailable ||
+      error instanceof InvalidEventStoreArgument ||
+      error instanceof NoLedger
+    )
+      return error;
     const message = error instanceof Error ? error.message : String(error);
     return new LedgerUnavailable(`${this.location.where}: ${doing} failed: ${message}`, { cause: error });
   }

@@ -8,7 +8,8 @@
  * together migrate once.
  */
 import type { PoolClient } from 'pg';
-import { LedgerUnavailable } from './errors';
+import type { ErrorCategory } from '../domain/error-category';
+import { EventStoreError, LedgerUnavailable } from './errors';
 
 /** The version this code writes and reads. Add a step to MIGRATIONS when it changes. */
 export const POSTGRES_SCHEMA_VERSION = 1;
@@ -47,6 +48,66 @@ const MIGRATIONS: ReadonlyArray<(s: string) => string> = [
     );`,
 ];
 
+/** The ledger's schema is absent, empty, or holds something else: nothing was created to say so. */
+export class NoLedger extends EventStoreError {
+  // Only `keyledger ledger copy` asks for a ledger that must already be there (its source).
+  static readonly category: ErrorCategory = 'unavailable';
+  readonly type = 'no-ledger';
+  constructor(
+    where: string,
+    /** What is there instead, e.g. `schema "x" does not exist`. */
+    readonly reason: string,
+  ) {
+    super(`${where}: there is no ledger: ${reason}`);
+  }
+}
+
+/** The version in the `meta` table of a schema that has one; throws if it is not a ledger this code reads. */
+async function markedVersion(client: PoolClient, schema: string, where: string): Promise<number> {
+  const meta = await client.query<{ key: string; value: string }>(`SELECT key, value FROM ${schema}.meta`);
+  const values = new Map(meta.rows.map((r) => [r.key, r.value]));
+  if (values.get('format') !== FORMAT)
+    throw new LedgerUnavailable(`${where}: schema "${schema}" is not a keyledger ledger (no format mark)`);
+  const version = Number(values.get('schema_version'));
+  if (!Number.isSafeInteger(version) || version < 1)
+    throw new LedgerUnavailable(`${where}: schema "${schema}" has an unreadable schema version`);
+  if (version > POSTGRES_SCHEMA_VERSION)
+    throw new LedgerUnavailable(
+      `${where}: the ledger's schema is version ${version}, newer than this keyledger knows ` +
+        `(${POSTGRES_SCHEMA_VERSION}); run a keyledger at least as new as the one that wrote it`,
+    );
+  return version;
+}
+
+/**
+ * Checks, reading only, that `schema` holds a ledger of the version this code writes: the open of a
+ * ledger that must already exist (the source of a copy), which creates and migrates nothing. A
+ * schema that is absent or holds no ledger throws `NoLedger`; an older version is refused too,
+ * since migrating it would write.
+ */
+export async function assertPostgresLedger(client: PoolClient, schema: string, where: string): Promise<void> {
+  const found = await client.query<{ name: string | null }>(
+    `SELECT t.table_name AS name FROM pg_namespace n
+       LEFT JOIN information_schema.tables t ON t.table_schema = n.nspname
+      WHERE n.nspname = $1`,
+    [schema],
+  );
+  if (found.rows.length === 0) throw new NoLedger(where, `schema "${schema}" does not exist`);
+  const names = found.rows.flatMap((r) => (r.name === null ? [] : [r.name])).sort();
+  if (names.length === 0) throw new NoLedger(where, `schema "${schema}" is empty`);
+  if (!names.includes('meta'))
+    throw new NoLedger(
+      where,
+      `schema "${schema}" holds tables (${names.join(', ')}) but no keyledger ledger`,
+    );
+  const version = await markedVersion(client, schema, where);
+  if (version < POSTGRES_SCHEMA_VERSION)
+    throw new LedgerUnavailable(
+      `${where}: the ledger's schema is version ${version}, older than this keyledger's ` +
+        `(${POSTGRES_SCHEMA_VERSION}); start a keyledger service on it once to migrate it`,
+    );
+}
+
 /**
  * Creates the schema, or checks and migrates an existing one. `where` names the ledger in errors
  * (never with credentials).
@@ -68,22 +129,7 @@ export async function migratePostgresLedger(
     const names = new Set(tables.rows.map((r) => r.name));
     let version = 0;
     if (names.has('meta')) {
-      const meta = await client.query<{ key: string; value: string }>(
-        `SELECT key, value FROM ${schema}.meta`,
-      );
-      const values = new Map(meta.rows.map((r) => [r.key, r.value]));
-      if (values.get('format') !== FORMAT)
-        throw new LedgerUnavailable(
-          `${where}: schema "${schema}" is not a keyledger ledger (no format mark)`,
-        );
-      version = Number(values.get('schema_version'));
-      if (!Number.isSafeInteger(version) || version < 1)
-        throw new LedgerUnavailable(`${where}: schema "${schema}" has an unreadable schema version`);
-      if (version > POSTGRES_SCHEMA_VERSION)
-        throw new LedgerUnavailable(
-          `${where}: the ledger's schema is version ${version}, newer than this keyledger knows ` +
-            `(${POSTGRES_SCHEMA_VERSION}); run a keyledger at least as new as the one that wrote it`,
-        );
+      version = await markedVersion(client, schema, where);
     } else if (names.size > 0) {
       throw new LedgerUnavailable(
         `${where}: schema "${schema}" holds tables (${[...names].sort().join(', ')}) but is not a keyledger ledger`,

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { LedgerUnavailable, WrongExpectedRevision, type RecordedEvent } from '../../src/event-store';
 import { chainedEventStore } from '../../src/event-store/chained-event-store';
-import { openPostgresEventStore, type PostgresEventStore } from '../../src/event-store/postgres-event-store';
+import {
+  openPostgresEventStore,
+  parsePostgresUrl,
+  type PostgresEventStore,
+} from '../../src/event-store/postgres-event-store';
+import { NoLedger } from '../../src/event-store/postgres-schema';
 import { ledgerUrl, useTestDatabase } from '../support/postgres';
 import { within } from '../support/within';
 import { describeEventStoreContract } from './event-store.contract';
@@ -201,5 +206,93 @@ describe('PostgresEventStore schema', () => {
     await expect(openPostgresEventStore('postgres://127.0.0.1/db?schema=a;drop')).rejects.toThrow(
       /schema must be a lower-case identifier/,
     );
+  });
+});
+
+describe('PostgresEventStore URL parameters', () => {
+  const base = 'postgres://me:s3cret-pw@127.0.0.1:5432/db';
+
+  it.each([
+    ['?foo=bar', 'unknown parameter "foo"; accepted: schema, connect_timeout, host, port, user, password'],
+    ['?shema=x', 'unknown parameter "shema"; accepted: schema,'],
+    ['?schema=a&schema=b', 'has the parameter "schema" twice'],
+    ['?ssl=false', 'ssl must be one of true, 1, 0, no-verify, got "false"'],
+    ['?sslmode=allow', 'sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify'],
+    ['?connect_timeout=soon', 'connect_timeout must be whole seconds 0..3600 (0: no limit), got "soon"'],
+  ])('refuses %s, saying why and never showing the password', (query, message) => {
+    expect(() => parsePostgresUrl(`${base}${query}`)).toThrow(message);
+    expect(() => parsePostgresUrl(`${base}${query}`)).not.toThrow(/s3cret/);
+  });
+
+  it('keeps what node-postgres reads for it, and takes its own parameters off', () => {
+    const location = parsePostgresUrl(
+      `${base}?schema=ledger_a&application_name=kl&sslmode=disable&options=-c%20statement_timeout%3D0&connect_timeout=3`,
+    );
+    expect(location).toMatchObject({ schema: 'ledger_a', connectTimeoutMs: 3000 });
+    const passed = new URL(location.connectionString).searchParams;
+    expect([...passed.keys()]).toEqual(['application_name', 'sslmode', 'options']);
+    expect(parsePostgresUrl(base).connectTimeoutMs).toBe(10_000);
+    expect(parsePostgresUrl('postgres:///db?host=/run/postgresql').where).toBe(
+      'PostgreSQL ledger /run/postgresql:5432/db (schema keyledger)',
+    );
+  });
+
+  it('opens with parameters node-postgres uses: the session carries them', async () => {
+    const url = `${ledgerUrl(database().url)}&application_name=kl-url-test&connect_timeout=5`;
+    const store = await openPostgresEventStore(url);
+    try {
+      await store.append('s', [{ type: 'Kept', data: {} }]);
+      expect(await store.headPosition()).toBe(1);
+      const client = new Client({ connectionString: database().url });
+      await client.connect();
+      const sessions = await client.query(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = 'kl-url-test' AND datname = current_database()",
+      );
+      await client.end();
+      expect(sessions.rowCount).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+      await dropSchema(url);
+    }
+  });
+});
+
+describe('PostgresEventStore opened as an existing ledger', () => {
+  let url: string;
+  beforeEach(() => {
+    url = ledgerUrl(database().url);
+  });
+  afterEach(() => dropSchema(url));
+  const schema = () => new URL(url).searchParams.get('schema')!;
+
+  async function schemaExists(): Promise<boolean> {
+    const u = new URL(url);
+    u.search = '';
+    const client = new Client({ connectionString: u.toString() });
+    await client.connect();
+    try {
+      return (await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema()])).rowCount === 1;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('refuses a schema that is absent, and does not create it', async () => {
+    const error = await openPostgresEventStore(url, { existing: true }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(NoLedger);
+    expect((error as NoLedger).reason).toBe(`schema "${schema()}" does not exist`);
+    expect(await schemaExists()).toBe(false);
+  });
+
+  it('opens a ledger that is there, and reads it', async () => {
+    const writer = await openPostgresEventStore(url);
+    await writer.append('s', [{ type: 'Kept', data: { n: 1 } }]);
+    await writer.close();
+    const reader = await openPostgresEventStore(url, { existing: true });
+    try {
+      expect((await reader.readAll()).map((e) => e.type)).toEqual(['Kept']);
+    } finally {
+      await reader.close();
+    }
   });
 });
