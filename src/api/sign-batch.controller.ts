@@ -25,7 +25,7 @@ import {
   SignBatchSigned,
 } from './dto/sign-batch.dto';
 import { problem, toProblem, type Problem } from './problem';
-import { ApiProblems, ReadProblems } from './problems.openapi';
+import { ApiProblems } from './problems.openapi';
 import { VALIDATOR_OPTIONS, fieldErrors } from './validation';
 import { signJson } from './views';
 
@@ -41,7 +41,6 @@ type ItemAnswer = ({ keyId: string } & Record<string, unknown>) | (Problem & { k
 
 @ApiTags('keys')
 @ApiBearerAuth()
-@ReadProblems()
 @ApiExtraModels(SignBatchSigned, SignBatchFailed)
 @Controller('v1/sign')
 export class SignBatchController {
@@ -50,13 +49,16 @@ export class SignBatchController {
   constructor(private readonly commands: CommandBus) {}
 
   @Post()
-  @ApiProblems(413, 415)
+  // ReadProblems without its 404: no path parameter to be unknown, and an unknown key or HSM is
+  // answered in the items' slots (docs/api.md, "Signing in batches").
+  @ApiProblems(400, 401, 403, 413, 415, 500, 503)
   @HttpCode(200)
   @ApiOperation({
     summary: `sign up to ${MAX_SIGN_BATCH} items {keyId, data} in one request; each answered in its slot`,
     description:
       `Each item is signed as POST /v1/keys/{keyId}/sign would sign it, and answered in order with {keyId, signature, hsm, q?} or with the problem that request would have got (its status in the problem). One item failing does not fail the others: the answer is 200 with the counts \`signed\` and \`failed\`. ` +
       `The whole request is a 400 only when the envelope is wrong: a body that is not an object, \`items\` missing or not an array, fewer than 1 or more than ${MAX_SIGN_BATCH} items, a bad \`hsm\` or another top-level field. ` +
+      `An \`hsm\` that is well formed but not registered is no 400 and no 404 for the whole request: every item is answered in its slot with the 404 problem a single sign on it gets ("HSM … is not registered"), and nothing is signed. ` +
       `An item that is not an object, whose keyId is missing or not a key id, whose data is not strict base64 or over ${MAX_SIGN_BYTES} bytes, or that has another field is a 400 problem \`validation-failed\` in its slot. The body as a whole stays within 1 MiB (413).`,
   })
   @ApiOkResponse({

@@ -1,5 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import type { ValidatorOptions } from 'class-validator';
+import { IsDefined, type ValidatorOptions } from 'class-validator';
 import { ValidationFailed } from './problem';
 
 /**
@@ -14,7 +14,20 @@ export const VALIDATOR_OPTIONS = {
   validationError: { target: false, value: false },
 } as const satisfies ValidatorOptions;
 
-/** Flattens nested class-validator errors into `field: messages` with dotted paths. */
+/**
+ * A field the body must have, and what it must be: a body without it (or with null) is told so in
+ * one message, "items is required: an array of 1 to 256 {keyId, data}", rather than by every check
+ * its other decorators make of a missing value (see `fieldErrors`).
+ */
+export function Required(what: string): PropertyDecorator {
+  return IsDefined({ message: `$property is required: ${what}` });
+}
+
+/**
+ * Flattens nested class-validator errors into `field: messages` with dotted paths. A missing field
+ * (its `Required` check failed; the value itself is not kept, VALIDATOR_OPTIONS) gets that message
+ * alone, and a message two checks share (one message for a minimum and a maximum) is listed once.
+ */
 export function fieldErrors(
   errors: readonly ValidationError[],
   parent = '',
@@ -22,7 +35,9 @@ export function fieldErrors(
   const out: { field: string; messages: string[] }[] = [];
   for (const error of errors) {
     const field = parent === '' ? error.property : `${parent}.${error.property}`;
-    const messages = Object.values(error.constraints ?? {});
+    const constraints = error.constraints ?? {};
+    const required = constraints.isDefined;
+    const messages = required === undefined ? [...new Set(Object.values(constraints))] : [required];
     if (messages.length > 0) out.push({ field, messages });
     if (error.children?.length) out.push(...fieldErrors(error.children, field));
   }

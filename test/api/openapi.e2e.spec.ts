@@ -5,13 +5,19 @@
  */
 import { documentedStatuses, startService, type Service } from './support/service';
 
-type Operation = { responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> };
+type Operation = {
+  description?: string;
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+};
 
 describe('the OpenAPI document', () => {
   let svc: Service;
   let document: {
     paths: Record<string, Record<string, Operation>>;
-    components: { securitySchemes: Record<string, Record<string, unknown>> };
+    components: {
+      securitySchemes: Record<string, Record<string, unknown>>;
+      schemas: Record<string, { properties: Record<string, Record<string, unknown>> }>;
+    };
   };
 
   beforeAll(async () => {
@@ -30,7 +36,8 @@ describe('the OpenAPI document', () => {
     for (const { route, op } of operations()) {
       const errors = Object.keys(op.responses).filter((s) => Number(s) >= 400);
       expect({ route, documented: errors.includes('500') }).toEqual({ route, documented: true });
-      if (route.includes(' /v1/'))
+      // POST /v1/sign has nothing to be unknown as a whole (next test).
+      if (route.includes(' /v1/') && route !== 'POST /v1/sign')
         expect({ route, errors }).toEqual({
           route,
           errors: expect.arrayContaining(['400', '401', '404', '503']),
@@ -55,6 +62,36 @@ describe('the OpenAPI document', () => {
     const destroy = document.paths['/v1/keys/{keyId}']!.delete!;
     expect(Object.keys(destroy.responses)).toEqual(expect.arrayContaining(['409', '502']));
     expect(Object.keys(destroy.responses)).not.toContain('415');
+  });
+
+  it('lists only what POST /v1/sign can answer as a whole, and says an unregistered hsm fails each slot', () => {
+    const batch = document.paths['/v1/sign']!.post!;
+    expect(Object.keys(batch.responses).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '413',
+      '415',
+      '500',
+      '503',
+    ]);
+    expect(batch.description).toMatch(
+      /`hsm` that is well formed but not registered is no 400 and no 404 for the whole request: every item is answered in its slot with the 404 problem a single sign on it gets/,
+    );
+  });
+
+  it('declares the item bounds the server checks on each array of a body', () => {
+    const { schemas } = document.components;
+    expect([
+      schemas.PrefetchDto!.properties.keyIds,
+      schemas.SignBatchDto!.properties.items,
+      schemas.BackupExportDto!.properties.keyIds,
+    ]).toEqual([
+      expect.objectContaining({ minItems: 1, maxItems: 256 }),
+      expect.objectContaining({ minItems: 1, maxItems: 256 }),
+      expect.objectContaining({ minItems: 1, maxItems: 4096 }),
+    ]);
   });
 
   it('describes the bearer token as opaque, not a JWT', () => {

@@ -203,6 +203,27 @@ describe('POST /v1/sign (service with demo HSMs)', () => {
     expect((await key(keys.hashsig.keyId)).hashsig).toEqual(before.hashsig);
   });
 
+  it("answers an hsm that is well formed but not registered in every slot with the single sign's 404; nothing is signed", async () => {
+    const before = await svc.position();
+    const data = b64(randomBytes(16));
+    const answer = await batch({
+      items: [keys.ec, keys.hashsig, keys.rsa].map((k) => ({ keyId: k.keyId, data })),
+      hsm: 'hsm-nowhere',
+    });
+    expect({ signed: answer.signed, failed: answer.failed }).toEqual({ signed: 0, failed: 3 });
+    const response = await svc.call('POST', `/v1/keys/${keys.ec.keyId}/sign`, { data, hsm: 'hsm-nowhere' });
+    const { type, title, status, detail } = await expectProblem(response, 404);
+    expect(detail).toMatch(/^HSM "hsm-nowhere" is not registered/);
+    for (const item of answer.items as Failed[])
+      expect({ type: item.type, title: item.title, status: item.status, detail: item.detail }).toEqual({
+        type,
+        title,
+        status,
+        detail,
+      });
+    expect(await svc.position()).toBe(before);
+  });
+
   describe('an envelope it cannot take: 400 for the whole request, the ledger unchanged', () => {
     let before: number;
     beforeEach(async () => {
@@ -226,6 +247,18 @@ describe('POST /v1/sign (service with demo HSMs)', () => {
       expect(problem.type).toBe('https://keyledger.dev/problems/validation-failed');
       expect((problem.errors as { field: string }[]).map((e) => e.field)).toContain(field);
       if (label.startsWith('257')) expect(problem.detail).toMatch(/1 to 256 items/);
+    });
+
+    // One message per fault, said once: a missing field is "required", not each check it fails.
+    it.each([
+      ['{}', {}, ['items is required: an array of 1 to 256 {keyId, data}']],
+      ['items: null', { items: null }, ['items is required: an array of 1 to 256 {keyId, data}']],
+      ['no items', { items: [] }, ['items must hold 1 to 256 items']],
+      ['items not an array', { items: 'x' }, ['items must hold 1 to 256 items', 'items must be an array']],
+    ])('%s: each message about items once', async (_label, body, messages) => {
+      const problem = await expectProblem(await svc.call('POST', '/v1/sign', body), 400);
+      expect(problem.errors).toEqual([{ field: 'items', messages }]);
+      expect(problem.detail).toBe(`the request body is invalid: ${messages.join(', ')}`);
     });
 
     it('a body that is not an object', async () => {

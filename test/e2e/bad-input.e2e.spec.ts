@@ -456,6 +456,54 @@ describe('bad input over HTTP leaves the ledger unchanged', () => {
     });
   });
 
+  describe('each fault said once: a missing field is required, not every check it fails', () => {
+    it.each([
+      [
+        'prefetch without keyIds',
+        () => ({ path: '/v1/hsms/hsm-a/prefetch', body: {} }),
+        [{ field: 'keyIds', messages: ['keyIds is required: an array of 1 to 256 key ids'] }],
+      ],
+      [
+        'prefetch of no keys',
+        () => ({ path: '/v1/hsms/hsm-a/prefetch', body: { keyIds: [] } }),
+        [{ field: 'keyIds', messages: ['keyIds must hold 1 to 256 key ids'] }],
+      ],
+      [
+        'prefetch of 257 keys',
+        () => ({ path: '/v1/hsms/hsm-a/prefetch', body: { keyIds: Array(257).fill(key.keyId) } }),
+        [{ field: 'keyIds', messages: ['keyIds must hold 1 to 256 key ids'] }],
+      ],
+      [
+        'a batch sign without items',
+        () => ({ path: '/v1/sign', body: {} }),
+        [{ field: 'items', messages: ['items is required: an array of 1 to 256 {keyId, data}'] }],
+      ],
+      [
+        'an HSM registration without name, endpoint and pin',
+        () => ({ path: '/v1/hsms', body: {} }),
+        [
+          {
+            field: 'name',
+            messages: ['name is required: a unique name of 1 to 128 letters, digits, ".", "_", ":" or "-"'],
+          },
+          { field: 'endpoint', messages: ['endpoint is required: "unix:/path" or "tcp://host:port"'] },
+          { field: 'pin', messages: ["pin is required: the HSM's user PIN, 4 to 4096 characters"] },
+        ],
+      ],
+    ])('%s: 400 with one message a field', async (_label, make, errors) => {
+      const { path: p, body } = make();
+      const problem = await refused({
+        method: 'POST',
+        path: p,
+        body,
+        status: 400,
+        detail: /^the request body is invalid: /,
+      });
+      expect(problem.errors).toEqual(errors);
+      expect(problem.detail).not.toMatch(/\b1 elements\b/);
+    });
+  });
+
   describe('a blob of another key, and random bytes', () => {
     it("raw-import of another key's blob by hash, onto an HSM without the key: 404 naming blob and key", async () => {
       const problem = await refused({

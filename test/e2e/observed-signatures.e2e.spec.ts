@@ -331,7 +331,7 @@ describe('observed hashsig signatures (HTTP)', () => {
     }, 60_000);
 
     it.each([
-      ['no signature', {}, 'signature must be standard base64'],
+      ['no signature', {}, 'signature is required: the signature, standard base64'],
       ['a signature that is not base64', { signature: 'not base64!' }, 'signature must be standard base64'],
       ['URL-safe base64', { signature: 'AA-_' }, 'signature must be standard base64'],
       ['an empty signature', { signature: '' }, 'signature must be standard base64'],

@@ -17,6 +17,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+import { Required } from '../validation';
 import { HsmRefDto } from './hsm.dto';
 import { BODY_LIMIT_BYTES, REF } from './limits';
 
@@ -60,6 +61,7 @@ export class BackupImportDto extends HsmRefDto {
       'the backup file written by `cryptech_backup export` (or `keyledger backup export`), as its text; its SHA-256 is recorded with every key it brings',
     maxLength: BODY_LIMIT_BYTES,
   })
+  @Required('the backup file, as its text')
   @IsString()
   @MinLength(1)
   @MaxLength(BODY_LIMIT_BYTES)
@@ -118,6 +120,7 @@ export class BackupExportDto extends HsmRefDto {
       'the setup file of the destination (`cryptech_backup setup`, with or without -s; or `keyledger backup setup`), as its text',
     maxLength: BODY_LIMIT_BYTES,
   })
+  @Required("the destination's setup file, as its text")
   @IsString()
   @MinLength(1)
   @MaxLength(BODY_LIMIT_BYTES)
@@ -126,12 +129,13 @@ export class BackupExportDto extends HsmRefDto {
   @ApiPropertyOptional({
     type: [String],
     description: `keys to write (at most ${MAX_BACKUP_KEY_IDS}); default: every RSA/EC key resident on the HSM. Naming a hashsig key is a 422: the format cannot carry its state`,
+    minItems: 1,
     maxItems: MAX_BACKUP_KEY_IDS,
   })
   @IsOptional()
   @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_BACKUP_KEY_IDS)
+  @ArrayMinSize(1, { message: `$property must hold 1 to ${MAX_BACKUP_KEY_IDS} key ids` })
+  @ArrayMaxSize(MAX_BACKUP_KEY_IDS, { message: `$property must hold 1 to ${MAX_BACKUP_KEY_IDS} key ids` })
   @IsString({ each: true })
   @Matches(REF, { each: true, message: '$property must hold key ids' })
   keyIds?: string[];

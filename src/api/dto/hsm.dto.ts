@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Required } from '../validation';
 import { MAX_ENDPOINT, MAX_PIN, REF } from './limits';
 
 export class RegisterHsmDto {
   @ApiProperty({ example: 'hsm-c', description: 'unique name; letters, digits, . _ : -' })
+  @Required('a unique name of 1 to 128 letters, digits, ".", "_", ":" or "-"')
   @IsString()
   @Matches(REF, {
     message:
@@ -15,6 +17,7 @@ export class RegisterHsmDto {
     example: 'unix:/var/run/cryptech_muxd.rpc',
     description: '"unix:/path" or "tcp://host:port"',
   })
+  @Required('"unix:/path" or "tcp://host:port"')
   @IsString()
   @MaxLength(MAX_ENDPOINT)
   @Matches(/^(unix:\/.+|tcp:\/\/[^\s/]+:\d{1,5})$/, {
@@ -26,6 +29,7 @@ export class RegisterHsmDto {
     description: 'user PIN; kept in the local secret store, never returned or logged',
     writeOnly: true,
   })
+  @Required(`the HSM's user PIN, 4 to ${MAX_PIN} characters`)
   @IsString()
   @MinLength(4)
   @MaxLength(MAX_PIN)
@@ -44,6 +48,7 @@ export class RegisterHsmDto {
 
 export class HsmRefDto {
   @ApiProperty({ example: 'hsm-a', description: 'HSM id or name' })
+  @Required('an HSM id or name')
   @IsString()
   @Matches(REF, { message: '$property must be an HSM id or name' })
   hsm!: string;
@@ -62,6 +67,7 @@ export class HsmResponse {
 
 export class KekDomainCreateDto extends HsmRefDto {
   @ApiProperty({ example: 'demo' })
+  @Required('a name of 1 to 128 letters, digits, ".", "_", ":" or "-"')
   @IsString()
   @Matches(REF, { message: '$property must be 1 to 128 letters, digits, ".", "_", ":" or "-"' })
   name!: string;

@@ -18,6 +18,7 @@ import {
 } from 'class-validator';
 import { HsmRefDto } from './hsm.dto';
 import { IsStrictBase64 } from '../base64';
+import { Required } from '../validation';
 import { MAX_LABEL, MAX_OBSERVED_SIGNATURE_BYTES, MAX_SIGN_BYTES, REF } from './limits';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -43,6 +44,7 @@ function OnlyForType(keyType: GenerateKeyDto['type']): PropertyDecorator {
 
 export class GenerateKeyDto extends HsmRefDto {
   @ApiProperty({ enum: ['rsa', 'ec', 'hashsig'] })
+  @Required('rsa, ec or hashsig')
   @IsIn(['rsa', 'ec', 'hashsig'])
   type!: 'rsa' | 'ec' | 'hashsig';
 
@@ -98,6 +100,7 @@ export class PatchKeyDto {
   @ApiProperty({
     description: 'true: keep the key resident (paged in now if no HSM holds it, never paged out)',
   })
+  @Required('true or false')
   @IsBoolean()
   pinned!: boolean;
 }
@@ -108,12 +111,14 @@ export const MAX_PREFETCH_KEYS = 256;
 export class PrefetchDto {
   @ApiProperty({
     type: [String],
-    description: `key ids to page in onto the HSM (at most ${MAX_PREFETCH_KEYS})`,
+    description: `1 to ${MAX_PREFETCH_KEYS} key ids to page in onto the HSM`,
+    minItems: 1,
     maxItems: MAX_PREFETCH_KEYS,
   })
+  @Required(`an array of 1 to ${MAX_PREFETCH_KEYS} key ids`)
   @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_PREFETCH_KEYS)
+  @ArrayMinSize(1, { message: `$property must hold 1 to ${MAX_PREFETCH_KEYS} key ids` })
+  @ArrayMaxSize(MAX_PREFETCH_KEYS, { message: `$property must hold 1 to ${MAX_PREFETCH_KEYS} key ids` })
   @IsString({ each: true })
   @Matches(REF, { each: true, message: '$property must hold key ids' })
   keyIds!: string[];
@@ -150,11 +155,13 @@ export class RawImportDto extends HsmRefDto {
 
 export class TransferDto {
   @ApiProperty({ description: 'source HSM id or name' })
+  @Required('the source HSM id or name')
   @IsString()
   @Matches(REF, { message: '$property must be an HSM id or name' })
   from!: string;
 
   @ApiProperty({ description: 'destination HSM id or name' })
+  @Required('the destination HSM id or name')
   @IsString()
   @Matches(REF, { message: '$property must be an HSM id or name' })
   to!: string;
@@ -162,6 +169,7 @@ export class TransferDto {
 
 export class SignDto {
   @ApiProperty({ description: `data to sign, base64 (at most ${MAX_SIGN_BYTES} bytes)`, format: 'byte' })
+  @Required(`the data to sign, standard base64 (RFC 4648, padded) of 1 to ${MAX_SIGN_BYTES} bytes`)
   @IsStrictBase64(MAX_SIGN_BYTES)
   data!: string;
 
@@ -178,6 +186,7 @@ export class ObservedSignatureDto {
     description: `an RFC 8554 HSS signature of the key seen outside the ledger, base64 (at most ${MAX_OBSERVED_SIGNATURE_BYTES} bytes)`,
     format: 'byte',
   })
+  @Required(`the signature, standard base64 (RFC 4648, padded) of 1 to ${MAX_OBSERVED_SIGNATURE_BYTES} bytes`)
   @IsStrictBase64(MAX_OBSERVED_SIGNATURE_BYTES)
   signature!: string;
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { approval, operator } from '../../domain';
+import { Required } from '../validation';
 import { MAX_NAME } from './limits';
 
 /** One line of text, no surrounding spaces: operator names appear in tables and reports. */
@@ -8,6 +9,7 @@ const NAME = /^(?! )[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*(?<! )$/;
 
 export class EnrolOperatorDto {
   @ApiProperty({ example: 'alice', description: 'unique among active operators; one line' })
+  @Required(`a name of 1 to ${MAX_NAME} characters on one line`)
   @IsString()
   @MinLength(1)
   @MaxLength(MAX_NAME)
@@ -15,18 +17,21 @@ export class EnrolOperatorDto {
   name!: string;
 
   @ApiProperty({ enum: operator.ROLES })
+  @Required(`one of ${operator.ROLES.join(', ')}`)
   @IsIn(operator.ROLES)
   role!: operator.Role;
 }
 
 export class ChangeRoleDto {
   @ApiProperty({ enum: operator.ROLES })
+  @Required(`one of ${operator.ROLES.join(', ')}`)
   @IsIn(operator.ROLES)
   role!: operator.Role;
 }
 
 export class RejectDto {
   @ApiProperty({ example: 'not during the freeze', description: 'why, for the record' })
+  @Required('the reason, 1 to 1024 characters')
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
@@ -36,6 +41,7 @@ export class RejectDto {
 /** The policy file's form (see docs/api.md); checked in full by the policy schema. */
 export class PolicyDto {
   @ApiProperty({ example: 1, enum: [1] })
+  @Required('the policy format version, 1')
   @IsIn([1], { message: '$property must be 1' })
   version!: number;
 
@@ -50,6 +56,7 @@ export class PolicyDto {
     type: 'object',
     additionalProperties: { type: 'integer', minimum: 0, maximum: approval.MAX_APPROVALS },
   })
+  @Required('an object of action to officer approvals')
   @IsObject()
   approvals!: Record<string, number>;
 }

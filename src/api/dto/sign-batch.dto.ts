@@ -6,12 +6,14 @@
 import { ApiProperty, ApiPropertyOptional, PickType, getSchemaPath } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Matches } from 'class-validator';
 import { ProblemResponse } from '../problems.openapi';
+import { Required } from '../validation';
 import { SignDto, SignResponse } from './key.dto';
 import { MAX_SIGN_BATCH, MAX_SIGN_BYTES, REF } from './limits';
 
 /** One item: `data` exactly as the single sign takes it (strict base64, at most MAX_SIGN_BYTES). */
 export class SignBatchItemDto extends PickType(SignDto, ['data'] as const) {
   @ApiProperty({ description: 'id of the key to sign with' })
+  @Required('a key id (letters, digits, . _ : -, at most 128)')
   @IsString()
   @Matches(REF, { message: '$property must be a key id (letters, digits, . _ : -, at most 128)' })
   keyId!: string;
@@ -24,6 +26,7 @@ export class SignBatchDto {
     maxItems: MAX_SIGN_BATCH,
     description: `1 to ${MAX_SIGN_BATCH} items, answered in order. An item that is not an object {keyId, data}, has a bad keyId, data that is not strict base64 or over ${MAX_SIGN_BYTES} bytes, or another field, is a 400 problem in its slot; the others are signed`,
   })
+  @Required(`an array of 1 to ${MAX_SIGN_BATCH} {keyId, data}`)
   @IsArray()
   @ArrayMinSize(1, { message: `$property must hold 1 to ${MAX_SIGN_BATCH} items` })
   @ArrayMaxSize(MAX_SIGN_BATCH, { message: `$property must hold 1 to ${MAX_SIGN_BATCH} items` })
