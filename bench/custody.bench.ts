@@ -18,9 +18,12 @@
  * - After a warm-up of each, rounds alternate single REST signs, the baseline and batches, and each
  *   reports its median (and all its rounds), so a burst of load on a shared machine skews every
  *   side alike.
+ * - Context: `custody.release_check.verify`, the release check alone (the P-256 verification every
+ *   returned RSA/EC signature passes, the service's own call, 8 in flight) with the CPU it takes.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { loadConfig } from '../src/app/config';
+import { signatureVerifies } from '../src/app/custody/hsm-calls';
 import { HsmRegistry } from '../src/app/hsm-registry/hsm-registry';
 import { startServer } from '../src/server/server';
 import { checked, startLoadGenerator, type LoadSpec } from './http-load';
@@ -43,6 +46,8 @@ const WARMUP_SIGNS = 3_000;
 const BATCH = 64;
 const BATCH_REQUESTS_PER_ROUND = 64;
 const WARMUP_BATCHES = 32;
+/** Verifications timed for `custody.release_check.verify` (after as many to warm up). */
+const RELEASE_CHECKS = 10_000;
 
 interface KeyJson {
   keyId: string;
@@ -173,6 +178,36 @@ export async function custodyBenchmarks(emit: Emit): Promise<void> {
       for (let r = 0; r < 3; r++) rates.push(checked(await load.run(spec), `GET ${path}`));
       floors.set(metric, { value: median(rates), rounds: rates });
     }
+    // What the release check alone costs (docs/style.md §10): every RSA/EC signature the service
+    // returns is first verified with the ledger's public key, as here (the same call, 8 in flight).
+    const releaseCheck = await (async () => {
+      const key = await call<KeyJson & { publicKey: string }>('GET', `/v1/keys/${signIds[0]}`);
+      const signed = await call<{ signature: string }>('POST', `/v1/keys/${signIds[0]}/sign`, { data });
+      const publicKey = createPublicKey({
+        key: Buffer.from(key.publicKey, 'base64'),
+        format: 'der',
+        type: 'spki',
+      });
+      const message = Buffer.from(data, 'base64');
+      const signature = Buffer.from(signed.signature, 'base64');
+      const check = async () => {
+        if (!(await signatureVerifies('ec', publicKey, message, signature)))
+          throw new Error('the release check refused a signature the service returned');
+      };
+      await parallel(RELEASE_CHECKS, check);
+      const cpu = process.cpuUsage();
+      const rate = await parallel(RELEASE_CHECKS, check);
+      const used = process.cpuUsage(cpu);
+      return { rate, cpuUs: (used.user + used.system) / RELEASE_CHECKS };
+    })();
+    emit({
+      metric: 'custody.release_check.verify',
+      value: releaseCheck.rate,
+      unit: 'verifies/s',
+      // CPU of this process (all threads) per verification: what each returned signature costs on top.
+      cpu_us_per_verify: round(releaseCheck.cpuUs, 1),
+      concurrency: CONCURRENCY,
+    });
     emit({
       metric: 'custody.adapter_baseline.sign',
       value: direct,

@@ -13,7 +13,6 @@ import {
   Inject,
   Injectable,
   Logger,
-  Optional,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
@@ -37,7 +36,6 @@ import { appendDecision, foldStream } from '../custody/append-decision';
 import { CustodyCore } from '../custody/custody-core';
 import { withKey } from '../custody/hsm-calls';
 import type { ActiveHsm } from '../hsm-registry/hsm-registry';
-import { Pager } from '../paging/pager';
 import { KEYLEDGER_CONFIG } from '../tokens';
 import { LedgerTree } from './ledger-tree';
 
@@ -85,8 +83,6 @@ export class Checkpointer implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(CustodyCore) private readonly core: CustodyCore,
     @Inject(KEYLEDGER_CONFIG)
     private readonly config: Pick<KeyledgerConfig, 'dataDir' | 'checkpointEvery' | 'auditOrigin'>,
-    /** Makes room for the audit key on a full HSM (docs/architecture.md §4 "Key paging"). */
-    @Optional() @Inject(Pager) private readonly pager?: Pager,
   ) {
     this.tree = new LedgerTree(core.store);
   }
@@ -257,25 +253,14 @@ export class Checkpointer implements OnApplicationBootstrap, OnApplicationShutdo
     if (hsm === undefined) throw new AuditKeyUnavailable('no HSM is registered yet to hold the audit key');
     const target = await this.core.registry.active(hsm.hsmId);
     // EC P-256 on the HSM's token keystore, without EXPORTABLE: the private key never leaves it.
-    const generate = () =>
-      this.core.registry.withHsm(target, async (client) => {
-        const ref = await client.generateEc(Curve.P256, KeyFlag.USAGE_DIGITALSIGNATURE | KeyFlag.TOKEN);
-        try {
-          return { name: ref.uuid, spki: await client.getPublicKey(ref.handle) };
-        } finally {
-          await client.close(ref.handle).catch(() => undefined);
-        }
-      });
-    // On a full HSM the pager pages a key out first; the audit key then keeps its slot for good.
-    const made =
-      this.pager === undefined
-        ? await generate()
-        : await this.pager.withSpareSlot(
-            target,
-            this.core.systemActor(),
-            'generating the audit key',
-            generate,
-          );
+    const made = await this.core.registry.withHsm(target, async (client) => {
+      const ref = await client.generateEc(Curve.P256, KeyFlag.USAGE_DIGITALSIGNATURE | KeyFlag.TOKEN);
+      try {
+        return { name: ref.uuid, spki: await client.getPublicKey(ref.handle) };
+      } finally {
+        await client.close(ref.handle).catch(() => undefined);
+      }
+    });
     const origin = this.config.auditOrigin ?? `keyledger.local/${randomUUID()}`;
     const key: audit.AuditKey = {
       keyId: ecdsaKeyId(made.spki).toString(16).padStart(8, '0'),

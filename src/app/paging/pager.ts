@@ -232,31 +232,6 @@ export class Pager {
   }
 
   /**
-   * Runs `fn`, which puts on `target` a key the pager never pages (the audit key), in a slot
-   * reserved there, paging a key out of a full HSM first. That slot is gone for paging afterwards:
-   * the embedded ledger's pager takes the HSM as one smaller (after a restart it learns that from
-   * the HSM's NO_KEY_SLOTS_AVAILABLE); on a shared ledger the HSM's own key list counts it.
-   */
-  async withSpareSlot<T>(target: ActiveHsm, actor: Actor, purpose: string, fn: () => Promise<T>): Promise<T> {
-    if (!this.enabled) return fn();
-    const h = this.forHsm(target);
-    const release = await this.reserve(target, actor, purpose);
-    try {
-      const value = await fn();
-      if (soleWriter(this.core.store) && h.capacity > 1) {
-        h.capacity--;
-        h.policy.resize(h.capacity);
-      }
-      return value;
-    } catch (error) {
-      h.dirty = true;
-      throw error;
-    } finally {
-      release();
-    }
-  }
-
-  /**
    * One try of `fn` (which puts a key on `target`) in a slot reserved there; the key is admitted to
    * the policy. Undefined when the HSM was full after all: it is taken as smaller, and the caller
    * tries again (up to PAGE_IN_ATTEMPTS, then the HSM's refusal is thrown).
