@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import * as path from 'node:path';
-import { childScript } from './children-build';
+import { childScript, REPO_ROOT } from './children-build';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export { REPO_ROOT };
 
 export interface CliResult {
   code: number | null;

@@ -3,10 +3,7 @@ import {
   type ChildProcessWithoutNullStreams,
   type SpawnOptionsWithoutStdio,
 } from 'node:child_process';
-import { resolve } from 'node:path';
-import { tsChildArgs } from './children-build';
-
-const REPO_ROOT = resolve(__dirname, '../..');
+import { REPO_ROOT, tsChildArgs } from './children-build';
 
 /**
  * Runs a TypeScript file of the repository in a real child Node process: its twin in the jest

@@ -288,7 +288,6 @@ export class Pager {
     }
   }
 
-  /** Records the pin and keeps the key resident: a pinned key no HSM holds is paged in at once. */
   /**
    * Records the pin (or its removal). A key pinned while paged out is paged in first, and the pin
    * is recorded only once it is resident: a pin that cannot be kept (a full HSM of pinned keys)
